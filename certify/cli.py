@@ -1,0 +1,228 @@
+"""The command line: parse flags, call the stages, map results to exit codes.
+
+Heavy modules are imported inside the commands that need them, so `certify --help`
+stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from certify import __version__
+
+if TYPE_CHECKING:
+    from certify.spec.model import Spec
+
+EXIT_USAGE = 2
+DEFAULT_SPEC = "checks.yaml"
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"certify: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def _load(spec_path: str) -> Spec:
+    from certify.kinds.registry import REGISTRY
+    from certify.spec.errors import SpecErrors
+    from certify.spec.loader import load_spec
+
+    try:
+        return load_spec(Path(spec_path), REGISTRY)
+    except SpecErrors as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        count = len(exc.errors)
+        click.echo(f"certify: {spec_path}: {count} error{'s' if count != 1 else ''}; nothing was run",
+                   err=True)
+        sys.exit(EXIT_USAGE)
+
+
+SPEC_ARG = click.argument("spec", default=DEFAULT_SPEC, required=False,
+                          type=click.Path(dir_okay=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="certify")
+def cli() -> None:
+    """Prove claims about a running system and leave evidence an auditor can re-check.
+
+    A spec (checks.yaml) lists hypotheses backed by checks against the repository, a
+    database, HTTP services or logs. `certify run` gives each a verdict (TRUE, FALSE,
+    UNKNOWN) and writes an evidence pack: Markdown, JUnit XML and JSON.
+    """
+
+
+@cli.command()
+@SPEC_ARG
+@click.option("-o", "--output", "out_dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False), help="Folder the evidence pack goes under.")
+@click.option("--only", multiple=True, metavar="ID-GLOB", help="Hypotheses whose id matches.")
+@click.option("--group", "groups", multiple=True, metavar="G", help="Hypotheses of this group.")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="Hypotheses with this tag.")
+@click.option("--proof", type=click.Choice(["local", "runtime"]), help="Only local or runtime proof.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write results.json here.")
+@click.option("--allow-unknown", is_flag=True, help="UNKNOWN does not fail the gate (exit 0).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Checks run at once.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
+def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
+        tags: tuple[str, ...], proof: str | None, junit_path: str | None, json_path: str | None,
+        allow_unknown: bool, jobs: int, quiet: bool, verbose: bool) -> None:
+    """Run the checks of SPEC (default ./checks.yaml) and write an evidence pack.
+
+    Exit codes: 0 every gating hypothesis TRUE or waived; 1 some FALSE; 3 some UNKNOWN
+    and none FALSE (0 with --allow-unknown); 2 bad usage or an invalid spec.
+    """
+    from certify.console import ProgressPrinter, summary
+    from certify.engine import run as engine
+    from certify.kinds.registry import REGISTRY
+    from certify.redact import Redactor
+    from certify.report.pack import write_pack
+    from certify.spec.errors import SpecErrors
+    from certify.spec.loader import require_vars
+    from certify.spec.select import select
+
+    loaded = _load(spec)
+    chosen = select(loaded, only, groups, tags, proof)
+    if not chosen:
+        _fail(f"{spec}: no hypothesis matches the filters; nothing to certify")
+    try:
+        require_vars(loaded, chosen, REGISTRY)
+    except SpecErrors as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        _fail(f"{spec}: set the variables above, or filter out the hypotheses that need them")
+    selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
+                 {"only": only, "group": groups, "tag": tags, "proof": proof}.items() if v}
+    redactor = Redactor.for_names(loaded.secrets)
+    printer = ProgressPrinter(redactor, sum(len(h.checks) for h in chosen),
+                              verbosity=0 if quiet else (2 if verbose else 1))
+    result = engine.run(loaded, chosen, jobs=jobs, allow_unknown=allow_unknown, progress=printer,
+                        selection=selection)
+    printer.finish()
+    try:
+        pack = write_pack(result, Path(out_dir), redactor)
+        for wanted, name in ((junit_path, "junit.xml"), (json_path, "results.json")):
+            if wanted:
+                Path(wanted).parent.mkdir(parents=True, exist_ok=True)
+                Path(wanted).write_bytes((pack / name).read_bytes())
+    except OSError as exc:
+        _fail(f"cannot write the evidence pack under {out_dir}: {exc}")
+    click.echo(summary(result, redactor, sys.stdout))
+    click.echo(f"Evidence pack: {pack}")
+    sys.exit(result.gate.exit_code)
+
+
+@cli.command()
+@SPEC_ARG
+def validate(spec: str) -> None:
+    """Load and check SPEC without touching anything."""
+    from certify.kinds.registry import REGISTRY
+    from certify.spec.errors import SpecErrors
+    from certify.spec.loader import require_vars
+
+    loaded = _load(spec)
+    try:
+        require_vars(loaded, list(loaded.hypotheses), REGISTRY)
+    except SpecErrors as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        _fail(f"{spec}: {len(exc.errors)} unset variable(s); `run` fails unless they are set "
+              "or their hypotheses are filtered out")
+    checks = sum(len(h.checks) for h in loaded.hypotheses)
+    click.echo(f"{spec}: valid — {len(loaded.hypotheses)} hypotheses, {checks} checks, "
+               f"{len(loaded.targets)} targets")
+
+
+@cli.command("list")
+@SPEC_ARG
+def list_(spec: str) -> None:
+    """List the hypotheses and checks of SPEC as a table."""
+    loaded = _load(spec)
+    rows = [("ID", "GROUP", "PROOF", "GATE", "CHECKS", "CLAIM")]
+    for h in loaded.hypotheses:
+        checks = ", ".join(c.kind if c.name == c.kind else f"{c.kind}:{c.name}" for c in h.checks)
+        rows.append((h.id, h.group, h.proof, "yes" if h.gate else "no", checks, h.claim))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        click.echo("  ".join(f"{c:{w}}" for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+
+
+@cli.command()
+@click.argument("kind")
+def explain(kind: str) -> None:
+    """What a check KIND proves, its fields and an example."""
+    from certify.kinds.explain import explain as explain_kind
+    from certify.kinds.registry import KINDS
+    from certify.spec.errors import did_you_mean
+
+    if kind not in KINDS:
+        _fail(f'unknown kind "{kind}"{did_you_mean(kind, KINDS)}; known kinds: '
+              f"{', '.join(sorted(KINDS))}")
+    click.echo(explain_kind(kind))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec format (for editors)."""
+    import json
+
+    from certify.kinds.registry import REGISTRY
+    from certify.spec.schema import spec_schema
+
+    click.echo(json.dumps(spec_schema(REGISTRY), indent=2))
+
+
+@cli.command()
+@click.argument("pack", type=click.Path(file_okay=False))
+def verify(pack: str) -> None:
+    """Re-hash PACK against its MANIFEST.sha256 (exit 1 if anything changed)."""
+    from certify.report.verify import NotAPack
+    from certify.report.verify import verify as verify_pack
+
+    try:
+        result = verify_pack(Path(pack))
+    except NotAPack as exc:
+        _fail(str(exc))
+    for label, paths in (("CHANGED", result.changed), ("MISSING", result.missing),
+                         ("ADDED", result.added)):
+        for p in paths:
+            click.echo(f"{label:8} {p}")
+    if result.intact:
+        click.echo(f"{pack}: intact ({len(result.ok)} files match the manifest)")
+        sys.exit(0)
+    click.echo(f"{pack}: NOT intact ({len(result.changed)} changed, {len(result.missing)} missing, "
+               f"{len(result.added)} added)")
+    sys.exit(1)
+
+
+@cli.command()
+@click.argument("pack_a", type=click.Path())
+@click.argument("pack_b", type=click.Path())
+def diff(pack_a: str, pack_b: str) -> None:
+    """Verdicts that changed from PACK_A to PACK_B (exit 1 if any)."""
+    from certify.report.diff import diff as diff_packs
+    from certify.report.verify import NotAPack
+
+    try:
+        changes = diff_packs(Path(pack_a), Path(pack_b))
+    except NotAPack as exc:
+        _fail(str(exc))
+    if not changes:
+        click.echo("no verdict changed")
+        sys.exit(0)
+    width = max(len(c.id) for c in changes)
+    for c in changes:
+        click.echo(f"{c.id:{width}}  {c.before:>7} -> {c.after:<7}  {c.claim}")
+    sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="certify")

@@ -1,0 +1,102 @@
+"""The result of a run: plain data, built by the engine and read by every reporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from certify.kinds.base import Finding, Status
+
+Verdict = Literal["TRUE", "FALSE", "UNKNOWN", "WAIVED"]
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class CheckResult:
+    kind: str
+    name: str
+    index: int
+    status: Status
+    reason: str
+    ran: str = ""
+    output: str = ""
+    reproduce: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    attachments: dict[str, str] = field(default_factory=dict)  # name -> full text
+    seconds: float = 0.0
+    attempts: int = 1
+    target: str | None = None
+    spec_at: str = ""  # file:line of the check in the spec
+
+
+@dataclass
+class HypothesisResult:
+    id: str
+    group: str
+    group_title: str
+    claim: str
+    proof: str
+    gate: bool
+    tags: list[str]
+    question: str | None
+    verdict: Verdict
+    reason: str  # the evidence in one line
+    checks: list[CheckResult]
+    waiver: dict[str, str] | None = None  # reason, expires, by, state (valid | expired | unused)
+    spec_at: str = ""
+
+    @property
+    def underlying(self) -> str:
+        """The verdict the checks gave, before any waiver."""
+        return verdict_of([c.status for c in self.checks])
+
+
+def verdict_of(statuses: list[Status]) -> Verdict:
+    """All checks pass: TRUE. Any fails: FALSE. Otherwise (error, skipped): UNKNOWN."""
+    if "fail" in statuses:
+        return "FALSE"
+    if statuses and all(s == "pass" for s in statuses):
+        return "TRUE"
+    return "UNKNOWN"
+
+
+@dataclass
+class Baseline:
+    commit: str
+    branch: str
+    dirty: bool
+    started: str
+    finished: str
+    repo: str
+    who: str
+    where: str
+
+
+@dataclass
+class Gate:
+    passed: bool
+    exit_code: int
+    runtime_proof_claimed: bool
+    runtime_proof_reason: str
+    counts: dict[str, int]
+    allow_unknown: bool
+    summary: str
+
+
+@dataclass
+class RunResult:
+    phase: str
+    description: str | None
+    spec_path: str
+    spec_sha256: str
+    spec_files: list[str]
+    tool_version: str
+    baseline: Baseline
+    environment: dict[str, str]
+    gate: Gate
+    hypotheses: list[HypothesisResult]
+    selection: dict[str, Any]
+    groups: dict[str, str]
+    interrupted: bool = False
+    schema_version: int = SCHEMA_VERSION

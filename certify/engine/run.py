@@ -1,0 +1,251 @@
+"""Run the selected checks concurrently, each with a timeout and retries, failing closed.
+
+Every check runs in its own daemon thread so that a check stuck past its timeout can
+be abandoned (and reported as ERROR) without holding the run or the process hostage.
+Any exception inside a check becomes an ERROR outcome with the reason; nothing a check
+does can make its hypothesis TRUE except passing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from certify import __version__
+from certify.engine import verdicts
+from certify.engine.facts import tool_versions
+from certify.engine.result import Baseline, CheckResult, RunResult
+from certify.kinds import registry
+from certify.kinds.base import CheckContext, Outcome
+from certify.spec.model import CheckSpec, Hypothesis, Spec, TargetSpec
+from certify.targets import TARGET_TYPES
+from certify.targets.repo import RepoTarget
+
+DEFAULT_JOBS = 8
+
+
+@dataclass(frozen=True)
+class Event:
+    """A progress event: a check started (status None) or finished."""
+
+    hypothesis: str
+    check: CheckSpec
+    status: str | None
+    reason: str = ""
+    seconds: float = 0.0
+
+
+Progress = Callable[[Event], None]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _crash(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"check crashed: {type(exc).__name__}" + (f": {text[0]}" if text else "")
+
+
+class _Targets:
+    """Targets opened lazily on first use and closed at the end of the run."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.lock = threading.Lock()
+        self.opened: dict[tuple[str, str], Any] = {}
+        self.failed: dict[tuple[str, str], str] = {}
+
+    def get(self, type_: str, name: str) -> Any:
+        key = (type_, name)
+        with self.lock:
+            if key in self.failed:
+                raise RuntimeError(self.failed[key])
+            if key not in self.opened:
+                tspec: TargetSpec = self.spec.targets[key]
+                try:
+                    self.opened[key] = TARGET_TYPES[type_].open(tspec)
+                except Exception as exc:  # noqa: BLE001 - a target that cannot open fails its checks
+                    self.failed[key] = f"cannot open {type_} target {name}: {exc}"
+                    raise RuntimeError(self.failed[key]) from exc
+            return self.opened[key]
+
+    @property
+    def repo(self) -> RepoTarget:
+        repo: RepoTarget = self.get("repo", "repo")
+        return repo
+
+    def facts(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for target in self.opened.values():
+            facts = getattr(target, "facts", None)
+            if facts is not None:
+                try:
+                    out.update(facts())
+                except Exception as exc:  # noqa: BLE001
+                    out[f"{type(target).__name__}"] = f"facts unavailable: {exc}"
+        return out
+
+    def close(self) -> None:
+        for target in self.opened.values():
+            close = getattr(target, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # noqa: BLE001, S110 - closing must not hide the results
+                    pass
+
+
+class _Job:
+    def __init__(self, hyp: Hypothesis, check: CheckSpec) -> None:
+        self.hyp = hyp
+        self.check = check
+        self.result: CheckResult | None = None
+
+
+def _context(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> CheckContext[Any]:
+    kind = registry.get(check.kind)
+    target = targets.get(kind.target_type, check.target or kind.target_type) if kind.target_type else None
+    timeout = check.timeout if check.timeout is not None else kind.default_timeout
+    return CheckContext(repo=targets.repo, target=target, timeout=timeout, cancelled=cancelled)
+
+
+def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> Outcome:
+    """One attempt, bounded by the check's timeout; never raises."""
+    box: list[Outcome] = []
+    kind = registry.get(check.kind)
+    timeout = check.timeout if check.timeout is not None else kind.default_timeout
+
+    def body() -> None:
+        try:
+            ctx = _context(check, targets, cancelled)
+            box.append(kind.run(check.fields, ctx))
+        except Exception as exc:  # noqa: BLE001 - fail closed
+            box.append(Outcome("error", _crash(exc)))
+
+    worker = threading.Thread(target=body, daemon=True, name=f"check-{check.kind}")
+    worker.start()
+    # Cooperative kinds stop at their own deadline; this margin catches those that don't.
+    deadline = time.monotonic() + timeout + 2.0
+    while worker.is_alive() and time.monotonic() < deadline and not cancelled.is_set():
+        worker.join(0.05)
+    if box:
+        return box[0]
+    if cancelled.is_set():
+        return Outcome("error", "interrupted before the check finished")
+    return Outcome("error", f"timed out after {timeout:g}s")
+
+
+def _run_job(job: _Job, targets: _Targets, cancelled: threading.Event, progress: Progress) -> None:
+    check = job.check
+    progress(Event(job.hyp.id, check, None))
+    start = time.monotonic()
+    attempts = check.retry.attempts if check.retry else 1
+    outcome = Outcome("error", "not run")
+    tried = 0
+    for tried in range(1, attempts + 1):
+        outcome = _run_once(check, targets, cancelled)
+        if outcome.status == "pass" or cancelled.is_set() or tried == attempts:
+            break
+        assert check.retry is not None
+        cancelled.wait(check.retry.interval)
+    if outcome.status not in ("pass", "fail", "error", "skip"):
+        outcome = Outcome("error", f"check returned an unknown status {outcome.status!r}")
+    if not outcome.reason:
+        outcome.reason = outcome.status
+    seconds = time.monotonic() - start
+    job.result = CheckResult(
+        kind=check.kind, name=check.name, index=check.index, status=outcome.status,
+        reason=" ".join(outcome.reason.split()), ran=outcome.ran, output=outcome.output,
+        reproduce=outcome.reproduce, findings=outcome.findings, values=outcome.values,
+        attachments=outcome.attachments, seconds=round(seconds, 3), attempts=tried,
+        target=check.target, spec_at=f"{check.mark.file}:{check.mark.line}",
+    )
+    progress(Event(job.hyp.id, check, outcome.status, job.result.reason, seconds))
+
+
+def _plan(jobs: list[_Job], targets: _Targets, cancelled: threading.Event) -> None:
+    """Let kinds announce shared work (one scan for every grep check) before anything runs."""
+    for job in jobs:
+        kind = registry.get(job.check.kind)
+        if kind.plan is None:
+            continue
+        try:
+            kind.plan(job.check.fields, _context(job.check, targets, cancelled))
+        except Exception:  # noqa: BLE001, S110 - the check itself will report the problem
+            pass
+
+
+def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
+        allow_unknown: bool = False, progress: Progress | None = None,
+        selection: dict[str, Any] | None = None, today: dt.date | None = None) -> RunResult:
+    progress = progress or (lambda e: None)
+    started = _now()
+    targets = _Targets(spec)
+    cancelled = threading.Event()
+    work = [_Job(h, c) for h in hypotheses for c in h.checks]
+    queue = list(reversed(work))
+    qlock = threading.Lock()
+    interrupted = False
+
+    def worker() -> None:
+        while not cancelled.is_set():
+            with qlock:
+                if not queue:
+                    return
+                job = queue.pop()
+            _run_job(job, targets, cancelled, progress)
+
+    try:
+        _plan(work, targets, cancelled)
+        threads = [threading.Thread(target=worker, daemon=True, name=f"worker-{i}")
+                   for i in range(max(1, min(jobs, len(work))))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.1)
+    except KeyboardInterrupt:
+        interrupted = True
+        cancelled.set()
+    finally:
+        repo_state = targets.repo.git_state()
+        env_facts = {**tool_versions(), **targets.facts()}
+        targets.close()
+
+    for job in work:
+        if job.result is None:
+            job.result = CheckResult(kind=job.check.kind, name=job.check.name, index=job.check.index,
+                                     status="error", reason="not run: the run was interrupted",
+                                     spec_at=f"{job.check.mark.file}:{job.check.mark.line}")
+    today = today or dt.date.today()
+    results = []
+    for hyp in hypotheses:
+        checks = [j.result for j in work if j.hyp is hyp and j.result is not None]
+        results.append(verdicts.judge(hyp, checks, spec.group_title(hyp.group), today))
+    baseline = Baseline(
+        commit=repo_state.commit, branch=repo_state.branch, dirty=repo_state.dirty,
+        started=started, finished=_now(), repo=str(targets.repo.root),
+        who=_who(), where=f"{socket.gethostname()}:{os.getcwd()}",
+    )
+    return RunResult(
+        phase=spec.phase, description=spec.description, spec_path=str(spec.path),
+        spec_sha256=spec.sha256, spec_files=[str(p) for p in spec.files], tool_version=__version__,
+        baseline=baseline, environment=env_facts,
+        gate=verdicts.gate(results, allow_unknown, interrupted), hypotheses=results,
+        selection=selection or {}, groups=dict(spec.groups), interrupted=interrupted,
+    )
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"

@@ -1,0 +1,89 @@
+"""What every check kind is made of, and what it returns.
+
+A kind is a `KindSpec`: its field dataclass (validated by the spec loader), the target
+type it needs, and `run(fields, ctx) -> Outcome`. An `Outcome` always carries
+evidence: what ran, the key output, and a command a person can paste to reproduce it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
+
+from certify.spec.model import Proof
+from certify.targets.repo import RepoTarget
+
+Status = Literal["pass", "fail", "error", "skip"]
+F = TypeVar("F")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing found wrong (or, for inventories, found at all), naming the object exactly."""
+
+    where: str  # schema.table, path:line, METHOD /path, role ...
+    what: str
+    fix: str | None = None
+
+
+@dataclass
+class Outcome:
+    status: Status
+    reason: str  # one line
+    ran: str = ""  # the command, SQL, request or scan that was run
+    output: str = ""  # the key output (the full text goes into `attachments`)
+    reproduce: str = ""  # paste this to see it yourself
+    findings: list[Finding] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)  # facts measured (counts, versions...)
+    attachments: dict[str, str] = field(default_factory=dict)  # name -> full text
+
+
+@dataclass
+class CheckContext(Generic[F]):
+    """What a running check may use."""
+
+    repo: RepoTarget
+    target: Any  # the opened target of the kind's target type (the repo for static kinds)
+    timeout: float
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def remaining(self) -> float:
+        return max(0.1, self.timeout - (time.monotonic() - self.started))
+
+
+@dataclass(frozen=True)
+class KindSpec(Generic[F]):
+    name: str
+    summary: str  # what it proves, one line
+    fields: type[F]
+    run: Callable[[F, CheckContext[F]], Outcome]
+    proof: Proof = "local"
+    target_type: str | None = "repo"
+    default_timeout: float = 60.0
+    example: str = ""
+    # Called for every selected check before any runs (e.g. to share one scan).
+    plan: Callable[[F, CheckContext[F]], None] | None = None
+
+
+def shell_join(argv: Sequence[str]) -> str:
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def in_dir(root: Path, command: str) -> str:
+    """A reproduce line that runs `command` in `root`."""
+    return f"cd {shlex.quote(str(root))} && {command}"
+
+
+def head(lines: Sequence[str], limit: int = 20) -> str:
+    """The first `limit` lines, saying how many more there are."""
+    shown = list(lines[:limit])
+    if len(lines) > limit:
+        shown.append(f"... {len(lines) - limit} more (full list in the attachment)")
+    return "\n".join(shown)

@@ -1,0 +1,219 @@
+"""`command`: a command exits as expected and prints what it should (tests, linters, scripts)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, in_dir, shell_join
+from certify.spec.binder import meta
+from certify.spec.values import CountExpr, Regex
+from certify.targets.repo import RepoTarget
+
+CAPTURE_LIMIT = 32 * 1024 * 1024  # bytes of each stream kept for matching
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+TAIL_LINES = 20
+
+
+@dataclass(frozen=True)
+class CommandExpect:
+    """What the command must do."""
+
+    exit: CountExpr = field(default_factory=lambda: CountExpr("==", 0), metadata=meta(
+        'the exit code: 0, "!= 0", "0..1"'))
+    stdout: list[Regex] = field(default_factory=list, metadata=meta(
+        "regexes stdout must match (named groups feed `values`)"))
+    stdout_not: list[Regex] = field(default_factory=list, metadata=meta(
+        "regexes stdout must not match"))
+    stderr: list[Regex] = field(default_factory=list, metadata=meta("regexes stderr must match"))
+    stderr_not: list[Regex] = field(default_factory=list, metadata=meta(
+        "regexes stderr must not match"))
+
+
+@dataclass(frozen=True)
+class CommandFields:
+    """Run a command in the repository and check its exit code and output."""
+
+    run: str | list[str] = field(metadata=meta(
+        "a shell command line, or a list (argv, no shell)"))
+    cwd: str | None = field(default=None, metadata=meta("working directory, relative to the repo"))
+    env: dict[str, str] = field(default_factory=dict, metadata=meta("extra environment variables"))
+    expect: CommandExpect = field(default_factory=CommandExpect, metadata=meta(
+        "exit code and output expectations (default: exit 0)"))
+    values: dict[str, CountExpr] = field(default_factory=dict, metadata=meta(
+        'numbers taken from named regex groups in `expect`, e.g. passed: ">= 372"'))
+
+    def __post_init__(self) -> None:
+        groups = {g for rx in (*self.expect.stdout, *self.expect.stderr) for g in rx.compiled.groupindex}
+        missing = sorted(set(self.values) - groups)
+        if missing:
+            raise ValueError(f"values: no named group {', '.join(missing)} in expect.stdout or "
+                             "expect.stderr (write e.g. 'Tests: (?P<passed>\\d+) passed')")
+        if isinstance(self.run, list) and not self.run:
+            raise ValueError("run: expected a command, got an empty list")
+
+
+@dataclass
+class Completed:
+    exit_code: int | None  # None when it was killed on timeout
+    stdout: str
+    stderr: str
+    seconds: float
+    not_found: str | None = None  # the program that could not be found
+
+
+def _read(stream: IO[bytes]) -> str:
+    stream.seek(0)
+    data = stream.read(CAPTURE_LIMIT)
+    return _ANSI.sub("", data.decode("utf-8", errors="replace"))
+
+
+def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float) -> Completed:
+    """Run with output to temporary files (bounded memory); kill the whole group on timeout."""
+    full_env = {**os.environ, **env}
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            proc = subprocess.Popen(run, shell=isinstance(run, str), cwd=cwd, env=full_env,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                    start_new_session=True)
+        except FileNotFoundError:
+            program = run if isinstance(run, str) else run[0]
+            return Completed(None, "", "", 0.0, not_found=program)
+        except PermissionError as exc:
+            return Completed(None, "", str(exc), 0.0, not_found=str(run[0] if isinstance(run, list) else run))
+        try:
+            code: int | None = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            code = None
+        finally:
+            if proc.returncode is None:  # interrupted while waiting
+                _kill_group(proc)
+        seconds = time.monotonic() - start
+        stdout, stderr = _read(out), _read(err)
+    not_found = None
+    if isinstance(run, str) and code == 127:
+        m = re.search(r"(?:^|: )([^:\n]+): (?:command )?not found", stderr)
+        not_found = m.group(1).strip() if m else run.split()[0]
+    return Completed(code, stdout, stderr, seconds, not_found)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _tail(text: str, n: int = TAIL_LINES) -> list[str]:
+    lines = text.rstrip("\n").splitlines()
+    return lines[-n:]
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
+    repo: RepoTarget = ctx.target
+    cwd = repo.root / f.cwd if f.cwd else repo.root
+    line = f.run if isinstance(f.run, str) else shell_join(f.run)
+    env_prefix = " ".join(f"{k}={v}" for k, v in f.env.items())
+    reproduce = in_dir(cwd, f"{env_prefix} {line}".strip())
+    out = Outcome("pass", "", ran=line, reproduce=reproduce)
+    if not cwd.is_dir():
+        out.status, out.reason = "error", f"working directory {f.cwd} does not exist"
+        return out
+    done = execute(f.run, cwd, f.env, ctx.remaining)
+    out.values["seconds"] = round(done.seconds, 3)
+    if done.exit_code is not None:
+        out.values["exit"] = done.exit_code
+    shown = [f"$ {line}", f"exit {done.exit_code if done.exit_code is not None else '(killed)'}"
+                          f" after {done.seconds:.2f}s"]
+    if done.stdout.strip():
+        shown += ["--- stdout (last lines)", *_tail(done.stdout)]
+    if done.stderr.strip():
+        shown += ["--- stderr (last lines)", *_tail(done.stderr)]
+    out.output = "\n".join(shown)
+    if len(done.stdout.splitlines()) > TAIL_LINES:
+        out.attachments["stdout.txt"] = done.stdout
+    if len(done.stderr.splitlines()) > TAIL_LINES:
+        out.attachments["stderr.txt"] = done.stderr
+    if done.not_found is not None:
+        out.status, out.reason = "error", f"command not found: {done.not_found}"
+        return out
+    if done.exit_code is None:
+        out.status, out.reason = "error", f"timed out after {ctx.timeout:g}s (process group killed)"
+        return out
+    problems = _expectations(f, done, out)
+    if problems:
+        out.status, out.reason = "fail", "; ".join(problems)
+        out.findings = [Finding(line, p) for p in problems]
+    else:
+        got = ", ".join(f"{k}={v}" for k, v in out.values.items() if k in f.values)
+        out.reason = f"exit {done.exit_code}" + (f"; {got}" if got else "") + (
+            "; output as expected" if f.expect.stdout or f.expect.stderr else "")
+    return out
+
+
+def _expectations(f: CommandFields, done: Completed, out: Outcome) -> list[str]:
+    problems: list[str] = []
+    assert done.exit_code is not None
+    if not f.expect.exit.matches(done.exit_code):
+        problems.append(f"exit {done.exit_code}, expected {f.expect.exit}")
+    streams = (("stdout", done.stdout, f.expect.stdout, f.expect.stdout_not),
+               ("stderr", done.stderr, f.expect.stderr, f.expect.stderr_not))
+    for name, text, wanted, unwanted in streams:
+        for rx in wanted:
+            m = re.compile(rx.source, re.MULTILINE).search(text)
+            if m is None:
+                problems.append(f"{name} does not match /{rx.source}/")
+                continue
+            for group, raw in m.groupdict().items():
+                if raw is not None:
+                    number = _number(raw)
+                    out.values[group] = number if number is not None else raw
+        for rx in unwanted:
+            m = re.compile(rx.source, re.MULTILINE).search(text)
+            if m is not None:
+                problems.append(f"{name} matches /{rx.source}/: {m.group(0).strip()[:200]}")
+    for name, expr in f.values.items():
+        value = out.values.get(name)
+        if value is None:
+            continue  # its regex did not match: already a problem above
+        if not isinstance(value, int | float):
+            problems.append(f"{name} = {value!r} is not a number")
+        elif not expr.matches(value):
+            problems.append(f"{name} = {value}, expected {expr}")
+    return problems
+
+
+KIND = KindSpec(
+    name="command",
+    summary="a command exits as expected and prints what it should",
+    fields=CommandFields,
+    run=run,
+    default_timeout=600.0,
+    example="""\
+- kind: command
+  run: npm test
+  expect:
+    exit: 0
+    stdout: ['Tests: +(?P<passed>\\d+) passed']
+    stdout_not: ['(?i)\\bfailed\\b']
+  values: {passed: ">= 372"}
+""",
+)

@@ -1,0 +1,54 @@
+"""results.json: everything in the pack, for tools (SPEC §5; names there are fixed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from certify.engine.result import CheckResult, HypothesisResult, RunResult
+from certify.report.naming import attachment_path
+
+
+def _check(hyp: HypothesisResult, c: CheckResult) -> dict[str, Any]:
+    return {
+        "kind": c.kind, "name": c.name, "index": c.index, "status": c.status, "reason": c.reason,
+        "ran": c.ran, "output": c.output, "reproduce": c.reproduce,
+        "findings": [dataclasses.asdict(f) for f in c.findings],
+        "values": c.values, "attachments": [attachment_path(hyp, c, n) for n in c.attachments],
+        "seconds": c.seconds, "attempts": c.attempts, "target": c.target, "spec_at": c.spec_at,
+    }
+
+
+def to_dict(r: RunResult) -> dict[str, Any]:
+    return {
+        "schema_version": r.schema_version,
+        "tool": {"name": "certify", "version": r.tool_version},
+        "phase": r.phase,
+        "description": r.description,
+        "spec": {"path": r.spec_path, "sha256": r.spec_sha256, "files": r.spec_files},
+        "baseline": dataclasses.asdict(r.baseline),
+        "environment": r.environment,
+        "selection": r.selection,
+        "interrupted": r.interrupted,
+        "gate": {
+            "passed": r.gate.passed, "exit_code": r.gate.exit_code,
+            "runtime_proof_claimed": r.gate.runtime_proof_claimed,
+            "runtime_proof_reason": r.gate.runtime_proof_reason,
+            "allow_unknown": r.gate.allow_unknown, "summary": r.gate.summary,
+            "counts": r.gate.counts,
+        },
+        "groups": r.groups,
+        "hypotheses": [
+            {"id": h.id, "group": h.group, "group_title": h.group_title, "claim": h.claim,
+             "proof": h.proof, "gate": h.gate, "tags": h.tags, "question": h.question,
+             "verdict": h.verdict, "underlying_verdict": h.underlying, "reason": h.reason,
+             "waiver": h.waiver, "spec_at": h.spec_at,
+             "checks": [_check(h, c) for c in h.checks]}
+            for h in r.hypotheses
+        ],
+    }
+
+
+def render(r: RunResult) -> str:
+    return json.dumps(to_dict(r), indent=2, ensure_ascii=False, default=str) + "\n"

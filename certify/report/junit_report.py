@@ -1,0 +1,50 @@
+"""junit.xml: one testsuite per group, one testcase per hypothesis (SPEC §5).
+
+FALSE is a failure, UNKNOWN an error, WAIVED skipped; the evidence goes in system-out.
+"""
+
+from __future__ import annotations
+
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from certify.engine.result import HypothesisResult, RunResult
+
+
+def evidence_text(h: HypothesisResult) -> str:
+    """The plain-text evidence of a hypothesis (also used on the terminal)."""
+    lines = [f"{h.id}: {h.verdict} ({h.proof} proof{'' if h.gate else ', informational'})",
+             f"claim: {h.claim}", f"why: {h.reason}"]
+    for c in h.checks:
+        lines += ["", f"[{c.status.upper()}] check {c.index}: {c.name} ({c.kind}) - {c.reason}"]
+        if c.ran:
+            lines.append(f"ran: {c.ran}")
+        if c.reproduce:
+            lines.append(f"reproduce: {c.reproduce}")
+        for f in c.findings[:50]:
+            lines.append(f"  {f.where}: {f.what}")
+        if len(c.findings) > 50:
+            lines.append(f"  ... {len(c.findings) - 50} more findings (see results.json)")
+        if c.output:
+            lines += ["output:", c.output]
+    return "\n".join(lines)
+
+
+def render(r: RunResult) -> str:
+    suites: dict[str, list[TestCase]] = {}
+    titles: dict[str, str] = {}
+    for h in r.hypotheses:
+        case = TestCase(name=f"{h.id}: {h.claim}", classname=h.group,
+                        elapsed_sec=sum(c.seconds for c in h.checks), stdout=evidence_text(h))
+        if h.verdict == "FALSE":
+            case.add_failure_info(message=h.reason, output=h.reason, failure_type="FALSE")
+        elif h.verdict == "UNKNOWN":
+            case.add_error_info(message=h.reason, output=h.reason, error_type="UNKNOWN")
+        elif h.verdict == "WAIVED":
+            case.add_skipped_info(message=h.reason)
+        suites.setdefault(h.group, []).append(case)
+        titles[h.group] = h.group_title
+    return to_xml_report_string(
+        [TestSuite(f"{g}: {titles[g]}" if titles[g] != g else g, cases,
+                   timestamp=r.baseline.started, properties={"phase": r.phase,
+                                                             "commit": r.baseline.commit})
+         for g, cases in suites.items()], encoding="utf-8")

@@ -1,0 +1,69 @@
+"""EVIDENCE.md: the pack for people, rendered from templates/EVIDENCE.md.j2.
+
+Valid GitHub-flavoured Markdown whatever the evidence holds: table cells escaped,
+long output fenced with a fence longer than any backtick run inside it, nothing cut
+without saying where the rest is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from certify.engine.result import HypothesisResult, RunResult
+from certify.report.naming import anchor, attachment_path
+
+VERDICT_MARK = {"TRUE": "✅ TRUE", "FALSE": "❌ FALSE", "UNKNOWN": "❔ UNKNOWN", "WAIVED": "⏸️ WAIVED"}
+STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
+
+
+def cell(value: Any) -> str:
+    """Text safe inside a table cell: one line, pipes and markup escaped."""
+    text = " ".join(str(value if value is not None else "").split())
+    text = re.sub(r"([\\|*_`<>\[\]])", r"\\\1", text)
+    return text or " "
+
+
+def code(value: Any) -> str:
+    """Inline code that survives any backticks in the value."""
+    text = " ".join(str(value).split())
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def fence(value: Any, lang: str = "text") -> str:
+    text = str(value).rstrip("\n")
+    longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{lang}\n{text}\n{ticks}"
+
+
+def _environment():  # type: ignore[no-untyped-def]
+    import jinja2  # imported here: `certify --help` must not pay for it
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("certify.report", "templates"),
+        autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters.update(cell=cell, code=code, fence=fence)
+    env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK,
+                       attachment_path=attachment_path, anchor=anchor)
+    return env
+
+
+def _by_group(r: RunResult) -> list[tuple[str, str, list[HypothesisResult]]]:
+    groups: dict[str, list[HypothesisResult]] = {}
+    for h in r.hypotheses:
+        groups.setdefault(h.group, []).append(h)
+    order = [g for g in r.groups if g in groups] + [g for g in groups if g not in r.groups]
+    return [(g, groups[g][0].group_title, groups[g]) for g in order]
+
+
+def render(r: RunResult) -> str:
+    template = _environment().get_template("EVIDENCE.md.j2")
+    return template.render(r=r, groups=_by_group(r),
+                           local=[h for h in r.hypotheses if h.proof == "local"],
+                           runtime=[h for h in r.hypotheses if h.proof == "runtime"])

@@ -1,0 +1,22 @@
+"""Names shared by every renderer: pack folders, attachment files, anchors."""
+
+from __future__ import annotations
+
+import re
+
+from certify.engine.result import CheckResult, HypothesisResult
+
+
+def slug(text: str, limit: int = 60) -> str:
+    s = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return s[:limit].rstrip("-") or "phase"
+
+
+def attachment_path(hyp: HypothesisResult, check: CheckResult, name: str) -> str:
+    """Where a check's full output lives inside the pack."""
+    return f"attachments/{slug(hyp.id, 40)}-{check.index}-{slug(check.kind)}-{name}"
+
+
+def anchor(hyp: HypothesisResult) -> str:
+    """GitHub's heading anchor for the hypothesis's evidence section."""
+    return "ev-" + slug(hyp.id, 40)

@@ -1,0 +1,1 @@
+"""Reading and validating check specs (checks.yaml)."""

@@ -1,0 +1,364 @@
+"""Load a spec file (and what it includes) into a typed `Spec`, reporting every mistake.
+
+Mistakes are collected, not raised one by one, so a user fixes them all in one pass.
+Unset `${VAR}`s inside a hypothesis or a target are not mistakes yet: `require_vars`
+raises them only for what a run actually selected (SPEC §2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob as globlib
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from certify.spec.binder import INVALID, bind, bind_dataclass, meta, yaml_key
+from certify.spec.errors import Mark, SpecError, SpecErrors, did_you_mean
+from certify.spec.model import (
+    Catalog,
+    CheckCommon,
+    CheckSpec,
+    Hypothesis,
+    HypothesisFields,
+    Spec,
+    TargetSpec,
+)
+from certify.spec.yamlnodes import Node, load_yaml
+
+FORMAT_VERSION = 1
+DEFAULT_GROUP = "Other"
+
+
+@dataclass(frozen=True)
+class SpecFields:
+    """A check spec (checks.yaml): what is being certified, how to reach it, and the claims."""
+
+    certify: int | None = field(default=None, metadata=meta("format version; must be 1"))
+    phase: str | None = field(default=None, metadata=meta("what is being certified"))
+    description: str | None = field(default=None, metadata=meta("a sentence on scope"))
+    include: list[str] = field(default_factory=list, metadata=meta(
+        "other spec files whose targets, groups, secrets and hypotheses are merged in"))
+    secrets: list[str] = field(default_factory=list, metadata=meta(
+        "environment variables whose values must never be written"))
+    groups: dict[str, str] = field(default_factory=dict, metadata=meta(
+        "the truth table's sections: key -> title"))
+
+
+_RAW_KEYS = frozenset({"targets", "hypotheses"})
+_CHECK_KEYS = frozenset({"check", "checks"})
+_COMMON_KEYS = frozenset(yaml_key(f) for f in dataclasses.fields(CheckCommon))
+
+
+class _Loader:
+    def __init__(self, catalog: Catalog, env: Mapping[str, str]) -> None:
+        self.catalog = catalog
+        self.env = env
+        self.errors: list[SpecError] = []
+        self.files: list[Path] = []
+        self.groups: dict[str, str] = {}
+        self.secrets: list[str] = []
+        self.targets: dict[tuple[str, str], TargetSpec] = {}
+        self.hyp_nodes: list[tuple[Node, Path]] = []
+        self.group_nodes: list[Node] = []
+
+    # ------------------------------------------------------------ files
+
+    def read_file(self, path: Path, included_from: Mark | None) -> SpecFields | None:
+        resolved = path.resolve()
+        if resolved in self.files:
+            self.errors.append(SpecError(included_from, f"{path} is included twice (or includes itself)"))
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            self.errors.append(SpecError(included_from, f"{path}: no such spec file"))
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.errors.append(SpecError(included_from, f"{path}: cannot read: {exc}"))
+            return None
+        self.files.append(resolved)
+        try:
+            root = load_yaml(text, str(path), self.env)
+        except SpecError as exc:
+            self.errors.append(exc)
+            return None
+        if not root.is_map():
+            self.errors.append(SpecError(root.mark, "expected a mapping with `certify: 1`, "
+                                                    "`phase` and `hypotheses`"))
+            return None
+        top = bind_dataclass(SpecFields, root, self.errors, extra_keys=_RAW_KEYS)
+        for key in ("certify", "phase", "description", "include", "secrets", "groups"):
+            child = root.get(key)
+            if child is not None:
+                self.report_unset(child)
+        if top is INVALID:
+            return None
+        if top.certify is not None and top.certify != FORMAT_VERSION:
+            node = root.get("certify")
+            assert node is not None
+            self.errors.append(SpecError(node.mark, f"unsupported format version {top.certify}; "
+                                                    f"this certify reads `certify: {FORMAT_VERSION}`"))
+        for name in top.secrets:
+            if name not in self.secrets:
+                self.secrets.append(name)
+        for key, title in top.groups.items():
+            self.groups.setdefault(key, title)
+        base = path.parent
+        targets = root.get("targets")
+        if targets is not None:
+            self.read_targets(targets, base)
+        hyps = root.get("hypotheses")
+        if hyps is not None:
+            if not hyps.is_list():
+                self.errors.append(SpecError(hyps.mark, "hypotheses: expected a list of hypotheses"))
+            else:
+                self.hyp_nodes += [(h, base) for h in hyps.value]
+        include_node = root.get("include")
+        for i, pattern in enumerate(top.include):
+            mark = include_node.value[i].mark if include_node and include_node.is_list() else (
+                include_node.mark if include_node else None)
+            self.read_include(base, pattern, mark)
+        return top
+
+    def read_include(self, base: Path, pattern: str, mark: Mark | None) -> None:
+        full = base / pattern
+        if globlib.has_magic(pattern):
+            matches = sorted(Path(p) for p in globlib.glob(str(full), recursive=True))
+            if not matches:
+                self.errors.append(SpecError(mark, f'include: no file matches "{pattern}"'))
+            for p in matches:
+                self.read_file(p, mark)
+        else:
+            self.read_file(full, mark)
+
+    def report_unset(self, node: Node) -> None:
+        for name, mark in node.unset_anywhere():
+            self.errors.append(SpecError(mark, unset_message(name)))
+
+    # ------------------------------------------------------------ targets
+
+    def read_targets(self, node: Node, base: Path) -> None:
+        if not node.is_map():
+            self.errors.append(SpecError(node.mark, "targets: expected a mapping of target types "
+                                                    f"({', '.join(self.catalog.target_types())})"))
+            return
+        for type_, child in node.value.items():
+            config_cls = self.catalog.target_config(type_)
+            if config_cls is None:
+                hint = did_you_mean(type_, self.catalog.target_types())
+                self.errors.append(SpecError(node.key_mark(type_), f'unknown target type "{type_}"{hint}; '
+                                             f"expected one of: {', '.join(self.catalog.target_types())}"))
+                continue
+            if self.catalog.target_is_single(type_):
+                self.add_target(type_, type_, config_cls, child, base)
+                continue
+            if not child.is_map() or not child.value:
+                self.errors.append(SpecError(child.mark, f"targets.{type_}: expected a mapping of "
+                                                         f"target names to {type_} targets"))
+                continue
+            for name, tnode in child.value.items():
+                self.add_target(type_, name, config_cls, tnode, base)
+
+    def add_target(self, type_: str, name: str, config_cls: type, node: Node, base: Path) -> None:
+        where = f"targets.{type_}" if type_ == name else f"targets.{type_}.{name}"
+        config = bind(config_cls, node, self.errors, where)
+        if config is INVALID:
+            return
+        if (type_, name) in self.targets:
+            first = self.targets[(type_, name)].mark
+            self.errors.append(SpecError(node.mark, f"{where} is declared twice "
+                                                    f"(first at {first})"))
+            return
+        unset = tuple(node.unset_anywhere())
+        self.targets[(type_, name)] = TargetSpec(type_, name, config, base, node.mark, unset)
+
+    # ------------------------------------------------------------ hypotheses
+
+    def read_hypotheses(self) -> list[Hypothesis]:
+        out: list[Hypothesis] = []
+        seen: dict[str, Mark] = {}
+        for node, base in self.hyp_nodes:
+            hyp = self.read_hypothesis(node, base)
+            if hyp is None:
+                continue
+            if hyp.id in seen:
+                self.errors.append(SpecError(hyp.mark, f'duplicate hypothesis id "{hyp.id}" '
+                                                       f"(first at {seen[hyp.id]})"))
+                continue
+            seen[hyp.id] = hyp.mark
+            out.append(hyp)
+        return out
+
+    def read_hypothesis(self, node: Node, base: Path) -> Hypothesis | None:
+        where = "hypothesis"
+        id_node = node.get("id")
+        if id_node is not None and isinstance(id_node.value, str):
+            where = f"hypothesis {id_node.value}"
+        fields = bind_dataclass(HypothesisFields, node, self.errors, where, extra_keys=_CHECK_KEYS)
+        check_nodes = self.check_nodes(node, where)
+        checks = [self.read_check(c, i + 1, where) for i, c in enumerate(check_nodes)]
+        gnode = node.get("group")
+        if (gnode is not None and isinstance(gnode.value, str) and self.groups
+                and gnode.value not in self.groups):
+            hint = did_you_mean(gnode.value, self.groups)
+            self.errors.append(SpecError(gnode.mark, f'{where}: unknown group "{gnode.value}"{hint}; '
+                                                     f"declared groups: {', '.join(self.groups)}"))
+            return None
+        if fields is INVALID or not check_nodes or any(c is None for c in checks):
+            return None
+        group = fields.group or DEFAULT_GROUP
+        valid = [c for c in checks if c is not None]
+        proof = fields.proof or (
+            "runtime" if any(self.catalog.kind_proof(c.kind) == "runtime" for c in valid) else "local")
+        return Hypothesis(
+            id=fields.id, claim=fields.claim, group=group, proof=proof, gate=fields.gate,
+            tags=tuple(fields.tags), question=fields.question, waiver=fields.waiver,
+            checks=tuple(valid), mark=node.mark, unset_vars=tuple(node.unset_anywhere()),
+        )
+
+    def check_nodes(self, node: Node, where: str) -> list[Node]:
+        if not node.is_map():
+            return []
+        one, many = node.get("check"), node.get("checks")
+        if one is not None and many is not None:
+            self.errors.append(SpecError(node.key_mark("checks"),
+                                         f"{where}: give either `check:` or `checks:`, not both"))
+            return []
+        if one is not None:
+            return [one]
+        if many is not None:
+            if not many.is_list() or not many.value:
+                self.errors.append(SpecError(many.mark, f"{where}: checks: expected a non-empty list "
+                                                        "of checks"))
+                return []
+            return list(many.value)
+        self.errors.append(SpecError(node.mark, f"{where}: missing `check:` (one check) or "
+                                                "`checks:` (a list); every claim needs evidence"))
+        return []
+
+    def read_check(self, node: Node, index: int, where: str) -> CheckSpec | None:
+        where = f"{where}, check {index}"
+        if not node.is_map():
+            self.errors.append(SpecError(node.mark, f"{where}: expected a mapping with `kind:`"))
+            return None
+        kind_node = node.get("kind")
+        if kind_node is None or not isinstance(kind_node.value, str):
+            self.errors.append(SpecError(node.mark, f"{where}: missing `kind:`; expected one of: "
+                                                    f"{', '.join(self.catalog.kind_names())}"))
+            return None
+        kind = kind_node.value
+        fields_cls = self.catalog.kind_fields(kind)
+        if fields_cls is None:
+            hint = did_you_mean(kind, self.catalog.kind_names())
+            self.errors.append(SpecError(kind_node.mark, f'{where}: unknown kind "{kind}"{hint}; '
+                                         f"expected one of: {', '.join(self.catalog.kind_names())}"))
+            return None
+        where = f"{where} ({kind})"
+        kind_keys = {yaml_key(f) for f in dataclasses.fields(fields_cls)}
+        common_part = {k: v for k, v in node.value.items() if k in _COMMON_KEYS}
+        kind_part = {k: v for k, v in node.value.items() if k not in _COMMON_KEYS}
+        common = bind_dataclass(CheckCommon, Node(common_part, node.mark, node.key_marks),
+                                self.errors, where)
+        before = len(self.errors)
+        fields = bind_dataclass(fields_cls, Node(kind_part, node.mark, node.key_marks), self.errors,
+                                where, extra_keys=frozenset())
+        # Unknown-key messages should offer every key a check accepts, not only the kind's own.
+        for err in self.errors[before:]:
+            if "unknown field" in err.message:
+                key = err.message.split('"')[1]
+                known = sorted(kind_keys | _COMMON_KEYS)
+                err.message = (f'{where}: unknown field "{key}"{did_you_mean(key, known)}; '
+                               f"expected one of: {', '.join(known)}")
+        if common is INVALID or fields is INVALID:
+            return None
+        target = self.resolve_target(kind, common.target, node, where)
+        if target is INVALID:
+            return None
+        return CheckSpec(kind=kind, name=common.name or kind, target=target, timeout=common.timeout,
+                         retry=common.retry, fields=fields, mark=node.mark, index=index)
+
+    def resolve_target(self, kind: str, name: str | None, node: Node, where: str) -> str | None:
+        type_ = self.catalog.kind_target_type(kind)
+        if type_ is None:
+            return None
+        if self.catalog.target_is_single(type_):
+            return type_
+        names = [n for (t, n) in self.targets if t == type_]
+        mark = node.get("target").mark if node.get("target") else node.mark  # type: ignore[union-attr]
+        if name is None:
+            if len(names) == 1:
+                return names[0]
+            if not names:
+                self.errors.append(SpecError(mark, f"{where}: needs a `targets.{type_}` entry, "
+                                                   "and the spec declares none"))
+            else:
+                self.errors.append(SpecError(mark, f"{where}: several {type_} targets "
+                                                   f"({', '.join(names)}); say which with `target:`"))
+            return INVALID  # type: ignore[no-any-return]
+        if name not in names:
+            hint = did_you_mean(name, names)
+            self.errors.append(SpecError(mark, f'{where}: no {type_} target named "{name}"{hint}'))
+            return INVALID  # type: ignore[no-any-return]
+        return name
+
+
+def unset_message(name: str) -> str:
+    return (f"environment variable {name} is not set; set it, or give a default with "
+            f"${{{name}:-value}}")
+
+
+def load_spec(path: Path, catalog: Catalog, env: Mapping[str, str] | None = None) -> Spec:
+    """Read and validate a spec. Raises SpecErrors listing every mistake."""
+    env = os.environ if env is None else env
+    loader = _Loader(catalog, env)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SpecErrors([SpecError(None, f"{path}: no such spec file")]) from None
+    except OSError as exc:
+        raise SpecErrors([SpecError(None, f"{path}: cannot read: {exc}")]) from None
+    top = loader.read_file(path, None)
+    if top is not None:
+        if top.certify is None:
+            loader.errors.append(SpecError(Mark(str(path), 1, 1), 'missing required field "certify" '
+                                                                  "(the format version: `certify: 1`)"))
+        if top.phase is None:
+            loader.errors.append(SpecError(Mark(str(path), 1, 1), 'missing required field "phase" '
+                                                                  "(what is being certified)"))
+    if ("repo", "repo") not in loader.targets and loader.catalog.target_config("repo") is not None:
+        loader.add_target("repo", "repo", loader.catalog.target_config("repo"),  # type: ignore[arg-type]
+                          Node({}, Mark(str(path), 1, 1)), path.parent)
+    hypotheses = loader.read_hypotheses()
+    if top is not None and not loader.hyp_nodes:
+        loader.errors.append(SpecError(Mark(str(path), 1, 1), "no hypotheses: expected a "
+                                                              "`hypotheses:` list with at least one claim"))
+    if loader.errors:
+        raise SpecErrors(loader.errors)
+    assert top is not None and top.phase is not None
+    return Spec(
+        path=path, sha256=hashlib.sha256(data).hexdigest(), version=FORMAT_VERSION,
+        phase=top.phase, description=top.description, groups=loader.groups,
+        secrets=tuple(loader.secrets), targets=loader.targets, hypotheses=tuple(hypotheses),
+        files=tuple(loader.files),
+    )
+
+
+def require_vars(spec: Spec, hypotheses: list[Hypothesis], type_of_kind: Catalog) -> None:
+    """Raise SpecErrors for unset variables used by the selected hypotheses or their targets."""
+    errors: list[SpecError] = []
+    used_targets: set[tuple[str, str]] = set()
+    for hyp in hypotheses:
+        errors += [SpecError(mark, f"{hyp.id}: {unset_message(name)}") for name, mark in hyp.unset_vars]
+        for check in hyp.checks:
+            type_ = type_of_kind.kind_target_type(check.kind)
+            if type_ is not None and check.target is not None:
+                used_targets.add((type_, check.target))
+    for key in sorted(used_targets):
+        target = spec.targets.get(key)
+        if target is not None:
+            errors += [SpecError(mark, unset_message(name)) for name, mark in target.unset_vars]
+    if errors:
+        raise SpecErrors(errors)

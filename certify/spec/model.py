@@ -1,0 +1,147 @@
+"""The typed spec: what `load_spec` returns and every later stage reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from certify.spec.binder import meta
+from certify.spec.errors import Mark
+
+Proof = Literal["local", "runtime"]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Re-run a check that did not pass, for facts that arrive late (logs...)."""
+
+    attempts: int = field(default=3, metadata=meta("how many times to run it in all"))
+    interval: float = field(default=5.0, metadata=meta("seconds to wait between attempts"))
+
+
+@dataclass(frozen=True)
+class CheckCommon:
+    """Fields every check has, whatever its kind."""
+
+    kind: str = field(metadata=meta("the check kind (see `certify explain KIND`)"))
+    name: str | None = field(default=None, metadata=meta("a short name shown in the pack"))
+    target: str | None = field(default=None, metadata=meta(
+        "which target of the kind's type to use (default: the only one)"))
+    timeout: float | None = field(default=None, metadata=meta("seconds before the check is ERROR"))
+    retry: Retry | None = field(default=None, metadata=meta("re-run until it passes"))
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted risk: a FALSE or UNKNOWN verdict that does not fail the gate until it expires."""
+
+    reason: str = field(metadata=meta("why the risk is accepted"))
+    expires: dt.date = field(metadata=meta("the last day the waiver holds (YYYY-MM-DD)"))
+    by: str = field(metadata=meta("who accepted it"))
+
+    def valid_on(self, day: dt.date) -> bool:
+        return day <= self.expires
+
+
+@dataclass(frozen=True)
+class HypothesisFields:
+    """A claim about the system, backed by checks (`check:` for one, `checks:` for several)."""
+
+    id: str = field(metadata=meta("unique id shown in every output, e.g. H-C4"))
+    claim: str = field(metadata=meta("what is claimed, in one sentence"))
+    group: str | None = field(default=None, metadata=meta("the truth-table section (a key of `groups`)"))
+    proof: Proof | None = field(default=None, metadata=meta(
+        "local = proven from the repository/CI, runtime = from the running system "
+        "(default: runtime when any check is a runtime kind)"))
+    gate: bool = field(default=True, metadata=meta("false = informational, never fails the gate"))
+    tags: list[str] = field(default_factory=list, metadata=meta("labels for --tag"))
+    question: str | None = field(default=None, metadata=meta(
+        "asked in the pack when the verdict is FALSE or UNKNOWN"))
+    waiver: Waiver | None = field(default=None, metadata=meta("an accepted risk, until it expires"))
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One check of a hypothesis, validated against its kind."""
+
+    kind: str
+    name: str
+    target: str | None  # resolved target name (None for kinds without a target)
+    timeout: float | None
+    retry: Retry | None
+    fields: Any  # the kind's own field dataclass
+    mark: Mark
+    index: int  # position within its hypothesis, from 1
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    id: str
+    claim: str
+    group: str
+    proof: Proof
+    gate: bool
+    tags: tuple[str, ...]
+    question: str | None
+    waiver: Waiver | None
+    checks: tuple[CheckSpec, ...]
+    mark: Mark
+    unset_vars: tuple[tuple[str, Mark], ...] = ()  # ${VAR}s this hypothesis needs but are unset
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A way to reach the system under test, of one type (repo, postgres, http, logs)."""
+
+    type: str
+    name: str
+    config: Any  # the target type's config dataclass
+    base_dir: Path  # the folder of the spec file that declared it
+    mark: Mark
+    unset_vars: tuple[tuple[str, Mark], ...] = ()
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    sha256: str
+    version: int
+    phase: str
+    description: str | None
+    groups: dict[str, str]
+    secrets: tuple[str, ...]
+    targets: dict[tuple[str, str], TargetSpec]  # (type, name) -> target
+    hypotheses: tuple[Hypothesis, ...]
+    files: tuple[Path, ...]  # the spec and every file it included
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def target(self, type_: str, name: str | None) -> TargetSpec | None:
+        if name is None:
+            return None
+        return self.targets.get((type_, name))
+
+    def group_title(self, group: str) -> str:
+        return self.groups.get(group, group)
+
+
+class Catalog(Protocol):
+    """What the loader needs to know about check kinds and target types (the registry)."""
+
+    def kind_names(self) -> list[str]: ...
+
+    def kind_fields(self, kind: str) -> type | None: ...
+
+    def kind_target_type(self, kind: str) -> str | None: ...
+
+    def kind_proof(self, kind: str) -> Proof: ...
+
+    def target_types(self) -> list[str]: ...
+
+    def target_config(self, type_: str) -> type | None: ...
+
+    def target_is_single(self, type_: str) -> bool: ...

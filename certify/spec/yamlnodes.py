@@ -1,0 +1,146 @@
+"""YAML read into nodes that remember where they came from.
+
+PyYAML's composer gives every node a position; we keep it on a small `Node` tree so
+that validation, much later, can still say `checks.yaml:12:7: ...`. Plain scalars are
+converted with PyYAML's safe constructor (ints, bools, dates...), and `${VAR}` /
+`${VAR:-default}` in strings are expanded from the environment here. An unset
+variable does not fail at once: the node remembers it, and the loader decides whether
+the field is used by anything that will run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from certify.spec.errors import Mark, SpecError
+
+_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass
+class Node:
+    """A YAML value with its position. Mappings hold `dict[str, Node]`, sequences `list[Node]`."""
+
+    value: Any
+    mark: Mark
+    key_marks: dict[str, Mark] = field(default_factory=dict)
+    unset_vars: tuple[str, ...] = ()  # ${VAR}s without default that were not set
+    expanded: bool = False  # the text came (partly) from the environment
+
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    def is_list(self) -> bool:
+        return isinstance(self.value, list)
+
+    def get(self, key: str) -> Node | None:
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+    def key_mark(self, key: str) -> Mark:
+        return self.key_marks.get(key, self.mark)
+
+    def unset_anywhere(self) -> list[tuple[str, Mark]]:
+        """Every unset variable under this node, with where it is used."""
+        found = [(name, self.mark) for name in self.unset_vars]
+        if isinstance(self.value, dict):
+            for child in self.value.values():
+                found += child.unset_anywhere()
+        elif isinstance(self.value, list):
+            for child in self.value:
+                found += child.unset_anywhere()
+        return found
+
+    def plain(self) -> Any:
+        """The value as plain Python data (positions dropped)."""
+        if isinstance(self.value, dict):
+            return {k: v.plain() for k, v in self.value.items()}
+        if isinstance(self.value, list):
+            return [v.plain() for v in self.value]
+        return self.value
+
+
+def expand_vars(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...], bool]:
+    """Expand `${VAR}`, `${VAR:-default}` and `$$`; return (text, unset names, expanded?)."""
+    unset: list[str] = []
+    used = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal used
+        if m.group(0) == "$$":
+            return "$"
+        name, default = m.group(1), m.group(2)
+        used = True
+        value = env.get(name)
+        if value:  # an empty variable counts as unset, like the shell's :-
+            return value
+        if default is not None:
+            return default
+        unset.append(name)
+        return m.group(0)
+
+    return _VAR.sub(sub, text), tuple(unset), used
+
+
+def _mark(file: str, node: yaml.Node) -> Mark:
+    return Mark(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str, env: Mapping[str, str]) -> None:
+        self.file = file
+        self.env = env
+        self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+
+    def build(self, node: yaml.Node) -> Node:
+        mark = _mark(self.file, node)
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
+            out: dict[str, Node] = {}
+            key_marks: dict[str, Mark] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                kmark = _mark(self.file, key_node)
+                if not isinstance(key, str | int | float | bool):
+                    raise SpecError(kmark, "a mapping key must be a plain word")
+                key = str(key)
+                if key in out:
+                    raise SpecError(kmark, f'duplicate key "{key}" (first at line {key_marks[key].line})')
+                out[key] = self.build(value_node)
+                key_marks[key] = kmark
+            return Node(out, mark, key_marks)
+        if isinstance(node, yaml.SequenceNode):
+            return Node([self.build(item) for item in node.value], mark)
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, str):
+            text, unset, used = expand_vars(value, self.env)
+            return Node(text, mark, unset_vars=unset, expanded=used)
+        return Node(value, mark)
+
+
+def load_yaml(text: str, file: str, env: Mapping[str, str]) -> Node:
+    """Parse one YAML document into nodes; malformed YAML is a positioned SpecError."""
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        where = exc.problem_mark or exc.context_mark
+        mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file, 1, 1)
+        problem = exc.problem or exc.context or "malformed YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        raise SpecError(mark, f"invalid YAML: {problem}{context}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(Mark(file, 1, 1), f"invalid YAML: {exc}") from None
+    if not documents or documents[0] is None:
+        raise SpecError(Mark(file, 1, 1), "the file is empty: expected a mapping with `certify: 1`")
+    if len(documents) > 1:
+        raise SpecError(_mark(file, documents[1]), "expected one YAML document, found several")
+    try:
+        return _Builder(file, env).build(documents[0])
+    except yaml.constructor.ConstructorError as exc:
+        where = exc.problem_mark
+        mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file, 1, 1)
+        raise SpecError(mark, f"invalid YAML value: {exc.problem}") from None

@@ -1,0 +1,73 @@
+"""Glob patterns over repository-relative paths (`src/**/*.py`, `docs/`, `*.md`).
+
+Rules, as in .gitignore and most CI tools: `*` and `?` stay within one path segment,
+`**` spans segments, a pattern ending in `/` (or naming a directory) covers everything
+under it, and a pattern without `/` matches the name at any depth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    pat = pattern.strip()
+    if pat.startswith("./"):
+        pat = pat[2:]
+    anywhere = "/" not in pat.rstrip("/")
+    directory = pat.endswith("/")
+    pat = pat.rstrip("/")
+    out = []
+    i = 0
+    while i < len(pat):
+        c = pat[i]
+        if pat.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pat.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[":
+            end = pat.find("]", i + 1)
+            if end == -1:
+                out.append(re.escape(c))
+            else:
+                body = pat[i + 1:end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    body = "".join(out)
+    prefix = "(?:.*/)?" if anywhere else ""
+    # A pattern also matches everything under a directory it names.
+    suffix = "/.*" if directory else "(?:/.*)?"
+    return re.compile(f"^{prefix}{body}{suffix}$")
+
+
+def matches(path: str, pattern: str) -> bool:
+    return glob_regex(pattern).match(path) is not None
+
+
+def path_filter(include: Sequence[str], exclude: Sequence[str] = ()) -> Callable[[str], bool]:
+    """A predicate: the path matches one of `include` (all paths when empty) and no `exclude`."""
+    inc = [glob_regex(p) for p in include]
+    exc = [glob_regex(p) for p in exclude]
+
+    def accept(path: str) -> bool:
+        if inc and not any(r.match(path) for r in inc):
+            return False
+        return not any(r.match(path) for r in exc)
+
+    return accept

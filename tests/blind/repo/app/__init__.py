@@ -1,0 +1,1 @@
+"""twinsvc: a registry of digital twins and their telemetry."""
