@@ -44,6 +44,10 @@ def _reason(underlying: Verdict, checks: list[CheckResult], waiver: dict[str, st
     return text
 
 
+def _noun(ids: list[str]) -> str:
+    return "hypotheses" if len(ids) > 1 else "hypothesis"
+
+
 def gate(results: list[HypothesisResult], allow_unknown: bool, interrupted: bool = False) -> Gate:
     counts = {v: sum(1 for r in results if r.verdict == v) for v in ("TRUE", "FALSE", "UNKNOWN", "WAIVED")}
     gating = [r for r in results if r.gate]
@@ -51,10 +55,10 @@ def gate(results: list[HypothesisResult], allow_unknown: bool, interrupted: bool
     unknown = [r.id for r in gating if r.verdict == "UNKNOWN"]
     if false:
         code = EXIT_FALSE
-        summary = f"FAILED: {len(false)} gating {"hypotheses" if len(false) > 1 else "hypothesis"} FALSE ({', '.join(false)})"
+        summary = f"FAILED: {len(false)} gating {_noun(false)} FALSE ({', '.join(false)})"
     elif unknown and not allow_unknown:
         code = EXIT_UNKNOWN
-        summary = f"NOT PROVEN: {len(unknown)} gating {"hypotheses" if len(unknown) > 1 else "hypothesis"} UNKNOWN ({', '.join(unknown)})"
+        summary = f"NOT PROVEN: {len(unknown)} gating {_noun(unknown)} UNKNOWN ({', '.join(unknown)})"
     else:
         code = EXIT_PASS
         summary = "PASSED" + (f" (allowing {len(unknown)} UNKNOWN: {', '.join(unknown)})" if unknown else "")

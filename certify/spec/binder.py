@@ -264,8 +264,9 @@ def bind_dataclass(cls: type[T], node: Node, errors: list[SpecError], where: str
             failed = True
         else:
             kwargs[f.name] = value
+    unknown = [k for k in node.value if k not in fields and k not in extra_keys]
     for key, f in fields.items():
-        if key not in node.value and is_required(f):
+        if key not in node.value and is_required(f) and not did_you_mean(key, unknown):
             label = f"{where}: " if where else ""
             errors.append(SpecError(node.mark, f'{label}missing required field "{key}" '
                                                f"({describe(hints[f.name])})"))

@@ -94,7 +94,17 @@ class _Loader:
             child = root.get(key)
             if child is not None:
                 self.report_unset(child)
-        if top is INVALID:
+        base = path.parent
+        targets = root.get("targets")
+        if targets is not None:
+            self.read_targets(targets, base)
+        hyps = root.get("hypotheses")
+        if hyps is not None:
+            if not hyps.is_list():
+                self.errors.append(SpecError(hyps.mark, "hypotheses: expected a list of hypotheses"))
+            else:
+                self.hyp_nodes += [(h, base) for h in hyps.value]
+        if top is INVALID:  # its mistakes are recorded; the hypotheses are still checked
             return None
         if top.certify is not None and top.certify != FORMAT_VERSION:
             node = root.get("certify")
@@ -106,16 +116,6 @@ class _Loader:
                 self.secrets.append(name)
         for key, title in top.groups.items():
             self.groups.setdefault(key, title)
-        base = path.parent
-        targets = root.get("targets")
-        if targets is not None:
-            self.read_targets(targets, base)
-        hyps = root.get("hypotheses")
-        if hyps is not None:
-            if not hyps.is_list():
-                self.errors.append(SpecError(hyps.mark, "hypotheses: expected a list of hypotheses"))
-            else:
-                self.hyp_nodes += [(h, base) for h in hyps.value]
         include_node = root.get("include")
         for i, pattern in enumerate(top.include):
             mark = include_node.value[i].mark if include_node and include_node.is_list() else (

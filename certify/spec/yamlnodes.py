@@ -19,6 +19,7 @@ import yaml
 
 from certify.spec.errors import Mark, SpecError
 
+MAX_NODES = 200_000
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -95,9 +96,24 @@ class _Builder:
         self.file = file
         self.env = env
         self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
+        self.path: set[int] = set()  # nodes being built: an alias back to one is a cycle
+        self.count = 0
 
     def build(self, node: yaml.Node) -> Node:
         mark = _mark(self.file, node)
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise SpecError(mark, f"the document expands to more than {MAX_NODES} values "
+                                  "(aliases nested too deep?)")
+        if id(node) in self.path:
+            raise SpecError(mark, "an alias refers to a node that contains it (a cycle)")
+        self.path.add(id(node))
+        try:
+            return self._build(node, mark)
+        finally:
+            self.path.discard(id(node))
+
+    def _build(self, node: yaml.Node, mark: Mark) -> Node:
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
             out: dict[str, Node] = {}

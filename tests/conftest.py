@@ -1,0 +1,116 @@
+"""Shared helpers: run the real CLI against specs and repositories made in tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from certify.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    out_dir: Path
+
+    @property
+    def packs(self) -> list[Path]:
+        return sorted(p.parent for p in self.out_dir.glob("*/*/MANIFEST.sha256"))
+
+    @property
+    def pack(self) -> Path:
+        """The pack this run wrote (named on its last stdout line)."""
+        line = self.stdout.strip().splitlines()[-1]
+        assert line.startswith("Evidence pack: "), self.stdout + self.stderr
+        path = Path(line.removeprefix("Evidence pack: "))
+        return path if path.is_absolute() else self.out_dir.parent / path
+
+    @property
+    def results(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.pack / "results.json").read_text())
+        return data
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {h["id"]: h["verdict"] for h in self.results["hypotheses"]}
+
+
+def certify(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliResult:
+    """Run `certify ARGS` in-process (fast), from `cwd`, with extra environment."""
+    runner = CliRunner()
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        res = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return CliResult(res.exit_code, res.stdout, res.stderr, cwd / "reports")
+
+
+def certify_process(*args: str, cwd: Path, env: dict[str, str] | None = None,
+                    timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `python -m certify ARGS` as a real process."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "certify", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return path
+
+
+def spec_text(hypotheses: str, *, header: str = "") -> str:
+    """A spec with the standard header and the given (dedented) hypotheses block."""
+    return ("certify: 1\nphase: test phase\n" + textwrap.dedent(header) + "hypotheses:\n"
+            + textwrap.indent(textwrap.dedent(hypotheses).strip("\n"), "  ") + "\n")
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    """An empty git repository with one commit on `main`."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write(repo / "README.md", "# test\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "initial")
+    return repo
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """PIDs of live processes whose command line contains `text`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (proc / "stat").read_text().split(")")[-1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.conftest import certify, processes_mentioning, spec_text, write
+
+
+def run_spec(tmp_path: Path, hypotheses: str) -> dict:
+    (tmp_path / "repo").mkdir(exist_ok=True)
+    write(tmp_path / "checks.yaml", spec_text(hypotheses, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    return {h["id"]: h for h in res.results["hypotheses"]}
+
+
+def test_values_from_named_groups_are_checked(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, r"""
+        - id: ENOUGH
+          claim: enough tests pass
+          check:
+            kind: command
+            run: "echo 'Tests: 372 passed, 372 total'"
+            expect: {stdout: ['Tests: (?P<passed>\d+) passed']}
+            values: {passed: ">= 372"}
+        - id: TOO-FEW
+          claim: more tests than there are
+          check:
+            kind: command
+            run: "echo 'Tests: 371 passed'"
+            expect: {stdout: ['Tests: (?P<passed>\d+) passed']}
+            values: {passed: ">= 372"}
+    """)
+    assert hyps["ENOUGH"]["verdict"] == "TRUE"
+    assert hyps["ENOUGH"]["checks"][0]["values"]["passed"] == 372
+    assert hyps["TOO-FEW"]["verdict"] == "FALSE"
+    assert "passed = 371, expected >= 372" in hyps["TOO-FEW"]["reason"]
+
+
+def test_exit_codes_stdout_not_and_stderr(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, """
+        - id: EXIT1-EXPECTED
+          claim: the linter rejects bad input
+          check: {kind: command, run: "exit 3", expect: {exit: "!= 0"}}
+        - id: EXIT-WRONG
+          claim: succeeds
+          check: {kind: command, run: "echo boom >&2; exit 2"}
+        - id: STDOUT-NOT
+          claim: no warnings
+          check: {kind: command, run: "echo 'WARNING: deprecated'", expect: {stdout_not: ['WARNING']}}
+        - id: STDERR
+          claim: says done on stderr
+          check: {kind: command, run: ["sh", "-c", "echo done >&2"], expect: {stderr: ['^done$']}}
+    """)
+    assert {k: v["verdict"] for k, v in hyps.items()} == {
+        "EXIT1-EXPECTED": "TRUE", "EXIT-WRONG": "FALSE", "STDOUT-NOT": "FALSE", "STDERR": "TRUE"}
+    assert "exit 2, expected 0" in hyps["EXIT-WRONG"]["reason"]
+    assert "boom" in hyps["EXIT-WRONG"]["checks"][0]["output"]
+
+
+def test_a_missing_program_is_unknown_not_false(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, """
+        - id: SHELL
+          claim: c
+          check: {kind: command, run: "certify-no-such-tool --scan"}
+        - id: ARGV
+          claim: c
+          check: {kind: command, run: ["certify-no-such-tool", "--scan"]}
+    """)
+    for h in hyps.values():
+        assert h["verdict"] == "UNKNOWN"
+        assert h["checks"][0]["status"] == "error"
+        assert "command not found: certify-no-such-tool" in h["reason"]
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    marker = tmp_path / "still-running"
+    start = time.monotonic()
+    hyps = run_spec(tmp_path, f"""
+        - id: SLOW
+          claim: c
+          check:
+            kind: command
+            run: "sh -c 'sleep 30; touch {marker}' & sleep 30"
+            timeout: 1
+    """)
+    assert time.monotonic() - start < 10
+    assert hyps["SLOW"]["verdict"] == "UNKNOWN"
+    assert "timed out after 1s" in hyps["SLOW"]["reason"]
+    assert processes_mentioning(f"touch {marker}") == []
+
+
+def test_long_output_goes_to_an_attachment(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, """
+        - id: LONG
+          claim: c
+          check: {kind: command, run: "seq 1 500"}
+    """)
+    check = hyps["LONG"]["checks"][0]
+    assert check["attachments"] == ["attachments/long-1-command-stdout.txt"]
+    assert "500" in check["output"] and "\\n1\\n" not in check["output"]
+
+
+def test_cwd_and_env(tmp_path: Path) -> None:
+    (tmp_path / "repo" / "sub").mkdir(parents=True)
+    hyps = run_spec(tmp_path, """
+        - id: H
+          claim: c
+          check:
+            kind: command
+            run: 'echo "$PWD $GREETING"'
+            cwd: sub
+            env: {GREETING: hello}
+            expect: {stdout: ['repo/sub hello$']}
+        - id: NO-DIR
+          claim: c
+          check: {kind: command, run: "true", cwd: nowhere}
+    """)
+    assert hyps["H"]["verdict"] == "TRUE"
+    assert hyps["NO-DIR"]["verdict"] == "UNKNOWN"
