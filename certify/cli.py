@@ -15,6 +15,7 @@ import click
 from certify import __version__
 
 if TYPE_CHECKING:
+    from certify.spec.errors import SpecErrors
     from certify.spec.model import Spec
 
 EXIT_USAGE = 2
@@ -34,12 +35,13 @@ def _load(spec_path: str) -> Spec:
     try:
         return load_spec(Path(spec_path), REGISTRY)
     except SpecErrors as exc:
-        for err in exc.errors:
-            click.echo(str(err), err=True)
-        count = len(exc.errors)
-        click.echo(f"certify: {spec_path}: {count} error{'s' if count != 1 else ''}; nothing was run",
-                   err=True)
-        sys.exit(EXIT_USAGE)
+        _print_errors(exc)
+
+
+def _print_errors(exc: SpecErrors) -> NoReturn:
+    for err in exc.errors:  # one line each, and nothing else: editors and CI parse these
+        click.echo(str(err), err=True)
+    sys.exit(EXIT_USAGE)
 
 
 SPEC_ARG = click.argument("spec", default=DEFAULT_SPEC, required=False,
@@ -96,9 +98,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     try:
         require_vars(loaded, chosen, REGISTRY)
     except SpecErrors as exc:
-        for err in exc.errors:
-            click.echo(str(err), err=True)
-        _fail(f"{spec}: set the variables above, or filter out the hypotheses that need them")
+        _print_errors(exc)
     selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
                  {"only": only, "group": groups, "tag": tags, "proof": proof}.items() if v}
     redactor = Redactor.for_names(loaded.secrets)
@@ -132,10 +132,7 @@ def validate(spec: str) -> None:
     try:
         require_vars(loaded, list(loaded.hypotheses), REGISTRY)
     except SpecErrors as exc:
-        for err in exc.errors:
-            click.echo(str(err), err=True)
-        _fail(f"{spec}: {len(exc.errors)} unset variable(s); `run` fails unless they are set "
-              "or their hypotheses are filtered out")
+        _print_errors(exc)
     checks = sum(len(h.checks) for h in loaded.hypotheses)
     click.echo(f"{spec}: valid — {len(loaded.hypotheses)} hypotheses, {checks} checks, "
                f"{len(loaded.targets)} targets")

@@ -26,17 +26,17 @@ _SHAPES: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
      "-----BEGIN PRIVATE KEY----- *** -----END PRIVATE KEY-----"),
     (re.compile(r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*['\"]?)(?:(bearer|basic|token|digest)\s+)?"
-                r"[^\s'\",}]+"), lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") + MASK),
-    (re.compile(r"(?i)\b((?:set-)?cookie\s*[:=]\s*['\"]?)[^\n'\"]+"), r"\1" + MASK),
-    (re.compile(r"(?i)\b(x-[a-z0-9-]*(?:key|token|secret|signature)\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+                r"[^\s'\",}\\]+"), lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") + MASK),
+    (re.compile(r"(?i)\b((?:set-)?cookie\s*[:=]\s*['\"]?)[^\n'\"\\]+"), r"\1" + MASK),
+    (re.compile(r"(?i)\b(x-[a-z0-9-]*(?:key|token|secret|signature)\s*[:=]\s*['\"]?)[^\s'\",}\\]+"),
      r"\1" + MASK),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\1" + MASK),
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"]+):([^@\s/'\"]+)@"), r"\1:" + MASK + "@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"\\]+):([^@\s/'\"\\]+)@"), r"\1:" + MASK + "@"),
     (re.compile(r"(?i)([?&;](?:access_token|id_token|refresh_token|token|api_key|apikey|key|"
-                r"password|passwd|secret|client_secret|sig|signature|auth)=)[^&\s'\"#]+"),
+                r"password|passwd|secret|client_secret|sig|signature|auth)=)[^&\s'\"#\\]+"),
      r"\1" + MASK),
     (re.compile(r"(?i)\b((?:password|passwd|pwd|secret|api_key|apikey|token)\s*=\s*)"
-                r"('[^']*'|\"[^\"]*\"|[^\s'\"&;]+)"), r"\1" + MASK),
+                r"('[^']*'|\"[^\"]*\"|[^\s'\"&;\\]+)"), r"\1" + MASK),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), MASK),
     (re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"), r"\1" + MASK),
     (re.compile(r"\b(gh[pousr]_)[A-Za-z0-9]{30,}"), r"\1" + MASK),
@@ -67,12 +67,18 @@ class Redactor:
                 self.values.append((name, form))
         self.values.sort(key=lambda nv: -len(nv[1]))  # longest first: no partial leftovers
 
-    def text(self, text: str) -> str:
+    def text(self, text: str, shapes: bool = True) -> str:
+        """Redact known values and, unless `shapes` is false, secret-shaped text.
+
+        Structured files (JSON, XML) are rendered from already-redacted data and get only
+        the value pass afterwards: a shape pattern could cut through their escaping.
+        """
         for name, value in self.values:
             if value in text:
                 text = text.replace(value, f"[REDACTED:{name}]")
-        for rx, repl in _SHAPES:
-            text = rx.sub(repl, text)
+        if shapes:
+            for rx, repl in _SHAPES:
+                text = rx.sub(repl, text)
         return text
 
     def deep(self, obj: T) -> T:

@@ -43,7 +43,9 @@ def pack_files(result: RunResult, redactor: Redactor) -> dict[str, bytes]:
     files["EVIDENCE.md"] = markdown.render(r)
     files["junit.xml"] = junit_report.render(r)
     files["results.json"] = json_report.render(r)
-    return {path: redactor.text(text).encode("utf-8") for path, text in files.items()}
+    structured = ("results.json", "junit.xml")
+    return {path: redactor.text(text, shapes=path not in structured).encode("utf-8")
+            for path, text in files.items()}
 
 
 def manifest(files: dict[str, bytes]) -> bytes:
