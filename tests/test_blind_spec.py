@@ -378,6 +378,41 @@ def test_findings_name_the_violating_lines(full_run: Run) -> None:
     assert "legacy_client" not in everything and "server.log" not in everything
 
 
+def test_grep_reproduce_commands_reproduce_the_verdict(full_run: Run) -> None:
+    """SPEC §1: every verdict carries a command a person can paste to reproduce it.
+
+    The copy is not a git checkout, so a pasted `rg` must itself honour repo/.gitignore
+    (plain rg only reads .gitignore inside a git repository).
+    """
+    env = controlled_env()
+    if shutil.which("rg", path=env["PATH"]) is None:
+        pytest.skip("rg not on PATH")
+    by_id = {h["id"]: h for h in full_run.results["hypotheses"]}
+    problems = []
+    for hid, must_show, must_not_show in (
+        ("S-1", [], ["legacy_client", "server.log"]),
+        ("S-5", [], ["cli.py"]),
+        ("S-8", ["clients.py:" + str(line_of("app/clients.py", "verify=False"))], []),
+    ):
+        reproduce = by_id[hid]["checks"][0]["reproduce"]
+        proc = subprocess.run(
+            ["sh", "-c", reproduce],
+            cwd=full_run.spec.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        out = proc.stdout
+        for text in must_show:
+            if text not in out:
+                problems.append(f"{hid}: `{reproduce}` does not show {text!r}: {out!r}")
+        for text in must_not_show:
+            if text in out:
+                problems.append(f"{hid}: `{reproduce}` shows {text!r}: {out!r}")
+    assert not problems, "\n".join(problems)
+
+
 def test_evidence_mentions_every_hypothesis(full_run: Run) -> None:
     text = (pack_of(full_run) / "EVIDENCE.md").read_text()
     missing = [hid for hid in EXPECTED if hid not in text]

@@ -31,5 +31,8 @@ def tool_versions() -> dict[str, str]:
     git = _version(["git", "--version"])
     facts["git"] = git or "not found"
     rg = ripgrep()
-    facts["ripgrep"] = (_version([rg, "--version"]) or "unusable") if rg else "not found (grep scans in Python)"
+    if rg is None:
+        facts["ripgrep"] = "not found (grep scans in Python)"
+    else:
+        facts["ripgrep"] = _version([rg, "--version"]) or "unusable"
     return facts

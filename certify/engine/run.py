@@ -8,6 +8,7 @@ does can make its hypothesis TRUE except passing.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import os
@@ -86,21 +87,20 @@ class _Targets:
         out: dict[str, str] = {}
         for target in self.opened.values():
             facts = getattr(target, "facts", None)
-            if facts is not None:
-                try:
-                    out.update(facts())
-                except Exception as exc:  # noqa: BLE001
-                    out[f"{type(target).__name__}"] = f"facts unavailable: {exc}"
+            if facts is None:
+                continue
+            try:
+                out.update(facts())
+            except Exception as exc:  # noqa: BLE001 - a fact we cannot read is said so, not fatal
+                out[f"{type(target).__name__}"] = f"facts unavailable: {exc}"
         return out
 
     def close(self) -> None:
         for target in self.opened.values():
             close = getattr(target, "close", None)
             if close is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing must not hide the results
                     close()
-                except Exception:  # noqa: BLE001, S110 - closing must not hide the results
-                    pass
 
 
 class _Job:
@@ -177,10 +177,8 @@ def _plan(jobs: list[_Job], targets: _Targets, cancelled: threading.Event) -> No
         kind = registry.get(job.check.kind)
         if kind.plan is None:
             continue
-        try:
+        with contextlib.suppress(Exception):  # the check itself will report the problem
             kind.plan(job.check.fields, _context(job.check, targets, cancelled))
-        except Exception:  # noqa: BLE001, S110 - the check itself will report the problem
-            pass
 
 
 def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,

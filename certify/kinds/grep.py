@@ -92,7 +92,7 @@ def _violations(repo: RepoTarget, f: GrepFields, matches: list[LineMatch]) -> li
 
 
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
-    args = ["rg", "-n", "--hidden", "-g", "!.git", "-e", f.pattern.source]
+    args = ["rg", "-n", "--hidden", "--no-require-git", "-g", "!.git", "-e", f.pattern.source]
     for p in f.exclude:
         args += ["-g", f"!{p}"]
     args += f.paths or ["."]

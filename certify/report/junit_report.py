@@ -5,7 +5,7 @@ FALSE is a failure, UNKNOWN an error, WAIVED skipped; the evidence goes in syste
 
 from __future__ import annotations
 
-from junit_xml import TestCase, TestSuite, to_xml_report_string
+from junit_xml import TestCase, TestSuite, to_xml_report_string  # type: ignore[import-untyped]
 
 from certify.engine.result import HypothesisResult, RunResult
 
@@ -43,8 +43,9 @@ def render(r: RunResult) -> str:
             case.add_skipped_info(message=h.reason)
         suites.setdefault(h.group, []).append(case)
         titles[h.group] = h.group_title
-    return to_xml_report_string(
+    xml: str = to_xml_report_string(
         [TestSuite(f"{g}: {titles[g]}" if titles[g] != g else g, cases,
                    timestamp=r.baseline.started, properties={"phase": r.phase,
                                                              "commit": r.baseline.commit})
          for g, cases in suites.items()], encoding="utf-8")
+    return xml

@@ -175,7 +175,7 @@ def _bind(tp: Any, node: Node, errors: list[SpecError], where: str) -> Any:
         raise _expect(tp, node, where)
     if hasattr(tp, "bind") and isinstance(tp, type):
         try:
-            return tp.bind(node)
+            return typing.cast(ValueType, tp).bind(node)
         except SpecError as exc:
             raise SpecError(exc.mark, f"{where}: {exc.message}" if where else exc.message) from None
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
@@ -298,7 +298,7 @@ def json_schema(tp: Any) -> dict[str, Any]:
     if tp is dt.date:
         return {"type": "string", "format": "date"}
     if hasattr(tp, "json_schema") and isinstance(tp, type):
-        return dict(tp.json_schema())
+        return dict(typing.cast(ValueType, tp).json_schema())
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return dataclass_schema(tp)
     args = _union_args(tp)

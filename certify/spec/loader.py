@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from certify.spec.binder import INVALID, bind, bind_dataclass, meta, yaml_key
 from certify.spec.errors import Mark, SpecError, SpecErrors, did_you_mean
@@ -263,7 +264,7 @@ class _Loader:
         common = bind_dataclass(CheckCommon, Node(common_part, node.mark, node.key_marks),
                                 self.errors, where)
         before = len(self.errors)
-        fields = bind_dataclass(fields_cls, Node(kind_part, node.mark, node.key_marks), self.errors,
+        fields: Any = bind_dataclass(fields_cls, Node(kind_part, node.mark, node.key_marks), self.errors,
                                 where, extra_keys=frozenset())
         # Unknown-key messages should offer every key a check accepts, not only the kind's own.
         for err in self.errors[before:]:

@@ -39,10 +39,18 @@ def test_then_within_window_reports_each_violation_with_file_and_line(tmp_path: 
     hyps = run_spec(tmp_path, r"""
         - id: OWN
           claim: every twin route verifies ownership
-          check: {kind: grep, pattern: '@router\.\w+\(".*\{twin_id\}', then: 'verify_twin_ownership\(', window: 4}
+          check:
+            kind: grep
+            pattern: '@router\.\w+\(".*\{twin_id\}'
+            then: 'verify_twin_ownership\('
+            window: 4
         - id: NARROW
           claim: a window too small misses the late call
-          check: {kind: grep, pattern: '@router\.post\(".*\{twin_id\}', then: 'verify_twin_ownership\(', window: 2}
+          check:
+            kind: grep
+            pattern: '@router\.post\(".*\{twin_id\}'
+            then: 'verify_twin_ownership\('
+            window: 2
     """)
     own = hyps["OWN"]
     assert own["verdict"] == "FALSE"
