@@ -101,7 +101,10 @@ def describe(tp: Any) -> str:
 
 
 def _plural(text: str) -> str:
-    return text[2:] + "s" if text.startswith("a ") and " or " not in text else text
+    if not text.startswith("a ") or " or " in text:
+        return text
+    noun, paren, rest = text[2:].partition(" (")
+    return f"{noun}s{paren}{rest}"
 
 
 def _kind_of(value: Any) -> str:
@@ -338,8 +341,19 @@ def dataclass_schema(cls: type, extra: dict[str, Any] | None = None) -> dict[str
     return out
 
 
-def field_table(cls: type) -> list[tuple[str, str, bool, str]]:
-    """(key, expected form, required?, doc) for every field: what `certify explain` prints."""
+def field_table(cls: type, prefix: str = "") -> list[tuple[str, str, bool, str]]:
+    """(key, expected form, required?, doc) for every field, nested mappings flattened as
+    `expect.exit`: what `certify explain` prints."""
     hints = _hints(cls)
-    return [(yaml_key(f), describe(hints[f.name]), is_required(f), field_doc(f))
-            for f in dataclasses.fields(cls) if f.init]
+    rows = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        tp = hints[f.name]
+        key = prefix + yaml_key(f)
+        rows.append((key, describe(tp), is_required(f), field_doc(f)))
+        nested = [a for a in (_union_args(tp) or (tp,))
+                  if dataclasses.is_dataclass(a) and not hasattr(a, "bind")]
+        for sub in nested:
+            rows += field_table(sub, prefix=f"{key}.")  # type: ignore[arg-type]
+    return rows
