@@ -14,7 +14,7 @@ def _check(hyp: HypothesisResult, c: CheckResult) -> dict[str, Any]:
     return {
         "kind": c.kind, "name": c.name, "index": c.index, "status": c.status, "reason": c.reason,
         "ran": c.ran, "output": c.output, "reproduce": c.reproduce,
-        "findings": [dataclasses.asdict(f) for f in c.findings],
+        "findings": [{"where": f.where, "what": f.what, "fix": f.fix} for f in c.findings],
         "values": c.values, "attachments": [attachment_path(hyp, c, n) for n in c.attachments],
         "seconds": c.seconds, "attempts": c.attempts, "target": c.target, "spec_at": c.spec_at,
     }
