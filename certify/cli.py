@@ -90,6 +90,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     from certify.spec.errors import SpecErrors
     from certify.spec.loader import require_vars
     from certify.spec.select import select
+    from certify.targets import secret_values
 
     loaded = _load(spec)
     chosen = select(loaded, only, groups, tags, proof)
@@ -102,6 +103,8 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
                  {"only": only, "group": groups, "tag": tags, "proof": proof}.items() if v}
     redactor = Redactor.for_names(loaded.secrets)
+    for value in secret_values(loaded):
+        redactor.add("DSN_PASSWORD", value)
     printer = ProgressPrinter(redactor, sum(len(h.checks) for h in chosen),
                               verbosity=0 if quiet else (2 if verbose else 1))
     result = engine.run(loaded, chosen, jobs=jobs, allow_unknown=allow_unknown, progress=printer,

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,46 @@ def processes_mentioning(text: str) -> list[int]:
         if text in cmdline and state != "Z":
             found.append(int(proc.name))
     return found
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Callable[[list[Path]], str]]:
+    """A PostgreSQL server for the whole session: CERTIFY_TEST_DSN (an admin DSN), or a private
+    cluster started with the local binaries. Yields a function that builds a fresh database from
+    SQL files and returns its DSN."""
+    from certify.targets.pgcluster import PrivateCluster, ScratchDatabase, run_sql_file
+
+    admin = os.environ.get("CERTIFY_TEST_DSN")
+    cluster = None if admin else PrivateCluster()
+    if cluster is not None:
+        admin = cluster.start()
+    assert admin is not None
+    scratch: list[ScratchDatabase] = []
+
+    def build(files: list[Path]) -> str:
+        db = ScratchDatabase(admin)
+        scratch.append(db)
+        dsn = db.start()
+        for f in files:
+            step = run_sql_file(dsn, f, 120)
+            assert step.ok, f"{f}: {step.error}"
+        return dsn
+
+    try:
+        yield build
+    finally:
+        for db in scratch:
+            db.stop()
+        if cluster is not None:
+            cluster.stop()
+
+
+def fixture_db_files() -> list[Path]:
+    db = FIXTURES / "db"
+    return [db / "roles.sql", *sorted((db / "migrations").glob("*.sql"))]
+
+
+@pytest.fixture(scope="session")
+def fixture_dsn(pg_server: Callable[[list[Path]], str]) -> str:
+    """The fixtures/db schema (planted defects and clean objects), built once."""
+    return pg_server(fixture_db_files())

@@ -24,7 +24,7 @@ from certify.engine import verdicts
 from certify.engine.facts import tool_versions
 from certify.engine.result import Baseline, CheckResult, RunResult
 from certify.kinds import registry
-from certify.kinds.base import CheckContext, Outcome
+from certify.kinds.base import CheckContext, CheckError, Outcome
 from certify.spec.model import CheckSpec, Hypothesis, Spec, TargetSpec
 from certify.targets import TARGET_TYPES
 from certify.targets.repo import RepoTarget
@@ -68,14 +68,15 @@ class _Targets:
         key = (type_, name)
         with self.lock:
             if key in self.failed:
-                raise RuntimeError(self.failed[key])
+                raise CheckError(self.failed[key])
             if key not in self.opened:
                 tspec: TargetSpec = self.spec.targets[key]
                 try:
                     self.opened[key] = TARGET_TYPES[type_].open(tspec)
                 except Exception as exc:  # noqa: BLE001 - a target that cannot open fails its checks
-                    self.failed[key] = f"cannot open {type_} target {name}: {exc}"
-                    raise RuntimeError(self.failed[key]) from exc
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    self.failed[key] = f"cannot open {type_} target {name}: {first}"
+                    raise CheckError(self.failed[key]) from exc
             return self.opened[key]
 
     @property
@@ -127,6 +128,8 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
         try:
             ctx = _context(check, targets, cancelled)
             box.append(kind.run(check.fields, ctx))
+        except CheckError as exc:
+            box.append(Outcome("error", str(exc)))
         except Exception as exc:  # noqa: BLE001 - fail closed
             box.append(Outcome("error", _crash(exc)))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
+from certify.errors import CheckError as CheckError  # re-exported for kinds
 from certify.spec.model import Proof
 from certify.targets.repo import RepoTarget
 

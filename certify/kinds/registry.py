@@ -19,6 +19,12 @@ KINDS: dict[str, str] = {
     "grep": "certify.kinds.grep",
     "git": "certify.kinds.git",
     "env": "certify.kinds.env",
+    "sql": "certify.kinds.sql",
+    "rls": "certify.kinds.rls",
+    "rls_isolation": "certify.kinds.rls_isolation",
+    "grants": "certify.kinds.grants",
+    "security_definer": "certify.kinds.security_definer",
+    "migrations": "certify.kinds.migrations",
 }
 
 

@@ -72,6 +72,8 @@ def _union_args(tp: Any) -> tuple[Any, ...] | None:
 
 def describe(tp: Any) -> str:
     """What a value of this type looks like, for error messages."""
+    if tp is Any:
+        return "any value"
     if tp is str:
         return "a string"
     if tp is bool:

@@ -119,11 +119,11 @@ class _Builder:
             out: dict[str, Node] = {}
             key_marks: dict[str, Mark] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
                 kmark = _mark(self.file, key_node)
-                if not isinstance(key, str | int | float | bool):
+                if not isinstance(key_node, yaml.ScalarNode):
                     raise SpecError(kmark, "a mapping key must be a plain word")
-                key = str(key)
+                # Keys are names: `on:` is the word "on", not YAML 1.1's boolean true.
+                key = str(key_node.value)
                 if key in out:
                     raise SpecError(kmark, f'duplicate key "{key}" (first at line {key_marks[key].line})')
                 out[key] = self.build(value_node)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from certify.spec.model import TargetSpec
+from certify.spec.model import Spec, TargetSpec
+from certify.targets.postgres import PostgresConfig
 from certify.targets.repo import RepoConfig, RepoTarget
 
 
@@ -17,6 +17,8 @@ class TargetType:
     config: type
     single: bool  # `repo: {...}` rather than `postgres: {name: {...}}`
     open: Callable[[TargetSpec], Any]  # -> a live target object with close() and facts()
+    # Secret values knowable from the config before anything runs (DSN passwords...).
+    secrets: Callable[[Any], list[str]] = lambda config: []
 
 
 def _open_repo(spec: TargetSpec) -> RepoTarget:
@@ -24,10 +26,28 @@ def _open_repo(spec: TargetSpec) -> RepoTarget:
     return RepoTarget((spec.base_dir / cfg.path).resolve())
 
 
+def _open_postgres(spec: TargetSpec) -> Any:
+    from certify.targets.postgres import PostgresTarget  # psycopg loads only when used
+
+    return PostgresTarget(spec)
+
+
+def _postgres_secrets(config: Any) -> list[str]:
+    from certify.targets.postgres import config_secrets
+
+    return config_secrets(config)
+
+
 TARGET_TYPES: dict[str, TargetType] = {
     "repo": TargetType("repo", RepoConfig, True, _open_repo),
+    "postgres": TargetType("postgres", PostgresConfig, False, _open_postgres, _postgres_secrets),
 }
 
 
-def repo_root(spec_base: Path, config: RepoConfig) -> Path:
-    return (spec_base / config.path).resolve()
+def secret_values(spec: Spec) -> list[str]:
+    """Every secret value the targets of a spec carry in their config."""
+    out: list[str] = []
+    for t in spec.targets.values():
+        out += TARGET_TYPES[t.type].secrets(t.config)
+    return out
+

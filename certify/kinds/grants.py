@@ -1,0 +1,158 @@
+"""`grants`: least privilege holds: a role has what it needs, lacks what it must not have,
+and nothing is granted to PUBLIC. Effective privileges (through role membership) by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
+from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_to_posix, target, unmatched
+from certify.spec.binder import meta
+
+PRIVILEGES = {
+    "table": ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    "sequence": ["USAGE", "SELECT", "UPDATE"],
+    "function": ["EXECUTE"],
+    "schema": ["USAGE", "CREATE"],
+}
+KEYWORD = {"table": "TABLE", "sequence": "SEQUENCE", "function": "FUNCTION", "schema": "SCHEMA"}
+
+QUERY = f"""
+WITH objs AS (
+  SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS type, c.oid,
+         n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
+         coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char",
+                                       c.relowner)) AS acl
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {SYSTEM_SCHEMAS_SQL}
+  UNION ALL
+  SELECT 'function', p.oid, p.oid::regprocedure::text, p.oid::regprocedure::text,
+         coalesce(p.proacl, acldefault('f', p.proowner))
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+  WHERE {SYSTEM_SCHEMAS_SQL}
+  UNION ALL
+  SELECT 'schema', n.oid, n.nspname::text, quote_ident(n.nspname),
+         coalesce(n.nspacl, acldefault('n', n.nspowner))
+  FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL}
+), chosen AS (
+  SELECT * FROM objs WHERE raw ~ ANY(%(patterns)s)
+)
+SELECT o.type, o.raw, o.name, p.priv,
+  CASE WHEN %(role)s::text IS NULL THEN NULL
+       WHEN o.type = 'table' THEN has_table_privilege(%(role)s::text, o.oid, p.priv)
+       WHEN o.type = 'sequence' THEN has_sequence_privilege(%(role)s::text, o.oid, p.priv)
+       WHEN o.type = 'function' THEN has_function_privilege(%(role)s::text, o.oid, p.priv)
+       ELSE has_schema_privilege(%(role)s::text, o.oid, p.priv) END AS effective,
+  EXISTS (SELECT 1 FROM aclexplode(o.acl) a JOIN pg_roles r ON r.oid = a.grantee
+          WHERE r.rolname = %(role)s::text AND a.privilege_type = p.priv) AS direct,
+  EXISTS (SELECT 1 FROM aclexplode(o.acl) a WHERE a.grantee = 0 AND a.privilege_type = p.priv) AS public
+FROM chosen o CROSS JOIN LATERAL unnest(CASE o.type
+    WHEN 'table' THEN ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']
+    WHEN 'sequence' THEN ARRAY['USAGE','SELECT','UPDATE']
+    WHEN 'function' THEN ARRAY['EXECUTE']
+    ELSE ARRAY['USAGE','CREATE'] END) AS p(priv)
+ORDER BY o.type, o.raw, p.priv
+"""
+# Every object name, for telling which `on` pattern matched nothing.
+NAMES = QUERY.split("), chosen AS")[0] + ") SELECT raw FROM objs"
+
+Privilege = Literal["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+                    "EXECUTE", "USAGE", "CREATE"]
+
+
+@dataclass(frozen=True)
+class GrantsFields:
+    """Privileges of a role on tables, views, sequences, functions and schemas (globs)."""
+
+    on: list[str] = field(metadata=meta(
+        "objects: public.tenants (table/view/sequence), public.fn(uuid) (function, as regprocedure "
+        "prints it), public (a schema); globs like public.* work"))
+    role: str | None = field(default=None, metadata=meta("the role whose privileges are checked"))
+    has: list[Privilege] = field(default_factory=list, metadata=meta("privileges it must have"))
+    lacks: list[Privilege] = field(default_factory=list, metadata=meta("privileges it must not have"))
+    exactly: list[Privilege] | None = field(default=None, metadata=meta(
+        "the privileges it must have, and no other"))
+    public: Literal["none"] | None = field(default=None, metadata=meta(
+        "none = nothing on these objects is granted to PUBLIC"))
+    effective: bool = field(default=True, metadata=meta(
+        "count privileges held through role membership (false: only direct grants)"))
+
+    def __post_init__(self) -> None:
+        if self.role is None and (self.has or self.lacks or self.exactly is not None):
+            raise ValueError("has, lacks and exactly need a `role:`")
+        if self.role is None and self.public is None:
+            raise ValueError("give a `role:` with has/lacks/exactly, or `public: none`")
+
+
+def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
+    pg = target(ctx)
+    patterns = [glob_to_posix(p) for p in f.on]
+    params = {"patterns": patterns, "role": f.role}
+    shown_sql = QUERY.replace("%(patterns)s", "ARRAY[" + ", ".join(
+        "'" + p.replace("'", "''") + "'" for p in patterns) + "]").replace(
+        "%(role)s", "'" + (f.role or "").replace("'", "''") + "'" if f.role else "NULL")
+    out = Outcome("pass", "", ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}"
+                  " (has_*_privilege + aclexplode, one query)", reproduce=pg.reproduce(shown_sql))
+    with pg.session(catalog=True) as cur:
+        if f.role is not None:
+            cur.execute("SELECT %s::regrole", (f.role,))  # a missing role is ERROR, not FALSE
+        cur.execute(NAMES)
+        names = [r[0] for r in cur.fetchall()]
+        cur.execute(QUERY, params)
+        rows = cur.fetchall()
+    out.findings += unmatched(f.on, names, "object")
+    held: dict[tuple[str, str], dict[str, bool]] = {}
+    public: dict[tuple[str, str], list[str]] = {}
+    for type_, _raw, name, priv, effective, direct, to_public in rows:
+        held.setdefault((type_, name), {})[priv] = bool(effective if f.effective else direct)
+        if to_public:
+            public.setdefault((type_, name), []).append(priv)
+    lines = []
+    for (type_, name), privs in held.items():
+        has = [p for p, ok in privs.items() if ok]
+        lines.append(f"{KEYWORD[type_].lower()} {name}: {', '.join(has) or '(nothing)'}"
+                     + (f"; PUBLIC: {', '.join(public[(type_, name)])}" if (type_, name) in public else ""))
+        applicable = PRIVILEGES[type_]
+        need: list[str] = [p for p in (f.exactly if f.exactly is not None else f.has) if p in applicable]
+        forbid: list[str] = [p for p in f.lacks if p in applicable]
+        if f.exactly is not None:
+            forbid += [p for p in applicable if p not in f.exactly]
+        for p in need:
+            if not privs.get(p):
+                out.findings.append(Finding(name, f"{f.role} lacks {p}",
+                                            f"GRANT {p} ON {KEYWORD[type_]} {name} TO {f.role};"))
+        for p in forbid:
+            if privs.get(p):
+                out.findings.append(Finding(name, f"{f.role} has {p}",
+                                            f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM {f.role};"))
+    if f.public == "none":
+        for (type_, name), privs_ in public.items():
+            for p in privs_:
+                out.findings.append(Finding(name, f"PUBLIC has {p}",
+                                            f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
+    out.values["objects"] = len(held)
+    finish(out, f"{len(held)} objects as required")
+    if not out.findings:
+        out.output = "\n".join(lines[:40]) + (f"\n... {len(lines) - 40} more" if len(lines) > 40 else "")
+    if len(lines) > 40:
+        out.attachments["privileges.txt"] = "\n".join(lines)
+    return out
+
+
+KIND = KindSpec(
+    name="grants",
+    summary="least privilege: a role has what it needs and no more; nothing granted to PUBLIC",
+    fields=GrantsFields,
+    run=run,
+    proof="runtime",
+    target_type="postgres",
+    default_timeout=60.0,
+    example="""\
+- kind: grants
+  role: app_user
+  on: [public.tenants, public.worker_failed_jobs]
+  has: [SELECT]
+  lacks: [DELETE, TRUNCATE]
+""",
+)

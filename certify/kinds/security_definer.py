@@ -1,0 +1,166 @@
+"""`security_definer`: SECURITY DEFINER functions are hardened, and no view bypasses RLS.
+
+A SECURITY DEFINER function runs with its owner's rights, so (1) its search_path must be
+pinned, or a caller can plant objects it resolves; (2) no schema on that path may be
+writable by untrusted roles; (3) EXECUTE must not be left to PUBLIC (the default) nor
+granted beyond the intended roles. A view without `security_invoker` reads its tables
+with its owner's rights, which bypasses their row level security.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal
+
+from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
+from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, target
+from certify.spec.binder import meta
+
+QUERY = f"""
+SELECT json_build_object(
+  'functions', (SELECT coalesce(json_agg(f ORDER BY f.sig), '[]') FROM (
+      SELECT p.oid::regprocedure::text AS sig, n.nspname AS schema,
+             pg_get_userbyid(p.proowner) AS owner, p.proconfig AS config,
+             (SELECT coalesce(json_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                       ELSE pg_get_userbyid(a.grantee) END), '[]')
+              FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+              WHERE a.privilege_type = 'EXECUTE') AS executors
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE p.prosecdef AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) f),
+  'views', (SELECT coalesce(json_agg(v ORDER BY v.name), '[]') FROM (
+      SELECT c.oid::regclass::text AS name, pg_get_userbyid(c.relowner) AS owner,
+             coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on',
+                                                    'security_invoker=1'], false) AS invoker,
+             (SELECT coalesce(json_agg(DISTINCT t.oid::regclass::text), '[]')
+              FROM pg_rewrite rw JOIN pg_depend d ON d.objid = rw.oid AND d.classid = 'pg_rewrite'::regclass
+                   JOIN pg_class t ON t.oid = d.refobjid
+              WHERE rw.ev_class = c.oid AND t.oid <> c.oid AND t.relrowsecurity) AS rls_tables
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'v' AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) v),
+  'creatable', (SELECT coalesce(json_object_agg(n.nspname, (
+        SELECT coalesce(json_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                 ELSE pg_get_userbyid(a.grantee) END), '[]')
+        FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+        WHERE a.privilege_type = 'CREATE')), '{{}}')
+      FROM pg_namespace n),
+  'schemas', (SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL})
+)
+"""
+
+
+@dataclass(frozen=True)
+class DefinerExpect:
+    search_path: Literal["pinned", "empty"] = field(default="pinned", metadata=meta(
+        "pinned = SET search_path on the function, with no schema untrusted roles can create in; "
+        "empty = SET search_path = ''"))
+    public_execute: bool = field(default=False, metadata=meta("whether PUBLIC may EXECUTE"))
+    grantees: list[str] | None = field(default=None, metadata=meta(
+        "the only roles (besides the owner) that may EXECUTE"))
+
+
+@dataclass(frozen=True)
+class SecurityDefinerFields:
+    """Audit every SECURITY DEFINER function and every view in the given schemas."""
+
+    schemas: list[str] = field(default_factory=list, metadata=meta(
+        "schemas to audit (default: every non-system schema)"))
+    expect: DefinerExpect = field(default_factory=DefinerExpect, metadata=meta("the hardening required"))
+    allow: list[str] = field(default_factory=list, metadata=meta(
+        "function signatures exempted, as regprocedure prints them: public.fn(uuid)"))
+    untrusted: list[str] = field(default_factory=lambda: ["PUBLIC"], metadata=meta(
+        "roles that must not be able to create objects in a schema on a function's search_path"))
+    views: bool = field(default=True, metadata=meta(
+        "also flag views over RLS tables that lack security_invoker"))
+
+
+def _path(config: list[str] | None) -> str | None:
+    for item in config or []:
+        if item.startswith("search_path="):
+            return item.split("=", 1)[1]
+    return None
+
+
+def _schemas_on(path: str) -> list[str]:
+    return [s.strip().strip('"') for s in path.split(",") if s.strip().strip('"') not in ("", "''")]
+
+
+def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> Outcome:
+    pg = target(ctx)
+    with pg.session(catalog=True) as cur:
+        cur.execute("SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE "
+                    + SYSTEM_SCHEMAS_SQL)
+        all_schemas = cur.fetchone()[0]
+        schemas = f.schemas or all_schemas
+        cur.execute(QUERY, {"schemas": schemas})
+        data = cur.fetchone()[0]
+    if isinstance(data, str):
+        data = json.loads(data)
+    shown = QUERY.replace("%(schemas)s", "ARRAY[" + ", ".join(f"'{s}'" for s in schemas) + "]::name[]")
+    out = Outcome("pass", "", ran=f"catalog audit of SECURITY DEFINER functions and views in "
+                                  f"{', '.join(schemas)}", reproduce=pg.reproduce(shown))
+    out.findings += [Finding(s, "no such schema") for s in f.schemas if s not in all_schemas]
+    creatable: dict[str, list[str]] = data["creatable"]
+    untrusted = set(f.untrusted)
+    lines = []
+    for fn in data["functions"]:
+        sig = fn["sig"]
+        lines.append(f"{sig}: owner {fn['owner']}, config {fn['config']}, EXECUTE {fn['executors']}")
+        if glob_match(sig, f.allow):
+            continue
+        path = _path(fn["config"])
+        if path is None:
+            out.findings.append(Finding(sig, "SECURITY DEFINER with no pinned search_path",
+                                        f"ALTER FUNCTION {sig} SET search_path = '';"))
+        elif f.expect.search_path == "empty" and _schemas_on(path):
+            out.findings.append(Finding(sig, f"search_path is {path}, expected empty",
+                                        f"ALTER FUNCTION {sig} SET search_path = '';"))
+        else:
+            for schema in _schemas_on(path):
+                who = sorted(untrusted & set(creatable.get(schema, [])))
+                if who:
+                    out.findings.append(Finding(
+                        sig, f"search_path includes {schema}, where {', '.join(who)} can CREATE",
+                        f"ALTER FUNCTION {sig} SET search_path = ''; -- and qualify names, or "
+                        f"REVOKE CREATE ON SCHEMA {schema} FROM {', '.join(who)};"))
+        executors = [e for e in fn["executors"] if e != fn["owner"]]
+        if not f.expect.public_execute and "PUBLIC" in executors:
+            out.findings.append(Finding(sig, "EXECUTE is granted to PUBLIC",
+                                        f"REVOKE EXECUTE ON FUNCTION {sig} FROM PUBLIC;"))
+        if f.expect.grantees is not None:
+            for role in executors:
+                if role != "PUBLIC" and role not in f.expect.grantees:
+                    out.findings.append(Finding(sig, f"EXECUTE is granted to {role}, outside "
+                                                     f"{', '.join(f.expect.grantees) or 'none'}",
+                                                f"REVOKE EXECUTE ON FUNCTION {sig} FROM {role};"))
+    if f.views:
+        for v in data["views"]:
+            if v["rls_tables"] and not v["invoker"]:
+                out.findings.append(Finding(
+                    v["name"], f"view without security_invoker reads {', '.join(v['rls_tables'])} "
+                               f"as its owner {v['owner']}, bypassing row level security",
+                    f"ALTER VIEW {v['name']} SET (security_invoker = true);"))
+    out.values.update(functions=len(data["functions"]), views=len(data["views"]))
+    finish(out, f"{len(data['functions'])} SECURITY DEFINER functions and {len(data['views'])} "
+                "views hardened")
+    if not out.findings:
+        out.output = "\n".join(lines[:40]) or "(no SECURITY DEFINER functions)"
+    if len(lines) > 40:
+        out.attachments["functions.txt"] = "\n".join(lines)
+    return out
+
+
+KIND = KindSpec(
+    name="security_definer",
+    summary="SECURITY DEFINER functions are hardened; no view bypasses RLS",
+    fields=SecurityDefinerFields,
+    run=run,
+    proof="runtime",
+    target_type="postgres",
+    default_timeout=60.0,
+    example="""\
+- kind: security_definer
+  schemas: [public]
+  expect: {search_path: empty, public_execute: false, grantees: [app_rw]}
+""",
+)

@@ -1,0 +1,250 @@
+"""The PostgreSQL target: read-only sessions with timeouts, role and tenant switches inside
+transactions that are always rolled back, and throwaway databases built from migrations.
+
+Never harm the target: every session sets `default_transaction_read_only`, a
+`statement_timeout` and a `lock_timeout`, and every transaction ends in ROLLBACK.
+Identifiers reach SQL only through `psycopg.sql.Identifier`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob as globlib
+import shlex
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from certify.errors import CheckError
+from certify.spec.binder import meta
+from certify.spec.model import TargetSpec
+
+
+@dataclass(frozen=True)
+class EphemeralConfig:
+    """A throwaway database built for the run and dropped afterwards."""
+
+    setup: list[str] = field(default_factory=list, metadata=meta(
+        "SQL files run first, as superuser (e.g. roles.sql)"))
+    migrations: list[str] = field(default_factory=list, metadata=meta(
+        "globs of SQL migration files, applied in name order"))
+    command: str | None = field(default=None, metadata=meta(
+        "a migration command run after the files, with DATABASE_URL set (alembic upgrade heads)"))
+    admin_dsn: str | None = field(default=None, metadata=meta(
+        "build a scratch database on this server instead of starting a private cluster"))
+    timeout: float = field(default=300.0, metadata=meta("seconds allowed to build it"))
+
+
+@dataclass(frozen=True)
+class PostgresConfig:
+    """A PostgreSQL database: a `dsn`, or an `ephemeral` one built from migrations."""
+
+    dsn: str | None = field(default=None, metadata=meta(
+        "libpq connection string or postgresql:// URL (its password is never written)"))
+    ephemeral: EphemeralConfig | None = field(default=None, metadata=meta(
+        "build a throwaway database instead"))
+    statement_timeout: float = field(default=10.0, metadata=meta("seconds per statement"))
+    lock_timeout: float = field(default=2.0, metadata=meta("seconds to wait for a lock"))
+    connect_timeout: int = field(default=5, metadata=meta("seconds to connect"))
+
+    def __post_init__(self) -> None:
+        if (self.dsn is None) == (self.ephemeral is None):
+            raise ValueError("give exactly one of `dsn:` and `ephemeral:`")
+
+
+def dsn_password(dsn: str) -> str | None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        value = conninfo_to_dict(dsn).get("password")
+    except Exception:  # noqa: BLE001 - a malformed DSN fails when connecting, with its reason
+        return None
+    return str(value) if value else None
+
+
+def public_dsn(dsn: str) -> str:
+    """The DSN without its password (for reproduce lines)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        parts = conninfo_to_dict(dsn)
+    except Exception:  # noqa: BLE001
+        return "<unparseable dsn>"
+    parts.pop("password", None)
+    return make_conninfo("", **parts)
+
+
+def pg_error(exc: BaseException) -> CheckError:
+    """A one-line reason from a psycopg error."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return CheckError(f"PostgreSQL: {text}")
+
+
+def split_name(name: str, default_schema: str = "public") -> tuple[str, str]:
+    """`schema.table` -> (schema, table); a name without a dot is in `default_schema`."""
+    schema, dot, rest = name.partition(".")
+    if dot and '"' not in schema:
+        return schema, rest
+    return default_schema, name
+
+
+class PostgresTarget:
+    def __init__(self, spec: TargetSpec) -> None:
+        from certify.targets import pgcluster
+
+        self.name = spec.name
+        self.config: PostgresConfig = spec.config
+        self.build: pgcluster.Build | None = None
+        self._throwaway: pgcluster.PrivateCluster | pgcluster.ScratchDatabase | None = None
+        self._lock = threading.Lock()
+        self._server_version: str | None = None
+        if self.config.dsn is not None:
+            self.dsn = self.config.dsn
+        else:
+            assert self.config.ephemeral is not None
+            self.dsn = self._build(self.config.ephemeral, spec.base_dir)
+
+    # ------------------------------------------------------------ ephemeral
+
+    def _build(self, eph: EphemeralConfig, base: Path) -> str:
+        from certify.targets import pgcluster
+
+        throwaway = (pgcluster.ScratchDatabase(eph.admin_dsn) if eph.admin_dsn
+                     else pgcluster.PrivateCluster())
+        self._throwaway = throwaway
+        try:
+            dsn = throwaway.start()
+        except Exception:
+            throwaway.stop()
+            raise
+        build = pgcluster.Build()
+        self.build = build
+        files = [base / f for f in eph.setup]
+        for pattern in eph.migrations:
+            found = sorted(globlib.glob(str(base / pattern)), key=lambda p: Path(p).name)
+            if not found and not globlib.has_magic(pattern):
+                found = [str(base / pattern)]
+            files += [Path(p) for p in found]
+        for path in files:
+            if not path.is_file():
+                build.steps.append(pgcluster.Applied(path.name, False, 0.0, f"{path}: no such file"))
+                break
+            step = pgcluster.run_sql_file(dsn, path, eph.timeout)
+            build.steps.append(step)
+            if not step.ok:
+                break
+        if eph.command and not build.failed:
+            build.steps.append(pgcluster.run_command(eph.command, base, pgcluster.as_url(dsn),
+                                                     eph.timeout))
+        return dsn
+
+    def close(self) -> None:
+        if self._throwaway is not None:
+            self._throwaway.stop()
+            self._throwaway = None
+
+    # ------------------------------------------------------------ sessions
+
+    def _ready(self) -> None:
+        if self.build is not None and self.build.failed:
+            f = self.build.failed
+            raise CheckError(f"the ephemeral database did not build: {f.name}: {f.error}")
+
+    @contextlib.contextmanager
+    def session(self, role: str | None = None, settings: Mapping[str, str] | None = None,
+                catalog: bool = False) -> Iterator[Any]:
+        """A read-only transaction (as `role`, with `settings` set locally), always rolled back.
+
+        `catalog=True` pins search_path to pg_catalog, so regclass and regprocedure print
+        schema-qualified names (`public.fn(uuid)`).
+        """
+        import psycopg
+        from psycopg import sql
+
+        self._ready()
+        c = self.config
+        options = ("-c default_transaction_read_only=on"
+                   f" -c statement_timeout={int(c.statement_timeout * 1000)}"
+                   f" -c lock_timeout={int(c.lock_timeout * 1000)}"
+                   " -c idle_in_transaction_session_timeout=60000")
+        if catalog:
+            options += " -c search_path=pg_catalog"
+        try:
+            conn = psycopg.connect(self.dsn, connect_timeout=c.connect_timeout, options=options,
+                                   application_name="certify", autocommit=False)
+        except psycopg.Error as exc:
+            raise pg_error(exc) from None
+        try:
+            with conn.cursor() as cur:
+                cur.execute("BEGIN READ ONLY")
+                if role is not None:
+                    cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+                for name, value in (settings or {}).items():
+                    cur.execute("SELECT set_config(%s, %s, true)", (name, value))
+                yield cur
+        except psycopg.Error as exc:
+            raise pg_error(exc) from None
+        finally:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            conn.close()
+
+    def query(self, query: Any, params: Sequence[Any] | Mapping[str, Any] | None = None, *,
+              role: str | None = None, settings: Mapping[str, str] | None = None,
+              catalog: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one statement; return (column names, rows)."""
+        with self.session(role, settings, catalog) as cur:
+            # prepare=True: the extended protocol takes exactly one statement, so a query
+            # cannot smuggle in `COMMIT; ...` to escape the read-only transaction.
+            cur.execute(query, params, prepare=True)
+            columns = [d.name for d in cur.description] if cur.description else []
+            rows = cur.fetchall() if cur.description else []
+        return columns, rows
+
+    # ------------------------------------------------------------ evidence
+
+    def reproduce(self, statement: str, role: str | None = None,
+                  settings: Mapping[str, str] | None = None) -> str:
+        """A psql one-liner doing what the check did (password removed)."""
+        parts = ["BEGIN READ ONLY;"]
+        if role:
+            parts.append(f"SET LOCAL ROLE {quote_ident(role)};")
+        for k, v in (settings or {}).items():
+            parts.append(f"SELECT set_config({quote_literal(k)}, {quote_literal(v)}, true);")
+        parts += [" ".join(statement.split()).rstrip(";") + ";", "ROLLBACK;"]
+        note = "  # ephemeral database: rebuild it from the same migrations" if self.build else ""
+        return f"psql {shlex.quote(public_dsn(self.dsn))} -X -c {shlex.quote(' '.join(parts))}{note}"
+
+    def facts(self) -> dict[str, str]:
+        if self._server_version is None:
+            try:
+                _, rows = self.query("SELECT current_setting('server_version')")
+                self._server_version = str(rows[0][0])
+            except CheckError as exc:
+                self._server_version = f"unreachable ({exc})"
+        kind = "ephemeral" if self.build is not None else "dsn"
+        return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind})"}
+
+    def secret_values(self) -> list[str]:
+        pw = dsn_password(self.dsn)
+        return [pw] if pw else []
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def open_target(spec: TargetSpec) -> PostgresTarget:
+    return PostgresTarget(spec)
+
+
+def config_secrets(config: PostgresConfig) -> list[str]:
+    """Secret values knowable from the config alone, before anything runs."""
+    found = [dsn_password(d) for d in (config.dsn, config.ephemeral and config.ephemeral.admin_dsn) if d]
+    return [f for f in found if f]

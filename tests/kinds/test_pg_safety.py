@@ -1,0 +1,130 @@
+"""PostgreSQL checks never harm the target and fail closed: writes are refused, identifiers
+are quoted, and an unreachable server, a login refused, a missing role or a statement past
+its timeout are ERROR with a one-line reason, never TRUE."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from tests.conftest import certify, spec_text, write
+
+HOSTILE = 'x"; DROP TABLE y; --'
+
+
+def run_pg(tmp_path: Path, dsn: str, hypotheses: str, extra: str = "") -> dict[str, dict]:
+    header = f"targets:\n  postgres:\n    db: {{dsn: '{dsn}'{extra}}}\n"
+    write(tmp_path / "checks.yaml", spec_text(hypotheses, header=header))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.exit_code in (0, 1, 3), res.stderr
+    return {h["id"]: h for h in res.results["hypotheses"]}
+
+
+def count(dsn: str, table: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+
+
+def test_writes_are_refused_and_change_nothing(tmp_path: Path, fixture_dsn: str) -> None:
+    before = count(fixture_dsn, "public.tenants")
+    hyps = run_pg(tmp_path, fixture_dsn, """
+        - id: INSERT
+          claim: c
+          check: {kind: sql, query: "INSERT INTO public.tenants (id, name) VALUES (gen_random_uuid(), 'evil')"}
+        - id: ESCAPE
+          claim: c
+          check: {kind: sql, query: "COMMIT; DELETE FROM public.tenants"}
+        - id: SET-RW
+          claim: c
+          check: {kind: sql, query: "SET default_transaction_read_only = off"}
+        - id: DELETE-AS-ROLE
+          claim: c
+          check: {kind: sql, role: app_user, query: "DELETE FROM public.tenants"}
+    """)
+    assert {k: v["verdict"] for k, v in hyps.items()} == {
+        "INSERT": "UNKNOWN", "ESCAPE": "UNKNOWN", "SET-RW": "TRUE", "DELETE-AS-ROLE": "UNKNOWN"}
+    assert "read-only transaction" in hyps["INSERT"]["reason"]
+    assert "multiple commands" in hyps["ESCAPE"]["reason"]
+    assert count(fixture_dsn, "public.tenants") == before
+
+
+def test_hostile_identifiers_are_quoted(tmp_path: Path, fixture_dsn: str) -> None:
+    hyps = run_pg(tmp_path, fixture_dsn, f"""
+        - id: RLS
+          claim: c
+          check: {{kind: rls, tables: ['public.{HOSTILE}'], expect: {{enabled: true, forced: true}}}}
+        - id: ISO
+          claim: c
+          check:
+            kind: rls_isolation
+            role: app_user
+            table: 'public.{HOSTILE}'
+            setting: app.current_tenant_id
+            tenants: {{"00000000-0000-0000-0000-000000000057": ">= 0"}}
+            no_tenant: 0
+    """)
+    assert hyps["RLS"]["verdict"] == "TRUE", hyps["RLS"]["reason"]
+    assert hyps["ISO"]["verdict"] == "TRUE", hyps["ISO"]["reason"]
+    assert count(fixture_dsn, "public.y") >= 0  # still there
+
+
+def test_unreachable_refused_missing_role_and_timeout_are_errors(tmp_path: Path,
+                                                                fixture_dsn: str) -> None:
+    from psycopg.conninfo import make_conninfo
+
+    down = make_conninfo(fixture_dsn, port="1", host="127.0.0.1")
+    nologin = make_conninfo(fixture_dsn, user="app_rw")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: DOWN
+          claim: c
+          check: {kind: sql, target: down, query: "SELECT 1"}
+        - id: NOLOGIN
+          claim: c
+          check: {kind: sql, target: nologin, query: "SELECT 1"}
+        - id: NO-ROLE
+          claim: c
+          check: {kind: grants, target: db, role: nobody_here, on: [public.tenants], has: [SELECT]}
+        - id: NO-ROLE-ISO
+          claim: c
+          check: {kind: rls_isolation, target: db, role: nobody_here, table: public.tenants,
+                  setting: app.current_tenant_id, tenants: {"1": 0}}
+        - id: SLOW
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT pg_sleep(5)"}
+        - id: FINE
+          claim: the run goes on
+          check: {kind: sql, target: db, query: "SELECT 1", expect: {value: 1}}
+    """, header=f"""targets:
+  postgres:
+    db: {{dsn: '{fixture_dsn}', statement_timeout: 0.5}}
+    down: {{dsn: '{down}', connect_timeout: 2}}
+    nologin: {{dsn: '{nologin}'}}
+"""))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.exit_code == 3
+    assert res.verdicts == {"DOWN": "UNKNOWN", "NOLOGIN": "UNKNOWN", "NO-ROLE": "UNKNOWN",
+                            "NO-ROLE-ISO": "UNKNOWN", "SLOW": "UNKNOWN", "FINE": "TRUE"}
+    reasons = {h["id"]: h["reason"] for h in res.results["hypotheses"]}
+    assert "connection" in reasons["DOWN"].lower()
+    assert "not permitted to log in" in reasons["NOLOGIN"]
+    assert 'role "nobody_here" does not exist' in reasons["NO-ROLE"]
+    assert 'nobody_here' in reasons["NO-ROLE-ISO"]
+    assert "statement timeout" in reasons["SLOW"]
+    assert all("\n" not in r for r in reasons.values())
+
+
+def test_dsn_passwords_never_reach_the_pack(tmp_path: Path, fixture_dsn: str) -> None:
+    from psycopg.conninfo import make_conninfo
+
+    with_pw = make_conninfo(fixture_dsn, password="pw-PLANTED-in-dsn")  # trust auth ignores it
+    hyps = run_pg(tmp_path, with_pw, """
+        - id: H
+          claim: c
+          check: {kind: sql, query: "SELECT 1", expect: {value: 1}}
+    """)
+    assert hyps["H"]["verdict"] == "TRUE"
+    assert "psql" in hyps["H"]["checks"][0]["reproduce"]
+    for p in (tmp_path / "reports").rglob("*"):
+        if p.is_file():
+            assert "pw-PLANTED-in-dsn" not in p.read_text()
