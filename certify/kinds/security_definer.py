@@ -30,8 +30,9 @@ SELECT json_build_object(
       WHERE p.prosecdef AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) f),
   'views', (SELECT coalesce(json_agg(v ORDER BY v.name), '[]') FROM (
       SELECT c.oid::regclass::text AS name, pg_get_userbyid(c.relowner) AS owner,
-             coalesce(c.reloptions::text[] && ARRAY['security_invoker=true', 'security_invoker=on',
-                                                    'security_invoker=1'], false) AS invoker,
+             EXISTS (SELECT 1 FROM unnest(c.reloptions) o  -- stored as written: on, TRUE, 1...
+                     WHERE lower(o) IN ('security_invoker=true', 'security_invoker=on',
+                                        'security_invoker=1', 'security_invoker=yes')) AS invoker,
              (SELECT coalesce(json_agg(DISTINCT t.oid::regclass::text), '[]')
               FROM pg_rewrite rw JOIN pg_depend d ON d.objid = rw.oid AND d.classid = 'pg_rewrite'::regclass
                    JOIN pg_class t ON t.oid = d.refobjid
