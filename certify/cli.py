@@ -105,6 +105,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     redactor = Redactor.for_names(loaded.secrets)
     for value in secret_values(loaded):
         redactor.add("DSN_PASSWORD", value)
+    _terminate_like_interrupt()
     printer = ProgressPrinter(redactor, sum(len(h.checks) for h in chosen),
                               verbosity=0 if quiet else (2 if verbose else 1))
     result = engine.run(loaded, chosen, jobs=jobs, allow_unknown=allow_unknown, progress=printer,
@@ -121,6 +122,18 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     click.echo(summary(result, redactor, sys.stdout))
     click.echo(f"Evidence pack: {pack}")
     sys.exit(result.gate.exit_code)
+
+
+def _terminate_like_interrupt() -> None:
+    """SIGTERM (CI cancelling a job) ends the run like Ctrl-C: targets torn down, pack written."""
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    # Also when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @cli.command()

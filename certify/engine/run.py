@@ -30,6 +30,7 @@ from certify.targets import TARGET_TYPES
 from certify.targets.repo import RepoTarget
 
 DEFAULT_JOBS = 8
+INTERRUPT_GRACE = 5.0  # seconds running checks get to clean up after Ctrl-C
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,21 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
         except Exception as exc:  # noqa: BLE001 - fail closed
             box.append(Outcome("error", _crash(exc)))
 
-    worker = threading.Thread(target=body, daemon=True, name=f"check-{check.kind}")
-    worker.start()
+    finished = threading.Event()
+
+    def run_body() -> None:
+        try:
+            body()
+        finally:
+            finished.set()
+
+    threading.Thread(target=run_body, daemon=True, name=f"check-{check.kind}").start()
     # Cooperative kinds stop at their own deadline; this margin catches those that don't.
     deadline = time.monotonic() + timeout + 2.0
-    while worker.is_alive() and time.monotonic() < deadline and not cancelled.is_set():
-        worker.join(0.05)
+    while not finished.wait(0.05) and time.monotonic() < deadline and not cancelled.is_set():
+        pass
+    if cancelled.is_set():
+        finished.wait(INTERRUPT_GRACE)  # let it stop what it started (a command kills its group)
     if box:
         return box[0]
     if cancelled.is_set():
@@ -195,27 +205,37 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
     queue = list(reversed(work))
     qlock = threading.Lock()
     interrupted = False
+    # Completion is tracked with events, not Thread.join: a join interrupted by Ctrl-C can
+    # report a live thread as finished on Python 3.11.
+    finished: list[threading.Event] = []
 
-    def worker() -> None:
-        while not cancelled.is_set():
-            with qlock:
-                if not queue:
-                    return
-                job = queue.pop()
-            _run_job(job, targets, cancelled, progress)
+    def worker(done: threading.Event) -> None:
+        try:
+            while not cancelled.is_set():
+                with qlock:
+                    if not queue:
+                        return
+                    job = queue.pop()
+                _run_job(job, targets, cancelled, progress)
+        finally:
+            done.set()
 
     try:
         _plan(work, targets, cancelled)
-        threads = [threading.Thread(target=worker, daemon=True, name=f"worker-{i}")
-                   for i in range(max(1, min(jobs, len(work))))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            while t.is_alive():
-                t.join(0.1)
+        for i in range(max(1, min(jobs, len(work)))):
+            done = threading.Event()
+            finished.append(done)
+            threading.Thread(target=worker, args=(done,), daemon=True, name=f"worker-{i}").start()
+        for done in finished:
+            while not done.wait(0.1):
+                pass
     except KeyboardInterrupt:
         interrupted = True
         cancelled.set()
+        # Give running checks a moment to stop what they started (commands kill their group).
+        grace = time.monotonic() + INTERRUPT_GRACE
+        for done in finished:
+            done.wait(max(0.0, grace - time.monotonic()))
     finally:
         repo_state = targets.repo.git_state()
         env_facts = {**tool_versions(), **targets.facts()}

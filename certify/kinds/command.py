@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,8 @@ def _read(stream: IO[bytes]) -> str:
     return _ANSI.sub("", data.decode("utf-8", errors="replace"))
 
 
-def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float) -> Completed:
+def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float,
+            cancelled: threading.Event | None = None) -> Completed:
     """Run with output to temporary files (bounded memory); kill the whole group on timeout."""
     full_env = {**os.environ, **env}
     start = time.monotonic()
@@ -90,14 +92,20 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
             return Completed(None, "", "", 0.0, not_found=program)
         except PermissionError as exc:
             return Completed(None, "", str(exc), 0.0, not_found=str(run[0] if isinstance(run, list) else run))
+        deadline = time.monotonic() + timeout
+        code: int | None = None
         try:
-            code: int | None = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            code = None
+            while True:  # short waits, so an interrupted run stops the command at once
+                try:
+                    code = proc.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline or (cancelled and cancelled.is_set()):
+                        break
         finally:
-            if proc.returncode is None:  # interrupted while waiting
+            if proc.returncode is None:  # timed out, cancelled or interrupted
                 _kill_group(proc)
+                code = None
         seconds = time.monotonic() - start
         stdout, stderr = _read(out), _read(err)
     not_found = None
@@ -136,7 +144,7 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
     if not cwd.is_dir():
         out.status, out.reason = "error", f"working directory {f.cwd} does not exist"
         return out
-    done = execute(f.run, cwd, f.env, ctx.remaining)
+    done = execute(f.run, cwd, f.env, ctx.remaining, ctx.cancelled)
     out.values["seconds"] = round(done.seconds, 3)
     if done.exit_code is not None:
         out.values["exit"] = done.exit_code
@@ -155,7 +163,9 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
         out.status, out.reason = "error", f"command not found: {done.not_found}"
         return out
     if done.exit_code is None:
-        out.status, out.reason = "error", f"timed out after {ctx.timeout:g}s (process group killed)"
+        out.status = "error"
+        out.reason = ("interrupted (process group killed)" if ctx.cancelled.is_set()
+                      else f"timed out after {ctx.timeout:g}s (process group killed)")
         return out
     problems = _expectations(f, done, out)
     if problems:

@@ -1,0 +1,570 @@
+#!/usr/bin/env python3
+"""Benchmark: certify's PostgreSQL catalog kinds (`rls`, `grants`, `security_definer`)
+against their bare catalog queries, on a database with a large catalog.
+
+What it measures
+----------------
+A private, throwaway PostgreSQL cluster (``certify.targets.pgcluster.PrivateCluster``,
+always stopped at the end) gets three roles (``app_owner`` NOLOGIN owns everything,
+``app_rw`` NOLOGIN, ``app_user`` LOGIN IN ROLE app_rw) and a database ``bench`` with,
+by default:
+
+* 10,000 tables spread over the schemas public, app, billing and audit; every other
+  table has row level security enabled + forced + a policy; SELECT/INSERT/UPDATE/DELETE
+  is granted to app_rw on 9 tables in 10 (so app_user holds SELECT through membership
+  on those, and lacks it on the rest);
+* 5,000 SQL functions, 1,000 of them SECURITY DEFINER: a quarter ``SET search_path = ''``,
+  a quarter with no search_path, a quarter pinned to their own schema, a quarter pinned
+  to ``scratch`` (a schema where PUBLIC may CREATE); EXECUTE is revoked from PUBLIC (and
+  granted to app_rw) on two definers in three;
+* tables/100 views over RLS tables, half of them ``security_invoker``.
+
+It is generated as SQL scripts (one per schema, run by concurrent ``psql -f`` sessions,
+committing every few hundred tables), then the catalogs are ANALYZEd as autovacuum
+would. A spec with a ``postgres`` target ``{dsn: ...}`` and three hypotheses is written:
+
+* ``rls`` on ``<schema>.*`` for every table schema, ``expect: {enabled: true}``
+  (half the tables fail: ~tables/2 findings);
+* ``grants`` for role app_user on ``<schema>.t_*`` (every table, nothing else),
+  ``has: [SELECT]`` (~tables/10 findings);
+* ``security_definer`` over all the schemas, default expectations (pinned search_path,
+  no PUBLIC EXECUTE; views over RLS tables need security_invoker).
+
+``certify run SPEC -o TMP --json TMP/r.json -q`` runs ``--runs`` times (default 3); the
+"check time" of a kind is the ``seconds`` certify records for its check in results.json
+(``hypotheses[].checks[].seconds``: connecting, every query the kind runs, and turning
+rows into findings). The wall time of the whole ``certify run`` is reported as well.
+
+The baseline is each kind's main catalog query run bare through psql: the kind's
+``QUERY`` constant with the spec's parameters substituted as literals (what the check's
+``reproduce`` line holds), sent as ``psql DSN -X -c 'BEGIN READ ONLY; <query>;
+ROLLBACK;' -o /dev/null`` with ``PGOPTIONS='-c search_path=pg_catalog'`` as certify's
+catalog sessions set it; best wall time of ``--runs`` after a warm-up. That includes
+starting psql and connecting (``psql SELECT 1`` shows how much). Note that ``grants``
+also runs a second query (every object name, to report patterns matching nothing) and
+``security_definer`` a small schema listing; the bare figure is the main query only.
+Each check's own ``reproduce`` line is also run once as written, to show it works.
+
+The target: the three check times together under 1 second.
+
+How to run
+----------
+Needs the PostgreSQL server binaries (initdb, pg_ctl) and psql, psycopg and certify
+installed in this Python (``. /tmp/dv/bin/activate``). As root, the cluster runs as the
+``postgres`` OS user::
+
+    python benchmarks/pg_catalog.py                                   # full size
+    python benchmarks/pg_catalog.py --tables 500 --functions 250 --definers 50   # quick
+    python benchmarks/pg_catalog.py --explain     # also EXPLAIN ANALYZE each query
+
+The spec, the generated SQL and the last evidence pack are kept under
+``benchmarks/.work/pg_catalog/`` (the spec's DSN points at the cluster, which is gone
+once the script ends).
+
+Exit status: 0 the checks ran (pass/fail) and the sum is under the target, 1 over the
+target or a check errored, 2 bad usage or a tool missing or failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from certify.kinds import grants as grants_kind
+from certify.kinds import rls as rls_kind
+from certify.kinds import security_definer as definer_kind
+from certify.kinds.pg_common import glob_to_posix
+from certify.targets.pgcluster import ClusterError, PrivateCluster, psql_binary
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / ".work" / "pg_catalog"
+DB = "bench"
+TABLE_SCHEMAS = ["public", "app", "billing", "audit"]
+SCRATCH = "scratch"  # PUBLIC may CREATE here: a definer pinned to it is a finding
+KINDS = ["rls", "grants", "security_definer"]
+TARGET_SECONDS = 1.0
+BATCH = 400  # tables per transaction (each holds ~4 relation locks until COMMIT)
+ARGS = ["integer", "uuid", "text, integer", "", "bigint, text, boolean"]
+
+
+class ToolError(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------- generation
+
+
+@dataclass
+class Plan:
+    tables: int
+    functions: int
+    definers: int
+    views: int
+    expected: dict[str, int] = field(default_factory=dict)
+
+
+def definer_flags(functions: int, definers: int) -> list[bool]:
+    """Exactly `definers` of `functions` marked, spread evenly."""
+    return [(j + 1) * definers // functions != j * definers // functions for j in range(functions)]
+
+
+def setup_sql() -> str:
+    schemas = [s for s in TABLE_SCHEMAS if s != "public"] + [SCRATCH]
+    lines = [
+        "ALTER SCHEMA public OWNER TO app_owner;",
+        *[f"CREATE SCHEMA {s} AUTHORIZATION app_owner;" for s in schemas],
+        f"GRANT USAGE, CREATE ON SCHEMA {SCRATCH} TO PUBLIC;",
+        f"GRANT USAGE ON SCHEMA {', '.join(TABLE_SCHEMAS)} TO app_rw;",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def schema_sql(schema_index: int, plan: Plan) -> tuple[str, dict[str, int]]:
+    """The script creating one schema's tables, views and functions, as app_owner;
+    with the findings each kind should report for them."""
+    n_schemas = len(TABLE_SCHEMAS)
+    schema = TABLE_SCHEMAS[schema_index]
+    expected = {"rls": 0, "grants": 0, "security_definer": 0}
+    out = ["\\set ON_ERROR_STOP 1", "SET ROLE app_owner;", "SET client_min_messages = warning;",
+           "BEGIN;"]
+    in_batch = 0
+    rls_tables: list[str] = []
+
+    def commit_every(n: int = 1) -> None:
+        nonlocal in_batch
+        in_batch += n
+        if in_batch >= BATCH:
+            out.extend(["COMMIT;", "BEGIN;"])
+            in_batch = 0
+
+    for i in range(schema_index, plan.tables, n_schemas):
+        t = f"{schema}.t_{i:05d}"
+        out.append(f"CREATE TABLE {t} (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, "
+                   "created_at timestamptz NOT NULL DEFAULT now(), body text);")
+        nth = i // n_schemas  # the table's number within its schema
+        if nth % 2 == 0:
+            rls_tables.append(t)
+            out.append(f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;")
+            out.append(f"CREATE POLICY tenant_isolation ON {t} USING "
+                       "(tenant_id = current_setting('app.current_tenant_id', true)::uuid);")
+        else:
+            expected["rls"] += 1
+        if nth % 10 != 9:
+            out.append(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {t} TO app_rw;")
+        else:
+            expected["grants"] += 1
+        commit_every()
+
+    for j in range(schema_index, plan.views if rls_tables else 0, n_schemas):
+        base = rls_tables[(j // n_schemas) % len(rls_tables)]
+        invoker = (j // n_schemas) % 2 == 0
+        opts = " WITH (security_invoker = true)" if invoker else ""
+        out.append(f"CREATE VIEW {schema}.v_{j:05d}{opts} AS SELECT id, tenant_id, body FROM {base};")
+        if not invoker:
+            expected["security_definer"] += 1
+        commit_every()
+
+    flags = definer_flags(plan.functions, plan.definers)
+    d_index = {j: d for d, j in enumerate(j for j, f in enumerate(flags) if f)}
+    for j in range(schema_index, plan.functions, n_schemas):
+        fn = f"{schema}.f_{j:05d}({ARGS[j % len(ARGS)]})"
+        head = f"CREATE FUNCTION {fn} RETURNS integer LANGUAGE sql"
+        if not flags[j]:
+            out.append(f"{head} STABLE AS $$SELECT 1$$;")
+            commit_every()
+            continue
+        d = d_index[j]
+        variant = d % 4
+        path = {0: " SET search_path = ''", 1: "", 2: f" SET search_path = {schema}",
+                3: f" SET search_path = {SCRATCH}"}[variant]
+        out.append(f"{head} SECURITY DEFINER{path} AS $$SELECT 1$$;")
+        if variant in (1, 3):  # no search_path; a path through a PUBLIC-writable schema
+            expected["security_definer"] += 1
+        if d % 3 == 0:
+            expected["security_definer"] += 1  # EXECUTE left to PUBLIC (the default)
+        else:
+            out.append(f"REVOKE EXECUTE ON FUNCTION {fn} FROM PUBLIC;")
+            out.append(f"GRANT EXECUTE ON FUNCTION {fn} TO app_rw;")
+        commit_every()
+    out.append("COMMIT;")
+    return "\n".join(out) + "\n", expected
+
+
+def run_psql_file(dsn: str, path: Path) -> None:
+    proc = subprocess.run([psql_binary(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn,
+                           "-f", str(path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ToolError(f"psql -f {path} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+
+
+def generate(cluster: PrivateCluster, admin_dsn: str, plan: Plan, work: Path) -> tuple[str, dict[str, float]]:
+    """Create the roles and the bench database; return its DSN and timings."""
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute("CREATE ROLE app_owner NOLOGIN")
+        conn.execute("CREATE ROLE app_rw NOLOGIN")
+        conn.execute("CREATE ROLE app_user LOGIN IN ROLE app_rw")
+        conn.execute(f"CREATE DATABASE {DB} OWNER app_owner")
+    dsn = cluster.dsn(DB)
+    setup = work / "00-setup.sql"
+    setup.write_text(setup_sql())
+    run_psql_file(dsn, setup)
+    scripts = []
+    expected = {k: 0 for k in KINDS}
+    for s in range(len(TABLE_SCHEMAS)):
+        text, exp = schema_sql(s, plan)
+        path = work / f"10-{TABLE_SCHEMAS[s]}.sql"
+        path.write_text(text)
+        scripts.append(path)
+        for k, v in exp.items():
+            expected[k] += v
+    plan.expected = expected
+    times["write scripts"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    workers = max(1, min(len(scripts), os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda p: run_psql_file(dsn, p), scripts))
+    times[f"psql -f (x{workers} concurrent)"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        # What autovacuum would have done by the time anyone audits this database.
+        conn.execute("VACUUM ANALYZE pg_catalog.pg_class, pg_catalog.pg_namespace, "
+                     "pg_catalog.pg_proc, pg_catalog.pg_policy, pg_catalog.pg_depend, "
+                     "pg_catalog.pg_rewrite, pg_catalog.pg_authid, pg_catalog.pg_auth_members, "
+                     "pg_catalog.pg_attribute, pg_catalog.pg_type")
+    times["vacuum analyze catalogs"] = time.perf_counter() - t2
+    times["total"] = time.perf_counter() - t0
+    return dsn, times
+
+
+def catalog_counts(dsn: str) -> dict[str, int]:
+    q = """
+    SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r','p') AND n.nspname = ANY(%(s)s)),
+           (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r','p') AND n.nspname = ANY(%(s)s) AND c.relrowsecurity),
+           (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'v' AND n.nspname = ANY(%(s)s)),
+           (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = ANY(%(s)s)),
+           (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = ANY(%(s)s) AND p.prosecdef),
+           (SELECT count(*) FROM pg_class), (SELECT count(*) FROM pg_depend)
+    """
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(q, {"s": TABLE_SCHEMAS}).fetchone()
+    assert row is not None
+    keys = ["tables", "rls tables", "views", "functions", "definers", "pg_class rows",
+            "pg_depend rows"]
+    return dict(zip(keys, (int(v) for v in row), strict=True))
+
+
+# ------------------------------------------------------------------------------ spec
+
+
+RLS_TABLES = [f"{s}.*" for s in TABLE_SCHEMAS]
+GRANTS_ON = [f"{s}.t_*" for s in TABLE_SCHEMAS]
+GRANTS_ROLE = "app_user"
+DEFINER_SCHEMAS = [*TABLE_SCHEMAS, SCRATCH]
+
+
+def write_spec(path: Path, dsn: str, jobs_note: str) -> None:
+    q = json.dumps
+    table_globs = ", ".join(q(t) for t in RLS_TABLES)
+    grant_globs = ", ".join(q(t) for t in GRANTS_ON)
+    schemas = ", ".join(q(s) for s in DEFINER_SCHEMAS)
+    path.write_text(f"""\
+# Written by benchmarks/pg_catalog.py ({jobs_note}); the DSN is a throwaway cluster.
+certify: 1
+phase: "Benchmark: PostgreSQL catalog kinds"
+targets:
+  postgres:
+    bench: {{dsn: {q(dsn)}, statement_timeout: 300}}
+groups:
+  C: Database
+hypotheses:
+  - id: H-RLS
+    group: C
+    claim: Every table has row level security enabled
+    check:
+      kind: rls
+      timeout: 600
+      tables: [{table_globs}]
+      expect: {{enabled: true}}
+  - id: H-GRANTS
+    group: C
+    claim: app_user can SELECT every table
+    check:
+      kind: grants
+      timeout: 600
+      role: {GRANTS_ROLE}
+      on: [{grant_globs}]
+      has: [SELECT]
+  - id: H-DEFINER
+    group: C
+    claim: SECURITY DEFINER functions are hardened and no view bypasses RLS
+    check:
+      kind: security_definer
+      timeout: 600
+      schemas: [{schemas}]
+""")
+
+
+# --------------------------------------------------------------------------- running
+
+
+def find_certify(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    beside = Path(sys.executable).parent / "certify"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("certify")
+
+
+@dataclass
+class CertifyRun:
+    wall: float
+    exit_code: int
+    checks: dict[str, dict[str, Any]]
+
+
+def run_certify(certify: str, spec: Path, jobs: int | None, keep: Path) -> CertifyRun:
+    with tempfile.TemporaryDirectory(prefix="certify-pgbench-") as tmp:
+        out = Path(tmp)
+        cmd = [certify, "run", str(spec), "-o", str(out / "packs"), "--json", str(out / "r.json"),
+               "-q"]
+        if jobs is not None:
+            cmd += ["-j", str(jobs)]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              env=dict(os.environ, NO_COLOR="1"))
+        wall = time.perf_counter() - t0
+        result_path = out / "r.json"
+        if proc.returncode not in (0, 1, 3) or not result_path.is_file():
+            raise ToolError(f"{' '.join(cmd)}\nexited {proc.returncode}\n--- stdout\n"
+                            f"{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-5000:]}")
+        results = json.loads(result_path.read_text())
+        if keep.exists():
+            shutil.rmtree(keep)
+        shutil.copytree(out / "packs", keep)
+        shutil.copy(result_path, keep / "results.json")
+    checks = {c["kind"]: c for h in results["hypotheses"] for c in h["checks"]}
+    missing = [k for k in KINDS if k not in checks]
+    if missing:
+        raise ToolError(f"results.json has no check of kind {', '.join(missing)}")
+    return CertifyRun(wall, proc.returncode, checks)
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def array(values: Sequence[str], cast: str = "") -> str:
+    return "ARRAY[" + ", ".join(literal(v) for v in values) + "]" + cast
+
+
+def bare_queries() -> dict[str, str]:
+    """Each kind's main catalog query (its QUERY constant), parameters as literals, exactly
+    as the spec above binds them."""
+    return {
+        "rls": rls_kind.QUERY,
+        "grants": grants_kind.QUERY.replace(
+            "%(patterns)s", array([glob_to_posix(p) for p in GRANTS_ON])).replace(
+            "%(role)s", literal(GRANTS_ROLE)),
+        "security_definer": definer_kind.QUERY.replace(
+            "%(schemas)s", array(DEFINER_SCHEMAS, "::name[]")),
+    }
+
+
+def bare_argv(dsn: str, query: str) -> list[str]:
+    """psql running the query as certify does: in a read-only transaction, rolled back;
+    newlines kept (a `--` comment in a query ends at its line)."""
+    return [psql_binary(), dsn, "-X", "-c", f"BEGIN READ ONLY;\n{query.strip()};\nROLLBACK;",
+            "-o", "/dev/null"]
+
+
+def reproduce_works(reproduce: str) -> str:
+    """Run a check's reproduce line as written (its output discarded): "ok" or the error."""
+    argv = shlex.split(reproduce.split("  # ", 1)[0])
+    if not argv or argv[0] != "psql":
+        return f"not a psql line: {reproduce[:80]}"
+    proc = subprocess.run([psql_binary(), *argv[1:], "-o", "/dev/null"], capture_output=True,
+                          text=True, env=PSQL_ENV)
+    if proc.returncode != 0 or "ERROR" in proc.stderr:
+        return " ".join(proc.stderr.split())[:160] or f"psql exited {proc.returncode}"
+    return "ok"
+
+
+PSQL_ENV = dict(os.environ, PGOPTIONS="-c search_path=pg_catalog")
+
+
+def run_psql(argv: Sequence[str]) -> None:
+    proc = subprocess.run(argv, capture_output=True, text=True, env=PSQL_ENV)
+    if proc.returncode != 0 or "ERROR" in proc.stderr:
+        raise ToolError(f"{' '.join(argv)[:300]}...\nexited {proc.returncode}: {proc.stderr[-2000:]}")
+
+
+def best_of(fn: Callable[[], object], runs: int) -> float:
+    """One warm-up call, then the best wall-clock time of `runs` calls."""
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def explain(dsn: str, query: str) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of a query, through psql, with certify's search_path."""
+    cmd = [psql_binary(), dsn, "-X", "-c", f"EXPLAIN (ANALYZE, BUFFERS) {query.strip()}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=PSQL_ENV)
+    return proc.stdout + proc.stderr
+
+
+# ------------------------------------------------------------------------------ output
+
+
+def print_table(rows: Sequence[tuple[str, str]]) -> None:
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--tables", type=int, default=10_000, help="tables (10000)")
+    ap.add_argument("--functions", type=int, default=5_000, help="functions (5000)")
+    ap.add_argument("--definers", type=int, default=1_000,
+                    help="of which SECURITY DEFINER (1000)")
+    ap.add_argument("--views", type=int, default=None, help="views over RLS tables (tables/100)")
+    ap.add_argument("--runs", type=int, default=3, help="certify runs, and timed psql runs (3)")
+    ap.add_argument("-j", "--jobs", type=int, default=None,
+                    help="pass -j to certify run (default: certify's own, 8)")
+    ap.add_argument("--explain", action="store_true",
+                    help="print EXPLAIN (ANALYZE, BUFFERS) of each kind's query")
+    ap.add_argument("--certify", help="certify executable (default: beside python, or PATH)")
+    args = ap.parse_args(argv)
+    if args.tables < 1 or args.functions < 0 or not 0 <= args.definers <= args.functions:
+        ap.error("need --tables >= 1 and 0 <= --definers <= --functions")
+    if args.runs < 1:
+        ap.error("--runs must be >= 1")
+    if args.views is None:
+        args.views = args.tables // 100
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    certify = find_certify(args.certify)
+    if certify is None:
+        print("certify executable not found (pass --certify)", file=sys.stderr)
+        return 2
+    plan = Plan(args.tables, args.functions, args.definers, args.views)
+    WORK.mkdir(parents=True, exist_ok=True)
+    sql_dir = WORK / "sql"
+    shutil.rmtree(sql_dir, ignore_errors=True)
+    sql_dir.mkdir()
+    spec = WORK / "pg_catalog.yaml"
+
+    try:
+        cluster = PrivateCluster()
+    except ClusterError as e:
+        print(f"cannot start a cluster: {e}", file=sys.stderr)
+        return 2
+    try:
+        t0 = time.perf_counter()
+        admin = cluster.start()
+        started = time.perf_counter() - t0
+        print(f"cluster up in {started:.1f}s; generating {plan.tables} tables, {plan.functions} "
+              f"functions ({plan.definers} SECURITY DEFINER), {plan.views} views ...", flush=True)
+        dsn, gen_times = generate(cluster, admin, plan, sql_dir)
+        print("generation took " + ", ".join(f"{k} {v:.1f}s" for k, v in gen_times.items()),
+              flush=True)
+        counts = catalog_counts(dsn)
+        print("catalog: " + ", ".join(f"{k} {v}" for k, v in counts.items()), flush=True)
+
+        write_spec(spec, dsn, f"-j {args.jobs}" if args.jobs else "certify's default -j")
+        runs = [run_certify(certify, spec, args.jobs, WORK / "last-pack")
+                for _ in range(args.runs)]
+        first = runs[0]
+        errors = [f"{k}: {c['reason']}" for k, c in first.checks.items() if c["status"] == "error"]
+        best_check = {k: min(r.checks[k]["seconds"] for r in runs) for k in KINDS}
+        queries = bare_queries()
+        bare = {k: best_of(partial(run_psql, bare_argv(dsn, queries[k])), args.runs) for k in KINDS}
+        overhead = best_of(lambda: run_psql(bare_argv(dsn, "SELECT 1")), args.runs)
+        repro = {k: reproduce_works(first.checks[k]["reproduce"]) for k in KINDS}
+        explains = {k: explain(dsn, queries[k]) for k in KINDS} if args.explain else {}
+    except (ToolError, ClusterError, psycopg.Error) as e:
+        print(f"failure:\n{e}", file=sys.stderr)
+        return 2
+    finally:
+        cluster.stop()
+
+    def secs(d: dict[str, float]) -> str:
+        return "  ".join(f"{k} {d[k]:.3f}" for k in KINDS) + f"  | sum {sum(d.values()):.3f}"
+
+    first_check = {k: float(first.checks[k]["seconds"]) for k in KINDS}
+    total_best = sum(best_check.values())
+    rows = [
+        ("tables", f"{counts['tables']} ({counts['rls tables']} with RLS), in "
+                   f"{len(TABLE_SCHEMAS)} schemas; {counts['views']} views"),
+        ("functions", str(counts["functions"])),
+        ("definers", str(counts["definers"])),
+        ("catalog size", f"pg_class {counts['pg_class rows']} rows, "
+                         f"pg_depend {counts['pg_depend rows']} rows"),
+        ("generation seconds", f"{gen_times['total']:.1f}"),
+        ("certify -j", str(args.jobs) if args.jobs else "default (8)"),
+        ("check s, first run", secs(first_check)),
+        (f"check s, best of {args.runs}", secs(best_check)),
+        ("certify run wall s", "  ".join(f"{r.wall:.3f}" for r in runs)
+         + f"  (best {min(r.wall for r in runs):.3f})"),
+        (f"psql bare s, best of {args.runs}", secs(bare)),
+        ("psql SELECT 1 s", f"{overhead:.3f} (starting psql and connecting, in every figure above)"),
+        ("check/psql ratio", "  ".join(f"{k} {best_check[k] / bare[k]:.1f}x" for k in KINDS)),
+        ("findings", "  ".join(f"{k} {len(first.checks[k]['findings'])}" for k in KINDS)),
+        ("findings expected", "  ".join(f"{k} {plan.expected[k]}" for k in KINDS)),
+        ("reproduce lines run", "  ".join(f"{k} {v}" for k, v in repro.items() if v == "ok")
+         or "none"),
+        ("statuses", "  ".join(f"{k} {first.checks[k]['status']}" for k in KINDS)),
+        ("objects checked", "  ".join(
+            f"{k} {json.dumps(first.checks[k].get('values', {}), sort_keys=True)}" for k in KINDS)),
+        (f"check sum < {TARGET_SECONDS:g}s", ("yes" if total_best < TARGET_SECONDS else "NO")
+         + f" ({total_best:.3f}s best; first run {sum(first_check.values()):.3f}s)"),
+    ]
+    print()
+    print_table(rows)
+    for k, text in explains.items():
+        print(f"\n--- EXPLAIN ANALYZE, {k}\n{text.rstrip()}")
+    mismatched = [k for k in KINDS if len(first.checks[k]["findings"]) != plan.expected[k]]
+    if mismatched:
+        print(f"\nfindings differ from the planted defects for: {', '.join(mismatched)}")
+    broken = {k: v for k, v in repro.items() if v != "ok"}
+    if broken:
+        print("\nreproduce lines that fail when run as written:\n  "
+              + "\n  ".join(f"{k}: {v}" for k, v in broken.items()))
+    if errors:
+        print("\nchecks that errored:\n  " + "\n  ".join(errors))
+    print(f"\nspec: {spec}\nlast pack: {WORK / 'last-pack'}")
+    return 0 if total_best < TARGET_SECONDS and not errors and not mismatched else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
