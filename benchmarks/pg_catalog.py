@@ -387,7 +387,8 @@ def bare_queries() -> dict[str, str]:
         "rls": rls_kind.QUERY,
         "grants": grants_kind.QUERY.replace(
             "%(patterns)s", array([glob_to_posix(p) for p in GRANTS_ON])).replace(
-            "%(role)s", literal(GRANTS_ROLE)),
+            "%(role)s", literal(GRANTS_ROLE)).replace(
+            "%(privs)s", array(["SELECT"], "::text[]")),
         "security_definer": definer_kind.QUERY.replace(
             "%(schemas)s", array(DEFINER_SCHEMAS, "::name[]")),
     }

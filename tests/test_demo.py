@@ -20,7 +20,9 @@ from tests.conftest import ROOT, CliResult, certify, git
 
 GOLDEN = Path(__file__).parent / "golden"
 EXPECTED = {"H-A1": "TRUE", "H-A2": "TRUE", "H-A3": "TRUE", "H-B1": "FALSE", "H-B2": "UNKNOWN",
-            "H-S1": "FALSE", "H-S2": "TRUE", "H-S3": "TRUE", "H-C1": "WAIVED"}
+            "H-S1": "FALSE", "H-S2": "TRUE", "H-S3": "TRUE", "H-C1": "WAIVED",
+            "H-D1": "TRUE", "H-D2": "TRUE", "H-D3": "FALSE", "H-D4": "FALSE", "H-D5": "FALSE",
+            "H-D6": "TRUE"}
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +54,7 @@ def test_demo_shows_every_verdict(demo: tuple[Path, CliResult]) -> None:
 
 def _normalise_text(text: str, work: Path) -> str:
     text = text.replace(str(work), "<WORK>")
+    text = re.sub(r"host=\S*certify-pg-\w+ port=\d+", "host=<EPHEMERAL>", text)
     text = re.sub(r"\b[0-9a-f]{40}\b", "<COMMIT>", text)
     text = re.sub(r"\b\d{8}T\d{6}Z-[0-9a-f]{7}\b", "<PACK>", text)
     text = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "<TIME>", text)

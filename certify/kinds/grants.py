@@ -38,21 +38,22 @@ WITH objs AS (
 ), chosen AS (
   SELECT * FROM objs WHERE raw ~ ANY(%(patterns)s)
 )
-SELECT o.type, o.raw, o.name, p.priv,
-  CASE WHEN %(role)s::text IS NULL THEN NULL
-       WHEN o.type = 'table' THEN has_table_privilege(%(role)s::text, o.oid, p.priv)
-       WHEN o.type = 'sequence' THEN has_sequence_privilege(%(role)s::text, o.oid, p.priv)
-       WHEN o.type = 'function' THEN has_function_privilege(%(role)s::text, o.oid, p.priv)
-       ELSE has_schema_privilege(%(role)s::text, o.oid, p.priv) END AS effective,
-  EXISTS (SELECT 1 FROM aclexplode(o.acl) a JOIN pg_roles r ON r.oid = a.grantee
-          WHERE r.rolname = %(role)s::text AND a.privilege_type = p.priv) AS direct,
-  EXISTS (SELECT 1 FROM aclexplode(o.acl) a WHERE a.grantee = 0 AND a.privilege_type = p.priv) AS public
-FROM chosen o CROSS JOIN LATERAL unnest(CASE o.type
-    WHEN 'table' THEN ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']
-    WHEN 'sequence' THEN ARRAY['USAGE','SELECT','UPDATE']
-    WHEN 'function' THEN ARRAY['EXECUTE']
-    ELSE ARRAY['USAGE','CREATE'] END) AS p(priv)
-ORDER BY o.type, o.raw, p.priv
+SELECT o.type, o.name,
+  ARRAY(SELECT p FROM unnest(CASE o.type
+            WHEN 'table' THEN ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']
+            WHEN 'sequence' THEN ARRAY['USAGE','SELECT','UPDATE']
+            WHEN 'function' THEN ARRAY['EXECUTE']
+            ELSE ARRAY['USAGE','CREATE'] END) AS p
+        WHERE p = ANY(%(privs)s) AND %(role)s::text IS NOT NULL AND CASE o.type
+            WHEN 'table' THEN has_table_privilege(%(role)s::text, o.oid, p)
+            WHEN 'sequence' THEN has_sequence_privilege(%(role)s::text, o.oid, p)
+            WHEN 'function' THEN has_function_privilege(%(role)s::text, o.oid, p)
+            ELSE has_schema_privilege(%(role)s::text, o.oid, p) END) AS effective,
+  ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
+        WHERE a.grantee = to_regrole(%(role)s::text)) AS direct,
+  ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a WHERE a.grantee = 0) AS public
+FROM chosen o
+ORDER BY o.type, o.raw
 """
 # Every object name, for telling which `on` pattern matched nothing.
 NAMES = QUERY.split("), chosen AS")[0] + ") SELECT raw FROM objs"
@@ -88,10 +89,16 @@ class GrantsFields:
 def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     pg = target(ctx)
     patterns = [glob_to_posix(p) for p in f.on]
-    params = {"patterns": patterns, "role": f.role}
-    shown_sql = QUERY.replace("%(patterns)s", "ARRAY[" + ", ".join(
-        "'" + p.replace("'", "''") + "'" for p in patterns) + "]").replace(
-        "%(role)s", "'" + (f.role or "").replace("'", "''") + "'" if f.role else "NULL")
+    asked: set[str] = set(f.has) | set(f.lacks) | set(f.exactly or [])
+    if f.exactly is not None:  # "no other" needs every privilege
+        asked |= {p for privs in PRIVILEGES.values() for p in privs}
+    params = {"patterns": patterns, "role": f.role, "privs": sorted(asked)}
+    literal = {"%(patterns)s": "ARRAY[" + ", ".join("'" + p.replace("'", "''") + "'" for p in patterns) + "]",
+               "%(role)s": "'" + f.role.replace("'", "''") + "'" if f.role else "NULL",
+               "%(privs)s": "ARRAY[" + ", ".join(f"'{p}'" for p in sorted(asked)) + "]::text[]"}
+    shown_sql = QUERY
+    for placeholder, value in literal.items():
+        shown_sql = shown_sql.replace(placeholder, value)
     out = Outcome("pass", "", ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}"
                   " (has_*_privilege + aclexplode, one query)", reproduce=pg.reproduce(shown_sql))
     with pg.session(catalog=True) as cur:
@@ -104,10 +111,11 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     out.findings += unmatched(f.on, names, "object")
     held: dict[tuple[str, str], dict[str, bool]] = {}
     public: dict[tuple[str, str], list[str]] = {}
-    for type_, _raw, name, priv, effective, direct, to_public in rows:
-        held.setdefault((type_, name), {})[priv] = bool(effective if f.effective else direct)
+    for type_, name, effective, direct, to_public in rows:
+        granted = set(effective if f.effective else direct)
+        held[(type_, name)] = {p: p in granted for p in PRIVILEGES[type_]}
         if to_public:
-            public.setdefault((type_, name), []).append(priv)
+            public[(type_, name)] = sorted(set(to_public))
     lines = []
     for (type_, name), privs in held.items():
         has = [p for p, ok in privs.items() if ok]

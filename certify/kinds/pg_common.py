@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from certify.kinds.base import CheckContext, Finding, Outcome
@@ -32,8 +33,13 @@ def glob_to_posix(pattern: str) -> str:
     return "^" + "".join(out) + "$"
 
 
+@lru_cache(maxsize=512)
+def _glob_rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(glob_to_posix(pattern))
+
+
 def glob_match(name: str, patterns: Sequence[str]) -> bool:
-    return any(re.match(glob_to_posix(p), name) for p in patterns)
+    return any(_glob_rx(p).match(name) for p in patterns)
 
 
 def target(ctx: CheckContext[Any]) -> PostgresTarget:
@@ -62,5 +68,5 @@ def unmatched(patterns: Sequence[str], names: Sequence[str], what: str) -> list[
 
 
 def glob_match_any(pattern: str, names: Sequence[str]) -> bool:
-    rx = re.compile(glob_to_posix(pattern))
+    rx = _glob_rx(pattern)
     return any(rx.match(n) for n in names)

@@ -17,6 +17,8 @@ from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
 from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, target
 from certify.spec.binder import meta
 
+# One round trip. No SQL comments inside: reproduce lines put the query on one line.
+# View options are stored as written (on, TRUE, 1...), hence the lower() comparisons.
 QUERY = f"""
 SELECT json_build_object(
   'functions', (SELECT coalesce(json_agg(f ORDER BY f.sig), '[]') FROM (
@@ -30,7 +32,7 @@ SELECT json_build_object(
       WHERE p.prosecdef AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) f),
   'views', (SELECT coalesce(json_agg(v ORDER BY v.name), '[]') FROM (
       SELECT c.oid::regclass::text AS name, pg_get_userbyid(c.relowner) AS owner,
-             EXISTS (SELECT 1 FROM unnest(c.reloptions) o  -- stored as written: on, TRUE, 1...
+             EXISTS (SELECT 1 FROM unnest(c.reloptions) o
                      WHERE lower(o) IN ('security_invoker=true', 'security_invoker=on',
                                         'security_invoker=1', 'security_invoker=yes')) AS invoker,
              (SELECT coalesce(json_agg(DISTINCT t.oid::regclass::text), '[]')
