@@ -4,9 +4,9 @@ writes a complete pack that says INCOMPLETE."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
-import shutil
 import sys
 import tempfile
 import time

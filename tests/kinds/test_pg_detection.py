@@ -19,7 +19,10 @@ def results(tmp_path_factory: pytest.TempPathFactory, fixture_dsn: str) -> dict[
     write(tmp / "checks.yaml", spec_text(f"""
         - id: RLS
           claim: c
-          check: {{kind: rls, tables: [public.*], expect: {{enabled: true, forced: true, has_policy: true}}}}
+          check:
+            kind: rls
+            tables: [public.*]
+            expect: {{enabled: true, forced: true, has_policy: true}}
         - id: GRANT-TENANTS
           claim: c
           check: {{kind: grants, role: app_user, on: [public.tenants], has: [SELECT]}}
@@ -37,7 +40,11 @@ def results(tmp_path_factory: pytest.TempPathFactory, fixture_dsn: str) -> dict[
           check: {{kind: grants, role: untrusted, on: [staging, scratch, public, app], lacks: [CREATE]}}
         - id: GRANT-APP-EXACT
           claim: c
-          check: {{kind: grants, role: app_user, on: [public.twins], exactly: [SELECT, INSERT, UPDATE, DELETE]}}
+          check:
+            kind: grants
+            role: app_user
+            on: [public.twins]
+            exactly: [SELECT, INSERT, UPDATE, DELETE]
         - id: DEFINER
           claim: c
           check:
@@ -69,7 +76,9 @@ def results(tmp_path_factory: pytest.TempPathFactory, fixture_dsn: str) -> dict[
           claim: c
           check:
             kind: sql
-            query: "SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conname = 'valid_job_type'"
+            query: >-
+              SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+              WHERE conname = 'valid_job_type'
             expect: {{rows: 1}}
     """, header=f"targets:\n  postgres:\n    db: {{dsn: '{fixture_dsn}'}}\n"))
     res = certify("run", "-q", cwd=tmp)

@@ -31,7 +31,9 @@ def test_writes_are_refused_and_change_nothing(tmp_path: Path, fixture_dsn: str)
     hyps = run_pg(tmp_path, fixture_dsn, """
         - id: INSERT
           claim: c
-          check: {kind: sql, query: "INSERT INTO public.tenants (id, name) VALUES (gen_random_uuid(), 'evil')"}
+          check:
+            kind: sql
+            query: "INSERT INTO public.tenants (id, name) VALUES (gen_random_uuid(), 'evil')"
         - id: ESCAPE
           claim: c
           check: {kind: sql, query: "COMMIT; DELETE FROM public.tenants"}
