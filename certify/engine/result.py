@@ -99,4 +99,5 @@ class RunResult:
     selection: dict[str, Any]
     groups: dict[str, str]
     interrupted: bool = False
+    attachments: dict[str, str] = field(default_factory=dict)  # run-level: service logs...
     schema_version: int = SCHEMA_VERSION

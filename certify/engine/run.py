@@ -104,6 +104,16 @@ class _Targets:
                 with contextlib.suppress(Exception):  # closing must not hide the results
                     close()
 
+    def attachments(self) -> dict[str, str]:
+        """Run-level attachments of the targets (a started service's log...)."""
+        out: dict[str, str] = {}
+        for target in self.opened.values():
+            get = getattr(target, "attachments", None)
+            if get is not None:
+                with contextlib.suppress(Exception):
+                    out.update(get())
+        return out
+
 
 class _Job:
     def __init__(self, hyp: Hypothesis, check: CheckSpec) -> None:
@@ -240,6 +250,7 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
         repo_state = targets.repo.git_state()
         env_facts = {**tool_versions(), **targets.facts()}
         targets.close()
+        run_attachments = targets.attachments()
 
     for job in work:
         if job.result is None:
@@ -262,6 +273,7 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
         baseline=baseline, environment=env_facts,
         gate=verdicts.gate(results, allow_unknown, interrupted), hypotheses=results,
         selection=selection or {}, groups=dict(spec.groups), interrupted=interrupted,
+        attachments=run_attachments,
     )
 
 

@@ -25,6 +25,9 @@ KINDS: dict[str, str] = {
     "grants": "certify.kinds.grants",
     "security_definer": "certify.kinds.security_definer",
     "migrations": "certify.kinds.migrations",
+    "http": "certify.kinds.http",
+    "auth_matrix": "certify.kinds.auth_matrix",
+    "metrics": "certify.kinds.metrics",
 }
 
 

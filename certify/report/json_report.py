@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from certify.engine.result import CheckResult, HypothesisResult, RunResult
-from certify.report.naming import attachment_path
+from certify.report.naming import attachment_path, run_attachment_path
 
 
 def _check(hyp: HypothesisResult, c: CheckResult) -> dict[str, Any]:
@@ -39,6 +39,7 @@ def to_dict(r: RunResult) -> dict[str, Any]:
             "counts": r.gate.counts,
         },
         "groups": r.groups,
+        "attachments": [run_attachment_path(n) for n in r.attachments],
         "hypotheses": [
             {"id": h.id, "group": h.group, "group_title": h.group_title, "claim": h.claim,
              "proof": h.proof, "gate": h.gate, "tags": h.tags, "question": h.question,

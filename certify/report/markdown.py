@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from certify.engine.result import HypothesisResult, RunResult
-from certify.report.naming import anchor, attachment_path
+from certify.report.naming import anchor, attachment_path, run_attachment_path
 
 if TYPE_CHECKING:
     import jinja2
@@ -53,7 +53,8 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(cell=cell, code=code, fence=fence)
     env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK,
-                       attachment_path=attachment_path, anchor=anchor)
+                       attachment_path=attachment_path, run_attachment_path=run_attachment_path,
+                       anchor=anchor)
     return env
 
 

@@ -20,3 +20,8 @@ def attachment_path(hyp: HypothesisResult, check: CheckResult, name: str) -> str
 def anchor(hyp: HypothesisResult) -> str:
     """GitHub's heading anchor for the hypothesis's evidence section."""
     return "ev-" + slug(hyp.id, 40)
+
+
+def run_attachment_path(name: str) -> str:
+    """Where a run-level attachment (a started service's log) lives inside the pack."""
+    return f"attachments/targets/{slug(name.rsplit('.', 1)[0], 60)}.{name.rsplit('.', 1)[-1]}"

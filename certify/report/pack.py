@@ -20,7 +20,7 @@ from pathlib import Path
 from certify.engine.result import RunResult
 from certify.redact import Redactor
 from certify.report import json_report, junit_report, markdown
-from certify.report.naming import attachment_path, slug
+from certify.report.naming import attachment_path, run_attachment_path, slug
 
 MANIFEST = "MANIFEST.sha256"
 LEDGER = "INDEX.md"
@@ -40,6 +40,8 @@ def pack_files(result: RunResult, redactor: Redactor) -> dict[str, bytes]:
         for c in h.checks:
             for name, text in c.attachments.items():
                 files[attachment_path(h, c, name)] = text
+    for name, text in r.attachments.items():
+        files[run_attachment_path(name)] = text
     files["EVIDENCE.md"] = markdown.render(r)
     files["junit.xml"] = junit_report.render(r)
     files["results.json"] = json_report.render(r)

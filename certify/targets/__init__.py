@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from certify.spec.model import Spec, TargetSpec
+from certify.targets.http import HttpConfig
 from certify.targets.postgres import PostgresConfig
 from certify.targets.repo import RepoConfig, RepoTarget
 
@@ -26,6 +27,18 @@ def _open_repo(spec: TargetSpec) -> RepoTarget:
     return RepoTarget((spec.base_dir / cfg.path).resolve())
 
 
+def _open_http(spec: TargetSpec) -> Any:
+    from certify.targets.http import HttpTarget
+
+    return HttpTarget(spec)
+
+
+def _http_secrets(config: Any) -> list[str]:
+    from certify.targets.http import config_secrets
+
+    return config_secrets(config)
+
+
 def _open_postgres(spec: TargetSpec) -> Any:
     from certify.targets.postgres import PostgresTarget  # psycopg loads only when used
 
@@ -41,6 +54,7 @@ def _postgres_secrets(config: Any) -> list[str]:
 TARGET_TYPES: dict[str, TargetType] = {
     "repo": TargetType("repo", RepoConfig, True, _open_repo),
     "postgres": TargetType("postgres", PostgresConfig, False, _open_postgres, _postgres_secrets),
+    "http": TargetType("http", HttpConfig, False, _open_http, _http_secrets),
 }
 
 

@@ -9,8 +9,6 @@ terminal reaches certify, which then stops the cluster, rather than the server.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import glob
 import os
 import pwd
@@ -20,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,26 +26,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from certify.targets import cleanup
+
 
 class ClusterError(RuntimeError):
     pass
-
-
-# Every throwaway that is up, so that an interrupted run still tears them down at exit
-# (also one a worker thread was still building when the interrupt came).
-_LIVE: set[PrivateCluster | ScratchDatabase] = set()
-_LIVE_LOCK = threading.Lock()
-
-
-def stop_all() -> None:
-    with _LIVE_LOCK:
-        live = list(_LIVE)
-    for throwaway in live:
-        with contextlib.suppress(Exception):
-            throwaway.stop()
-
-
-atexit.register(stop_all)
 
 
 def find_bindir() -> Path:
@@ -162,8 +144,7 @@ class PrivateCluster:
     def __init__(self) -> None:
         self.bindir = find_bindir()
         self.root = Path(tempfile.mkdtemp(prefix="certify-pg-"))
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        cleanup.register(self)
         self.port = _free_port()
         self.user: str | None = None
         if os.geteuid() == 0:
@@ -208,8 +189,7 @@ class PrivateCluster:
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
             self.started = False
         shutil.rmtree(self.root, ignore_errors=True)
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
+        cleanup.unregister(self)
 
 
 class ScratchDatabase:
@@ -224,8 +204,7 @@ class ScratchDatabase:
         with psycopg.connect(self.admin_dsn, autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
         self.created = True
-        with _LIVE_LOCK:
-            _LIVE.add(self)
+        cleanup.register(self)
         return self.dsn(self.name)
 
     def dsn(self, dbname: str) -> str:
@@ -238,5 +217,4 @@ class ScratchDatabase:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(self.name)))
         self.created = False
-        with _LIVE_LOCK:
-            _LIVE.discard(self)
+        cleanup.unregister(self)
