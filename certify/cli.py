@@ -70,8 +70,8 @@ def cli() -> None:
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write results.json here.")
 @click.option("--allow-unknown", is_flag=True, help="UNKNOWN does not fail the gate (exit 0).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Checks run at once.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
+              help="Checks run at once (commands: at most one per CPU).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
 def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],

@@ -29,7 +29,7 @@ from certify.spec.model import CheckSpec, Hypothesis, Spec, TargetSpec
 from certify.targets import TARGET_TYPES
 from certify.targets.repo import RepoTarget
 
-DEFAULT_JOBS = 8
+DEFAULT_JOBS = 32  # most checks wait on I/O; CPU-bound kinds cap themselves (KindSpec.parallel)
 INTERRUPT_GRACE = 5.0  # seconds running checks get to clean up after Ctrl-C
 
 
@@ -166,7 +166,26 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
     return Outcome("error", f"timed out after {timeout:g}s")
 
 
+_KIND_SLOTS: dict[str, threading.BoundedSemaphore] = {}
+_KIND_SLOTS_LOCK = threading.Lock()
+
+
+def _kind_slot(kind: str) -> contextlib.AbstractContextManager[object]:
+    """A slot among the kind's `parallel` limit (a no-op for kinds without one)."""
+    limit = registry.get(kind).parallel
+    if limit is None:
+        return contextlib.nullcontext()
+    with _KIND_SLOTS_LOCK:
+        slot = _KIND_SLOTS.setdefault(kind, threading.BoundedSemaphore(limit))
+    return slot
+
+
 def _run_job(job: _Job, targets: _Targets, cancelled: threading.Event, progress: Progress) -> None:
+    with _kind_slot(job.check.kind):
+        _run_job_now(job, targets, cancelled, progress)
+
+
+def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progress: Progress) -> None:
     check = job.check
     progress(Event(job.hyp.id, check, None))
     start = time.monotonic()

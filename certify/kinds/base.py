@@ -71,6 +71,9 @@ class KindSpec(Generic[F]):
     example: str = ""
     # Called for every selected check before any runs (e.g. to share one scan).
     plan: Callable[[F, CheckContext[F]], None] | None = None
+    # At most this many checks of the kind at once (None: as many as -j allows). Checks that
+    # wait on the network can run by the dozen; commands compete for the CPU.
+    parallel: int | None = None
 
 
 def shell_join(argv: Sequence[str]) -> str:

@@ -216,6 +216,7 @@ KIND = KindSpec(
     fields=CommandFields,
     run=run,
     default_timeout=600.0,
+    parallel=max(1, os.cpu_count() or 1),
     example="""\
 - kind: command
   run: npm test
