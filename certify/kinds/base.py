@@ -89,5 +89,5 @@ def head(lines: Sequence[str], limit: int = 20) -> str:
     """The first `limit` lines, saying how many more there are."""
     shown = list(lines[:limit])
     if len(lines) > limit:
-        shown.append(f"... {len(lines) - limit} more (full list in the attachment)")
+        shown.append(f"... {len(lines) - limit} more (all of them in results.json and the attachment)")
     return "\n".join(shown)

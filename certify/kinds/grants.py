@@ -140,12 +140,7 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
                 out.findings.append(Finding(name, f"PUBLIC has {p}",
                                             f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
     out.values["objects"] = len(held)
-    finish(out, f"{len(held)} objects as required")
-    if not out.findings:
-        out.output = "\n".join(lines[:40]) + (f"\n... {len(lines) - 40} more" if len(lines) > 40 else "")
-    if len(lines) > 40:
-        out.attachments["privileges.txt"] = "\n".join(lines)
-    return out
+    return finish(out, f"{len(held)} objects as required", lines, "privileges.txt")
 
 
 KIND = KindSpec(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from certify.kinds.base import CheckContext, Finding, Outcome
+from certify.kinds.base import CheckContext, Finding, Outcome, head
 from certify.targets.postgres import PostgresTarget
 
 # No `%` in it: the queries that embed it also take psycopg parameters.
@@ -47,18 +47,22 @@ def target(ctx: CheckContext[Any]) -> PostgresTarget:
     return t
 
 
-def finish(out: Outcome, ok_reason: str, limit: int = 3) -> Outcome:
-    """Set status and reason from the findings: fail naming the first few, else pass."""
+def finish(out: Outcome, ok_reason: str, inventory: Sequence[str] = (),
+           attachment: str = "objects.txt", limit: int = 3) -> Outcome:
+    """Set status, reason and output from the findings: fail naming the first few, else pass
+    showing the inventory of what was checked. A long inventory is attached in full."""
     if out.findings:
         out.status = "fail"
         first = "; ".join(f"{f.where}: {f.what}" for f in out.findings[:limit])
         more = f" (and {len(out.findings) - limit} more)" if len(out.findings) > limit else ""
         out.reason = first + more
-        out.output = "\n".join(f"{f.where}: {f.what}" + (f"  -- fix: {f.fix}" if f.fix else "")
-                               for f in out.findings[:40]) + (
-            f"\n... {len(out.findings) - 40} more in results.json" if len(out.findings) > 40 else "")
+        out.output = head([f"{f.where}: {f.what}" + (f"  -- fix: {f.fix}" if f.fix else "")
+                           for f in out.findings], 40)
     else:
         out.status, out.reason = "pass", ok_reason
+        out.output = head(list(inventory), 40)
+    if len(inventory) > 40:
+        out.attachments[attachment] = "\n".join(inventory)
     return out
 
 

@@ -63,12 +63,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
                                         f"CREATE POLICY tenant_isolation ON {name} USING (...);"
                                         if e.has_policy else None))
     out.values["tables"] = len(chosen)
-    finish(out, f"all {len(chosen)} tables as expected")
-    if not out.findings:
-        out.output = "\n".join(lines[:40]) + (f"\n... {len(lines) - 40} more" if len(lines) > 40 else "")
-    if len(lines) > 40:
-        out.attachments["tables.txt"] = "\n".join(lines)
-    return out
+    return finish(out, f"all {len(chosen)} tables as expected", lines, "tables.txt")
 
 
 KIND = KindSpec(

@@ -144,13 +144,8 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
                                f"as its owner {v['owner']}, bypassing row level security",
                     f"ALTER VIEW {v['name']} SET (security_invoker = true);"))
     out.values.update(functions=len(data["functions"]), views=len(data["views"]))
-    finish(out, f"{len(data['functions'])} SECURITY DEFINER functions and {len(data['views'])} "
-                "views hardened")
-    if not out.findings:
-        out.output = "\n".join(lines[:40]) or "(no SECURITY DEFINER functions)"
-    if len(lines) > 40:
-        out.attachments["functions.txt"] = "\n".join(lines)
-    return out
+    return finish(out, f"{len(data['functions'])} SECURITY DEFINER functions and {len(data['views'])} "
+                "views hardened", lines or ["(no SECURITY DEFINER functions)"], "functions.txt")
 
 
 KIND = KindSpec(
