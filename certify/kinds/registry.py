@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "http": "certify.kinds.http",
     "auth_matrix": "certify.kinds.auth_matrix",
     "metrics": "certify.kinds.metrics",
+    "routes": "certify.kinds.routes",
 }
 
 
