@@ -202,3 +202,14 @@ def test_a_service_that_never_gets_ready_is_unknown(tmp_path: Path) -> None:
     assert hyps["NEVER"]["verdict"] == "UNKNOWN"
     assert "did not answer within 2s" in hyps["NEVER"]["reason"]
     assert processes_mentioning("echo booting; sleep 30") == []
+
+
+def test_tls_failure_is_an_error(tmp_path: Path, api: str) -> None:
+    https = api.replace("http://", "https://")  # a plain-HTTP server: the TLS handshake fails
+    hyps, _ = run_http(tmp_path, f"{{base_url: '{https}', timeout: 3}}", """
+        - id: TLS
+          claim: c
+          check: {kind: http, path: /metrics}
+    """)
+    assert hyps["TLS"]["verdict"] == "UNKNOWN"
+    assert "SSLError" in hyps["TLS"]["reason"] and "\n" not in hyps["TLS"]["reason"]
