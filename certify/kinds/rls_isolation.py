@@ -80,8 +80,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
         out.reason = "; ".join(x.what if x.where.startswith(shown) else f"{x.where}: {x.what}"
                                for x in out.findings[:3])
     else:
-        out.reason = "isolated: " + ", ".join(f"{label[:13]}… {seen}" if len(label) > 14 else
-                                              f"{label} {seen}" for label, seen, _ in rows)
+        out.reason = f"isolated as {f.role}: " + ", ".join(f"{label} sees {seen}" for label, seen, _ in rows)
     return out
 
 

@@ -7,6 +7,7 @@ without saying where the rest is.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,13 @@ def code(value: Any) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def value(v: Any) -> str:
+    """A measured value as inline code: JSON for structures, so it reads the same as results.json."""
+    structured = isinstance(v, dict | list | bool) or v is None
+    text = json.dumps(v, ensure_ascii=False, default=str) if structured else str(v)
+    return code(text)
+
+
 def fence(value: Any, lang: str = "text") -> str:
     text = str(value).rstrip("\n")
     longest = max((len(m) for m in re.findall(r"`{3,}", text)), default=0)
@@ -51,7 +59,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=cell, code=code, fence=fence)
+    env.filters.update(cell=cell, code=code, fence=fence, value=value)
     env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK,
                        attachment_path=attachment_path, run_attachment_path=run_attachment_path,
                        anchor=anchor)
