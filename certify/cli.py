@@ -103,6 +103,8 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
                  {"only": only, "group": groups, "tag": tags, "proof": proof}.items() if v}
     redactor = Redactor.for_names(loaded.secrets)
+    for name, value in loaded.secret_defaults:
+        redactor.add(name, value, variable=True)
     for value in secret_values(loaded):
         redactor.add("DSN_PASSWORD", value)
     _terminate_like_interrupt()

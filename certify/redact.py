@@ -44,7 +44,7 @@ _SHAPES: list[_Shape] = [
     _shape(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
            "-----BEGIN PRIVATE KEY----- *** -----END PRIVATE KEY-----", ("private key",), False),
     _shape(r"\b((?:proxy-)?authorization\s*[:=]\s*['\"]?)(?:(bearer|basic|token|digest)\s+)?"
-           r"[^\s'\",}\\]+",
+           r"(?!(?:bearer|basic|token|digest)\s)[^\s'\",}\\]+",
            lambda m: m.group(1) + (f"{m.group(2)} " if m.group(2) else "") + MASK, ("authorization",)),
     _shape(r"\b((?:set-)?cookie\s*[:=]\s*['\"]?)[^\n'\"\\]+", r"\1" + MASK, ("cookie",)),
     _shape(r"\b(x-[a-z0-9-]*(?:key|token|secret|signature)\s*[:=]\s*['\"]?)[^\s'\",}\\]+",
@@ -73,23 +73,50 @@ class Redactor:
     def __init__(self, secrets: Mapping[str, str] | None = None) -> None:
         """`secrets`: name -> value of every secret whose value is known."""
         self.values: list[tuple[str, str]] = []
+        self.env_names: set[str] = set()  # names that are environment variables a reader can set
         for name, value in (secrets or {}).items():
             self.add(name, value)
 
     @classmethod
     def for_names(cls, names: Iterable[str], env: Mapping[str, str] | None = None) -> Redactor:
         env = os.environ if env is None else env
-        return cls({n: env[n] for n in names if env.get(n)})
+        out = cls()
+        for n in names:
+            out.add(n, env.get(n, ""), variable=True)
+        return out
 
-    def add(self, name: str, value: str) -> None:
+    def add(self, name: str, value: str, variable: bool = False) -> None:
+        """Redact `value` as `name`; `variable`: `name` is the environment variable holding it."""
         if not value:
             return
+        if variable:
+            self.env_names.add(name)
         forms = {value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value),
                  json.dumps(value)[1:-1]}
         for form in forms:
             if form and (name, form) not in self.values:
                 self.values.append((name, form))
         self.values.sort(key=lambda nv: -len(nv[1]))  # longest first: no partial leftovers
+
+    def command(self, line: str) -> str:
+        """A reproduce line, pasteable: the value of a secret environment variable becomes a
+        reference to the variable (`"$API_TOKEN"`, closing and reopening a single-quoted word
+        around it), then everything else is redacted as text."""
+        for name, value in self.values:
+            if name not in self.env_names or value not in line:
+                continue
+            out, i, quoted = [], 0, False
+            while i < len(line):
+                if line.startswith(value, i):
+                    out.append(f"'\"${name}\"'" if quoted else f'"${name}"')
+                    i += len(value)
+                    continue
+                if line[i] == "'":
+                    quoted = not quoted
+                out.append(line[i])
+                i += 1
+            line = "".join(out)
+        return self.text(line)
 
     def text(self, text: str, shapes: bool = True) -> str:
         """Redact known values and, unless `shapes` is false, secret-shaped text.
@@ -120,7 +147,11 @@ class Redactor:
             changes = {}
             for f in dataclasses.fields(obj):
                 old = getattr(obj, f.name)
-                new = self._deep(old)
+                if f.name == "reproduce" and isinstance(old, str):  # a shell line: keep it pasteable
+                    new = self.command(old)
+                    new = old if new == old else new
+                else:
+                    new = self._deep(old)
                 if f.init and new is not old:
                     changes[f.name] = new
             return dataclasses.replace(obj, **changes) if changes else obj

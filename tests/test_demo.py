@@ -22,7 +22,8 @@ GOLDEN = Path(__file__).parent / "golden"
 EXPECTED = {"H-A1": "TRUE", "H-A2": "TRUE", "H-A3": "TRUE", "H-B1": "FALSE", "H-B2": "UNKNOWN",
             "H-S1": "FALSE", "H-S2": "TRUE", "H-S3": "TRUE", "H-C1": "WAIVED",
             "H-D1": "TRUE", "H-D2": "TRUE", "H-D3": "FALSE", "H-D4": "FALSE", "H-D5": "FALSE",
-            "H-D6": "TRUE"}
+            "H-D6": "TRUE", "H-H1": "TRUE", "H-H2": "TRUE", "H-H3": "FALSE", "H-H4": "TRUE",
+            "H-H5": "FALSE"}
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +56,14 @@ def test_demo_shows_every_verdict(demo: tuple[Path, CliResult]) -> None:
 def _normalise_text(text: str, work: Path) -> str:
     text = text.replace(str(work), "<WORK>")
     text = re.sub(r"host=\S*certify-pg-\w+ port=\d+", "host=<EPHEMERAL>", text)
+    text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<PORT>", text)
     text = re.sub(r"\b[0-9a-f]{40}\b", "<COMMIT>", text)
     text = re.sub(r"\b\d{8}T\d{6}Z-[0-9a-f]{7}\b", "<PACK>", text)
     text = re.sub(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", "<TIME>", text)
     text = re.sub(r"\b\d+\.\d+s\b", "<SECS>s", text)
     text = re.sub(r"seconds=`[\d.]+`", "seconds=`<SECS>`", text)
+    text = re.sub(r"\b\d+ ms\b", "<MS> ms", text)
+    text = re.sub(r"ms=`[\d.]+`", "ms=`<MS>`", text)
     text = re.sub(r"`[0-9a-f]{7,12}`", "<COMMIT>", text)
     text = re.sub(r"HEAD [0-9a-f]{7}\b", "HEAD <COMMIT>", text)
     text = re.sub(r"Ran 5 tests in [\d.]+s", "Ran 5 tests in <SECS>s", text)
@@ -75,8 +79,10 @@ def _normalise_markdown(text: str, work: Path) -> str:
 
 
 def _normalise_json(data: Any, work: Path) -> Any:
-    volatile = {"seconds", "started", "finished", "who", "where", "environment", "sha256", "commit"}
+    volatile = {"seconds", "started", "finished", "environment", "sha256", "commit", "ms"}
     if isinstance(data, dict):
+        if "who" in data:  # the baseline: who ran it where
+            data = {**data, "who": "<VOLATILE>", "where": "<VOLATILE>"}
         return {k: ("<VOLATILE>" if k in volatile else _normalise_json(v, work)) for k, v in data.items()}
     if isinstance(data, list):
         return [_normalise_json(v, work) for v in data]

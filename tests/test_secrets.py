@@ -11,7 +11,8 @@ DSN_PASSWORD = "pw-PLANTED-77aa"
 HEADER_TOKEN = "hdr-PLANTED-9b2d"
 QUERY_TOKEN = "qs-PLANTED-41c0"
 COOKIE = "ck-PLANTED-5e5e"
-PLANTED = [TOKEN, DSN_PASSWORD, HEADER_TOKEN, QUERY_TOKEN, COOKIE]
+FALLBACK = "fb-PLANTED-3c3c"  # the default of an unset secret: `${FALLBACK_KEY:-...}`
+PLANTED = [TOKEN, DSN_PASSWORD, HEADER_TOKEN, QUERY_TOKEN, COOKIE, FALLBACK]
 
 
 def test_planted_secrets_appear_nowhere(tmp_path: Path) -> None:
@@ -27,6 +28,7 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path) -> None:
               echo "Authorization: Bearer {HEADER_TOKEN}";
               echo "GET /cb?access_token={QUERY_TOKEN}&x=1";
               echo "Cookie: session={COOKIE}";
+              echo "key ${{FALLBACK_KEY:-{FALLBACK}}}";
               exit 1
         - id: H-GREP
           claim: the token is not in the repo
@@ -37,7 +39,7 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path) -> None:
         - id: H-LONG
           claim: long output lands in attachments, redacted too
           check: {{kind: command, run: 'for i in $(seq 1 50); do echo "$i $API_TOKEN"; done; exit 1'}}
-    """, header="targets: {repo: {path: repo}}\nsecrets: [API_TOKEN]\n"))
+    """, header="targets: {repo: {path: repo}}\nsecrets: [API_TOKEN, FALLBACK_KEY]\n"))
     res = certify("run", "-v", cwd=tmp_path, env={"API_TOKEN": TOKEN})
     assert res.exit_code == 1
     assert res.verdicts == {"H-ECHO": "FALSE", "H-GREP": "FALSE", "H-FILE": "FALSE", "H-LONG": "FALSE"}
@@ -49,4 +51,5 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path) -> None:
     assert leaks == []
     evidence = (res.pack / "EVIDENCE.md").read_text()
     assert "[REDACTED:API_TOKEN]" in evidence
+    assert "[REDACTED:FALLBACK_KEY]" in evidence
     assert "postgresql://app:***@db" in evidence

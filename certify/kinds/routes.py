@@ -79,6 +79,7 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
         except Exception as exc:  # noqa: BLE001 - YAML/JSON parse errors, one line
             raise CheckError(f"{rel}: not YAML/JSON: {' '.join(str(exc).split())[:200]}") from None
     out.values.update(implemented=len(implemented), documented=len(documented), framework=framework)
+    short: list[str] = []  # one phrase per finding, for the one-line reason
     if contracts:
         undocumented = [r for k, r in sorted(implemented.items()) if k not in documented]
         unimplemented = [r for k, r in sorted(documented.items()) if k not in implemented]
@@ -86,13 +87,16 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
         if f.expect.undocumented == "none":
             out.findings += [Finding(f"{r.method} {r.path}", f"implemented at {r.where}, not in the contract",
                                      f"document it in {contracts[0]}") for r in undocumented]
+            short += [f"{r.method} {r.path} undocumented ({r.where})" for r in undocumented]
         if f.expect.unimplemented == "none":
             out.findings += [Finding(f"{r.method} {r.path}", f"in the contract ({r.where}), not implemented")
                              for r in unimplemented]
+            short += [f"{r.method} {r.path} unimplemented ({r.where})" for r in unimplemented]
     for wanted in f.routes:
         method, _, path = wanted.strip().partition(" ")
         if (method.upper(), normalise(path)) not in implemented:
             out.findings.append(Finding(f"{method.upper()} {path}", "not found in the code"))
+            short.append(f"{method.upper()} {path} not found in the code")
     listing = [f"{r.method} {r.path}  ({r.where})" for _, r in sorted(implemented.items())]
     out.attachments = {"routes.txt": "\n".join(listing)} if len(listing) > 20 else {}
     calls = "get|post|put|patch|delete|route|api_route|use|include_router|register_blueprint"
@@ -102,7 +106,7 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     if out.findings:
         out.status = "fail"
         out.reason = f"{len(out.findings)} mismatch{'es' if len(out.findings) != 1 else ''}: " + "; ".join(
-            f"{x.where} ({x.what.split(',')[0]})" for x in out.findings[:3])
+            short[:3]) + ("; ..." if len(short) > 3 else "")
         out.output = head([f"{x.where}: {x.what}" for x in out.findings], 30)
     else:
         out.reason = f"{len(implemented)} routes in code" + (

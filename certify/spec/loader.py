@@ -61,6 +61,7 @@ class _Loader:
         self.files: list[Path] = []
         self.groups: dict[str, str] = {}
         self.secrets: list[str] = []
+        self.defaults: list[tuple[str, str]] = []  # (VAR, default) taken anywhere in the files
         self.targets: dict[tuple[str, str], TargetSpec] = {}
         self.hyp_nodes: list[tuple[Node, Path]] = []
         self.group_nodes: list[Node] = []
@@ -86,6 +87,7 @@ class _Loader:
         except SpecError as exc:
             self.errors.append(exc)
             return None
+        self.defaults += root.defaults_anywhere()
         if not root.is_map():
             self.errors.append(SpecError(root.mark, "expected a mapping with `certify: 1`, "
                                                     "`phase` and `hypotheses`"))
@@ -344,6 +346,7 @@ def load_spec(path: Path, catalog: Catalog, env: Mapping[str, str] | None = None
         phase=top.phase, description=top.description, groups=loader.groups,
         secrets=tuple(loader.secrets), targets=loader.targets, hypotheses=tuple(hypotheses),
         files=tuple(loader.files),
+        secret_defaults=tuple(sorted({(n, v) for n, v in loader.defaults if n in loader.secrets and v})),
     )
 
 

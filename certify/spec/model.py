@@ -115,6 +115,7 @@ class Spec:
     targets: dict[tuple[str, str], TargetSpec]  # (type, name) -> target
     hypotheses: tuple[Hypothesis, ...]
     files: tuple[Path, ...]  # the spec and every file it included
+    secret_defaults: tuple[tuple[str, str], ...] = ()  # (secret, default) a ${SECRET:-x} fell back to
 
     @property
     def base_dir(self) -> Path:

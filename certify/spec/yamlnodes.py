@@ -31,6 +31,7 @@ class Node:
     mark: Mark
     key_marks: dict[str, Mark] = field(default_factory=dict)
     unset_vars: tuple[str, ...] = ()  # ${VAR}s without default that were not set
+    defaults_used: tuple[tuple[str, str], ...] = ()  # (VAR, default) for each ${VAR:-default} taken
     expanded: bool = False  # the text came (partly) from the environment
 
     def is_map(self) -> bool:
@@ -44,6 +45,15 @@ class Node:
 
     def key_mark(self, key: str) -> Mark:
         return self.key_marks.get(key, self.mark)
+
+    def defaults_anywhere(self) -> list[tuple[str, str]]:
+        """Every (VAR, default) a `${VAR:-default}` under this node fell back to."""
+        found = list(self.defaults_used)
+        children = self.value.values() if isinstance(self.value, dict) else (
+            self.value if isinstance(self.value, list) else ())
+        for child in children:
+            found += child.defaults_anywhere()
+        return found
 
     def unset_anywhere(self) -> list[tuple[str, Mark]]:
         """Every unset variable under this node, with where it is used."""
@@ -65,9 +75,18 @@ class Node:
         return self.value
 
 
-def expand_vars(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...], bool]:
-    """Expand `${VAR}`, `${VAR:-default}` and `$$`; return (text, unset names, expanded?)."""
+@dataclass(frozen=True)
+class Expansion:
+    text: str
+    unset: tuple[str, ...]  # ${VAR}s without a default that were not set
+    defaults: tuple[tuple[str, str], ...]  # (VAR, default) where the default was taken
+    used: bool  # the text came (partly) from the environment or a default
+
+
+def expand_vars(text: str, env: Mapping[str, str]) -> Expansion:
+    """Expand `${VAR}`, `${VAR:-default}` and `$$`."""
     unset: list[str] = []
+    defaults: list[tuple[str, str]] = []
     used = False
 
     def sub(m: re.Match[str]) -> str:
@@ -80,11 +99,13 @@ def expand_vars(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...]
         if value:  # an empty variable counts as unset, like the shell's :-
             return value
         if default is not None:
+            defaults.append((name, default))
             return default
         unset.append(name)
         return m.group(0)
 
-    return _VAR.sub(sub, text), tuple(unset), used
+    expanded = _VAR.sub(sub, text)
+    return Expansion(expanded, tuple(unset), tuple(defaults), used)
 
 
 def _mark(file: str, node: yaml.Node) -> Mark:
@@ -133,8 +154,8 @@ class _Builder:
             return Node([self.build(item) for item in node.value], mark)
         value = self.constructor.construct_object(node, deep=True)
         if isinstance(value, str):
-            text, unset, used = expand_vars(value, self.env)
-            return Node(text, mark, unset_vars=unset, expanded=used)
+            ex = expand_vars(value, self.env)
+            return Node(ex.text, mark, unset_vars=ex.unset, defaults_used=ex.defaults, expanded=ex.used)
         return Node(value, mark)
 
 

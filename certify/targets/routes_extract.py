@@ -147,7 +147,7 @@ def python_routes(root: Path, files: Iterable[str]) -> tuple[list[Route], list[s
                 if ctor in ("FastAPI", "Flask"):
                     g.apps.add(key)
                     g.routers[key] = _str(_kw(call, "root_path")) or ""
-                elif ctor == "APIRouter":
+                elif ctor.endswith("Router"):  # APIRouter, and look-alikes such as Router(prefix=)
                     g.routers[key] = _str(_kw(call, "prefix")) or ""
                 elif ctor == "Blueprint":
                     g.routers[key] = _str(_kw(call, "url_prefix")) or ""
@@ -267,7 +267,7 @@ def detect(root: Path, files: list[str]) -> str:
     for rel in files:
         if rel.endswith(".py"):
             text = (root / rel).read_text(errors="replace")
-            if "APIRouter" in text or "FastAPI(" in text:
+            if "FastAPI(" in text or re.search(r"\w*Router\s*\(\s*prefix\s*=", text):
                 return "fastapi"
             if "Flask(" in text or "Blueprint(" in text:
                 return "flask"
