@@ -12,6 +12,9 @@ from certify.targets.globs import path_filter
 from certify.targets.repo import RepoTarget
 from certify.targets.routes_extract import Route, code_routes, contract_routes, normalise
 
+TEST_FILES = ("tests/", "test/", "__tests__/", "test_*.py", "*_test.py", "conftest.py",
+              "*.test.[jt]s", "*.spec.[jt]s", "node_modules/")
+
 
 @dataclass(frozen=True)
 class CodeSpec:
@@ -19,6 +22,8 @@ class CodeSpec:
         "globs or folders holding the route code (default: the whole repository)"))
     framework: Literal["auto", "fastapi", "flask", "express"] = field(default="auto", metadata=meta(
         "which framework declares the routes"))
+    exclude: list[str] = field(default_factory=lambda: list(TEST_FILES), metadata=meta(
+        "globs of files that declare no served routes (default: tests and node_modules)"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class RoutesFields:
 
 def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     repo: RepoTarget = ctx.target
-    accept = path_filter(f.code.paths)
+    accept = path_filter(f.code.paths, f.code.exclude)
     files = [p for p in repo.files() if accept(p)]
     code, problems, framework = code_routes(repo.root, files, f.code.framework)
     where = ", ".join(f.code.paths) or "the repository"

@@ -40,6 +40,7 @@ RouterKey = tuple[str, str]  # (module or file, variable)
 class _Graph:
     routers: dict[RouterKey, str] = field(default_factory=dict)  # -> own prefix
     apps: set[RouterKey] = field(default_factory=set)
+    blueprints: set[RouterKey] = field(default_factory=set)  # Flask: a mount's url_prefix replaces theirs
     routes: list[tuple[RouterKey, str, str, str]] = field(default_factory=list)  # router, method, path, where
     mounts: list[tuple[RouterKey, RouterKey, str]] = field(default_factory=list)  # parent, child, prefix
 
@@ -53,8 +54,8 @@ class _Graph:
             ups = [p for p in parents.get(router, []) if p[0] not in seen]
             if not ups:
                 return [own]
-            return [pre + mount + own for parent, mount in ups
-                    for pre in prefixes(parent, seen | {router})]
+            return [pre + mount + ("" if mount and router in self.blueprints else own)
+                    for parent, mount in ups for pre in prefixes(parent, seen | {router})]
 
         out = []
         for router, method, path, where in self.routes:
@@ -151,6 +152,7 @@ def python_routes(root: Path, files: Iterable[str]) -> tuple[list[Route], list[s
                     g.routers[key] = _str(_kw(call, "prefix")) or ""
                 elif ctor == "Blueprint":
                     g.routers[key] = _str(_kw(call, "url_prefix")) or ""
+                    g.blueprints.add(key)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for dec in node.decorator_list:
                     _python_route(f, g, dec)
@@ -187,8 +189,8 @@ def _python_route(f: _PythonFile, g: _Graph, dec: ast.AST) -> None:
 
 _JS_CREATE = re.compile(
     r"(?:const|let|var)\s+(\w+)\s*=\s*(?:express\s*\(\s*\)|(?:express\s*\.\s*)?Router\s*\()")
-_JS_ROUTE = re.compile(
-    r"\b(\w+)\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(\s*(['\"`])([^'\"`]*)\3")
+_JS_ROUTE = re.compile(  # a path and then a handler: `app.get('env')` reads a setting
+    r"\b(\w+)\s*\.\s*(get|post|put|patch|delete|head|options|all)\s*\(\s*(['\"`])([^'\"`]*)\3\s*,")
 _JS_CHAIN = re.compile(  # router.route('/p').get(...).post(...)
     r"\b(\w+)\s*\.\s*route\s*\(\s*(['\"`])([^'\"`]*)\2\s*\)"
     r"((?:\s*\.\s*\w+\s*\([^()]*(?:\([^()]*\)[^()]*)*\))+)")
@@ -216,6 +218,33 @@ def _js_file(base: str, spec: str, rels: set[str]) -> str | None:
     return None
 
 
+def strip_js_comments(text: str) -> str:
+    """`text` with `// ...` and `/* ... */` comments blanked out (newlines kept, so line numbers
+    hold); string and template literals are left alone."""
+    out = list(text)
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "'\"`":
+            j = i + 1
+            while j < n and text[j] != c and not (c != "`" and text[j] == "\n"):
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out[i:j] = " " * (j - i)
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out[i:j] = [ch if ch == "\n" else " " for ch in text[i:j]]
+            i = j
+        else:
+            i += 1
+    return "".join(out)
+
+
 def express_routes(root: Path, files: Iterable[str]) -> tuple[list[Route], list[str]]:
     rels = {f for f in files if f.endswith((".js", ".ts", ".mjs", ".cjs"))}
     g = _Graph()
@@ -223,7 +252,7 @@ def express_routes(root: Path, files: Iterable[str]) -> tuple[list[Route], list[
     texts = {}
     for rel in sorted(rels):
         try:
-            texts[rel] = (root / rel).read_text(errors="replace")
+            texts[rel] = strip_js_comments((root / rel).read_text(errors="replace"))
         except OSError:
             continue
         m = _JS_EXPORT.search(texts[rel])

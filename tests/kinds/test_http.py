@@ -124,8 +124,9 @@ def test_auth_matrix_names_the_wrong_cell(tmp_path: Path, api: str) -> None:
         ("GET /leaky/t1 as other_tenant", "200, expected 404")]
     assert "| GET /twins/t1 | 401 (want 401) | 404 (want 404) | 200 (want 200) |" in m["checks"][0]["output"]
     # reproduce lines stay pasteable: a secret's value becomes a reference to its variable
-    assert "# as owner\ncurl -sS -i -X GET -H 'Authorization: Bearer '\"$API_TOKEN\"''" in m["checks"][0]["reproduce"]
-    assert "-H 'Authorization: Bearer ***'" in m["checks"][0]["reproduce"]  # not a declared secret: masked
+    repro = m["checks"][0]["reproduce"]
+    assert "# as owner\ncurl -sS -i -X GET -H 'Authorization: Bearer '\"$API_TOKEN\"''" in repro
+    assert "-H 'Authorization: Bearer ***'" in repro  # not a declared secret: masked
     for p in res.pack.rglob("*"):  # type: ignore[attr-defined]
         if p.is_file():
             assert "tok-acme" not in p.read_text() and "tok-globex" not in p.read_text()

@@ -86,6 +86,7 @@ def test_fastapi_prefixes_across_files(tmp_path: Path) -> None:
 
 
 def test_flask_blueprints_and_methods(tmp_path: Path) -> None:
+    """register_blueprint(url_prefix=) replaces the blueprint's own url_prefix, as Flask does."""
     root = tmp_path / "repo"
     write(root / "svc" / "app.py", """
         from flask import Flask
@@ -109,7 +110,7 @@ def test_flask_blueprints_and_methods(tmp_path: Path) -> None:
     """)
     write(root / "contract.json", """
         {"openapi": "3.0.0", "paths": {"/health": {"get": {}},
-          "/v1/users/{id}": {"get": {}, "delete": {}}, "/v1/users": {"post": {}}}}
+          "/v1/{id}": {"get": {}, "delete": {}}, "/v1": {"post": {}}}}
     """)
     h = run_routes(tmp_path, "{kind: routes, code: {paths: [svc], framework: flask}, "
                              "contract: [contract.json]}")
