@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import signal
 import subprocess
 import tempfile
 import threading
@@ -15,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, in_dir, shell_join
+from certify.procs import wait_or_kill
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
 from certify.targets.repo import RepoTarget
@@ -92,20 +91,7 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
             return Completed(None, "", "", 0.0, not_found=program)
         except PermissionError as exc:
             return Completed(None, "", str(exc), 0.0, not_found=str(run[0] if isinstance(run, list) else run))
-        deadline = time.monotonic() + timeout
-        code: int | None = None
-        try:
-            while True:  # short waits, so an interrupted run stops the command at once
-                try:
-                    code = proc.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
-                    break
-                except subprocess.TimeoutExpired:
-                    if time.monotonic() >= deadline or (cancelled and cancelled.is_set()):
-                        break
-        finally:
-            if proc.returncode is None:  # timed out, cancelled or interrupted
-                _kill_group(proc)
-                code = None
+        code = wait_or_kill(proc, timeout, cancelled)
         seconds = time.monotonic() - start
         stdout, stderr = _read(out), _read(err)
     not_found = None
@@ -113,12 +99,6 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
         m = re.search(r"(?:^|: )([^:\n]+): (?:command )?not found", stderr)
         not_found = m.group(1).strip() if m else run.split()[0]
     return Completed(code, stdout, stderr, seconds, not_found)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 def _tail(text: str, n: int = TAIL_LINES) -> list[str]:

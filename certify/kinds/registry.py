@@ -29,6 +29,7 @@ KINDS: dict[str, str] = {
     "auth_matrix": "certify.kinds.auth_matrix",
     "metrics": "certify.kinds.metrics",
     "routes": "certify.kinds.routes",
+    "log_proof": "certify.kinds.log_proof",
 }
 
 

@@ -277,7 +277,11 @@ class _Loader:
                                f"expected one of: {', '.join(known)}")
         if common is INVALID or fields is INVALID:
             return None
-        target = self.resolve_target(kind, common.target, node, where)
+        if common.target and common.source and common.target != common.source:
+            self.errors.append(SpecError(node.mark, f"{where}: `target` and `source` name different targets; "
+                                                    "give one"))
+            return None
+        target = self.resolve_target(kind, common.target or common.source, node, where)
         if target is INVALID:
             return None
         return CheckSpec(kind=kind, name=common.name or kind, target=target, timeout=common.timeout,
@@ -290,7 +294,8 @@ class _Loader:
         if self.catalog.target_is_single(type_):
             return type_
         names = [n for (t, n) in self.targets if t == type_]
-        mark = node.get("target").mark if node.get("target") else node.mark  # type: ignore[union-attr]
+        named = node.get("target") or node.get("source")
+        mark = named.mark if named else node.mark
         if name is None:
             if len(names) == 1:
                 return names[0]

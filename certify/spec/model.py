@@ -29,6 +29,8 @@ class CheckCommon:
     name: str | None = field(default=None, metadata=meta("a short name shown in the pack"))
     target: str | None = field(default=None, metadata=meta(
         "which target of the kind's type to use (default: the only one)"))
+    source: str | None = field(default=None, metadata=meta(
+        "the same as `target`, read better for log kinds (`source: prod`)"))
     timeout: float | None = field(default=None, metadata=meta("seconds before the check is ERROR"))
     retry: Retry | None = field(default=None, metadata=meta("re-run until it passes"))
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from certify.spec.model import Spec, TargetSpec
 from certify.targets.http import HttpConfig
+from certify.targets.logs import LogsConfig
+from certify.targets.logs import open_target as _open_logs
 from certify.targets.postgres import PostgresConfig
 from certify.targets.repo import RepoConfig, RepoTarget
 
@@ -55,6 +57,7 @@ TARGET_TYPES: dict[str, TargetType] = {
     "repo": TargetType("repo", RepoConfig, True, _open_repo),
     "postgres": TargetType("postgres", PostgresConfig, False, _open_postgres, _postgres_secrets),
     "http": TargetType("http", HttpConfig, False, _open_http, _http_secrets),
+    "logs": TargetType("logs", LogsConfig, False, _open_logs),
 }
 
 

@@ -1,0 +1,234 @@
+"""log_proof: the system did the thing in production, as its logs show.
+
+The filter is Cloud Logging's query language, sent as written to Cloud Logging and evaluated
+here with the same meaning for files and commands (`targets.logquery`). The time bound is
+always part of the filter itself: `since` (24h, 7d, or a timestamp) becomes `timestamp>=`,
+and with neither `since` nor a timestamp clause the proof covers all the history the source
+holds, on the server as in a file.
+
+`none` is a filter no entry may match after the last entry `filter` matched (e.g. a 403 on
+the URL after its last 200); without `filter`, or when it matched nothing, no entry in the
+window may match it.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
+from certify.spec.binder import meta
+from certify.spec.values import Regex
+from certify.targets import logquery as lq
+from certify.targets.logs import LogsTarget, Query, Scan
+
+_RELATIVE = re.compile(r"^(\d+)\s*([smhdw])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+EPOCH = "1970-01-01T00:00:00Z"
+
+
+@dataclass(frozen=True)
+class LogExpect:
+    min: int = field(default=1, metadata=meta("at least this many entries match `filter`"))
+    max: int | None = field(default=None, metadata=meta("at most this many entries match `filter`"))
+
+
+def _parse(name: str, text: str) -> lq.Node:
+    try:
+        return lq.parse(text)
+    except lq.FilterError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class LogProofFields:
+    """Count the log entries a Cloud Logging filter matches in a time window, and check that
+    nothing a second filter names happened after the last of them."""
+
+    filter: str | None = field(default=None, metadata=meta(
+        'Cloud Logging query language, e.g. httpRequest.status=200 AND httpRequest.requestUrl=~"/x"'))
+    since: str | None = field(default=None, metadata=meta(
+        "the window's start: 24h, 7d, 30m, or an RFC 3339 timestamp (default: all history)"))
+    expect: LogExpect = field(default_factory=LogExpect, metadata=meta(
+        "how many entries must match `filter` (default: at least 1)"))
+    message: Regex | None = field(default=None, metadata=meta(
+        "a regex the entry's textPayload or jsonPayload.message must contain (RE2 syntax)"))
+    none: str | None = field(default=None, metadata=meta(
+        "a filter no entry may match after the last match of `filter` (or in the window)"))
+
+    def __post_init__(self) -> None:
+        if self.filter is None and self.none is None and self.message is None:
+            raise ValueError("give `filter:` or `message:` (entries that must exist), or `none:` "
+                             "(entries that must not)")
+        if self.filter is not None:
+            _parse("filter", self.filter)
+        if self.none is not None:
+            _parse("none", self.none)
+        if self.message is not None:
+            _parse("message", _message_clause(self.message.source))
+        if self.since is not None and not _RELATIVE.match(self.since.strip()) \
+                and lq.parse_time(self.since) is None:
+            raise ValueError(f'since: {self.since!r}: expected 24h, 7d, 30m or a timestamp like '
+                             '"2026-11-20T00:00:00Z"')
+        if self.expect.max is not None and self.expect.max < self.expect.min:
+            raise ValueError("expect: max is smaller than min")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _message_clause(pattern: str) -> str:
+    return f"(textPayload=~{_quote(pattern)} OR jsonPayload.message=~{_quote(pattern)})"
+
+
+def since_ns(since: str | None, now: float) -> int | None:
+    if since is None:
+        return None
+    m = _RELATIVE.match(since.strip())
+    if m:
+        return int((now - int(m.group(1)) * _UNIT_SECONDS[m.group(2)]) * 1e9)
+    return lq.parse_time(since)
+
+
+def build_query(f: LogProofFields, now: float) -> Query:
+    """The effective filters: exactly what Cloud Logging is sent and what is evaluated here."""
+    start = since_ns(f.since, now)
+    user = lq.strip_comments(f.filter).strip() if f.filter else None  # a `--` comment would eat what follows
+    parts = [user] if user else []
+    if f.message is not None:
+        parts.append(_message_clause(f.message.source))
+    has_bound = user is not None and lq.has_time_bound(lq.parse(user))
+    if start is not None:
+        parts.append(f'timestamp>="{lq.format_time(start)}"')
+    elif not has_bound:
+        parts.append(f'timestamp>="{EPOCH}"')
+    text = " AND ".join(parts)
+    none_text = lq.strip_comments(f.none).strip() if f.none else None
+    wanted = f.filter is not None or f.message is not None  # else only `none` is checked
+    return Query(text=text, node=lq.parse(text) if wanted else None,
+                 since_ns=start if start is not None else 0,
+                 none_text=none_text, none_node=lq.parse(none_text) if none_text else None)
+
+
+def _line(s: dict[str, Any]) -> str:
+    bits = [s.get("timestamp", "(no timestamp)")]
+    if "status" in s:
+        bits.append(str(s["status"]))
+    if "method" in s or "url" in s:
+        bits.append(f"{s.get('method', '')} {s.get('url', '')}".strip())
+    if "message" in s:
+        bits.append(s["message"][:160])
+    if "insertId" in s:
+        bits.append(f"[{s['insertId']}]")
+    return "  ".join(bits)
+
+
+def reproduce(t: LogsTarget, q: Query) -> str:
+    """How a reader re-runs the query: gcloud against Cloud Logging, `certify logs` for files."""
+    lines = []
+    c = t.config
+    gcloud = f"gcloud logging read {shlex.quote(q.text)} --format=json --order=desc"
+    if c.cloud_logging:
+        lines.append(f"{gcloud} --project={c.cloud_logging.project}")
+    else:
+        source = " ".join(f"--file {shlex.quote(str(p))}" for p in t.paths()) if c.files \
+            else f"--command {shlex.quote(c.command or '')}"
+        lines.append(f"certify logs {shlex.quote(q.text)} {source}")
+        lines.append(f"# the same query against Cloud Logging:\n{gcloud} --project=PROJECT")
+    if q.none_text:
+        lines.append(f"# `none`, after the last match: certify logs {shlex.quote(q.none_text)} ...")
+    return "\n".join(lines)
+
+
+def run(f: LogProofFields, ctx: CheckContext[LogProofFields]) -> Outcome:
+    t: LogsTarget = ctx.target
+    q = build_query(f, time.time())
+    out = Outcome("pass", "", ran=f"{t.describe()}: {q.text}"
+                  + (f"; none after the last match: {q.none_text}" if q.none_text else ""))
+    out.reproduce = reproduce(t, q)
+    scan = t.scan(q, ctx.cancelled)
+    judge(f, q, scan, out)
+    return out
+
+
+def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
+    at_least = "at least " if scan.capped else ""
+    out.values.update(matched=scan.matched, scanned=scan.scanned)
+    if q.none_text:
+        out.values["none_matched"] = scan.violations
+    if scan.last_match is not None and scan.matched:
+        out.values["last_match"] = lq.format_time(scan.last_match)
+    report = [f"Read from: {', '.join(scan.sources)} ({scan.scanned} entries)",
+              f"Filter: {q.text}"]
+    problems: list[str] = []
+    if f.filter is not None or f.message is not None:
+        report.append(f"Matched: {at_least}{scan.matched} (expected at least {f.expect.min}"
+                      + (f", at most {f.expect.max}" if f.expect.max is not None else "") + ")")
+        first, last = scan.matches.first(), scan.matches.last()
+        if first:
+            report += ["First:", *(f"  {_line(s)}" for s in first)]
+        later = [s for s in last if all(s is not x for x in first)]
+        if later:
+            report += ["Last:", *(f"  {_line(s)}" for s in later)]
+        if scan.matched < f.expect.min:
+            problems.append(f"{scan.matched} entries match, expected at least {f.expect.min}")
+        if f.expect.max is not None and scan.matched > f.expect.max:
+            problems.append(f"{at_least}{scan.matched} entries match, expected at most {f.expect.max}")
+    if q.none_text:
+        after = (f"after the last match ({lq.format_time(scan.last_match)})" if scan.last_match is not None
+                 and scan.matched else "in the window")
+        report.append(f"None {after}: {q.none_text} -> {scan.violations} "
+                      f"entr{'y' if scan.violations == 1 else 'ies'}")
+        samples = scan.violation_samples.last()
+        report += [f"  {_line(s)}" for s in samples]
+        for s in samples:
+            out.findings.append(Finding(s.get("insertId") or s.get("timestamp", "?"),
+                                        f"matches `none` {after}: {_line(s)}"))
+        if scan.violations:
+            latest: dict[str, Any] = samples[-1] if samples else {}
+            verb = "entry matches" if scan.violations == 1 else "entries match"
+            problems.append(f"{scan.violations} {verb} `none` "
+                            f"{after}, the latest {latest.get('timestamp', '?')}"
+                            + (f" [{latest['insertId']}]" if latest.get("insertId") else ""))
+    if scan.undated:
+        report.append(f"{scan.undated} entries have no timestamp: they fall outside any time window")
+    out.output = "\n".join(report)
+    if problems:
+        if scan.undated and scan.matched < f.expect.min and scan.undated == scan.scanned:
+            raise CheckError(f"no entry of {', '.join(scan.sources)} has a timestamp, so none can be "
+                             "placed in the window")
+        out.status = "fail"
+        out.reason = "; ".join(problems)
+        return
+    parts = []
+    if f.filter is not None or f.message is not None:
+        when = f", the last at {lq.format_time(scan.last_match)}" if scan.last_match else ""
+        parts.append(f"{at_least}{scan.matched} entries match{when}")
+    if q.none_text:
+        parts.append(f"none matches `none` {'after the last match' if scan.matched else 'in the window'}")
+    out.reason = "; ".join(parts)
+
+
+KIND = KindSpec(
+    name="log_proof",
+    summary="the system did the thing in production, as its logs show",
+    fields=LogProofFields,
+    run=run,
+    proof="runtime",
+    target_type="logs",
+    default_timeout=300.0,
+    parallel=8,
+    example="""\
+- kind: log_proof
+  source: prod
+  filter: >-
+    resource.type="cloud_run_revision" AND resource.labels.service_name="oli-api"
+    AND httpRequest.requestUrl=~"/integrations/withings/backfill" AND httpRequest.status=200
+  since: 7d
+  expect: {min: 1}
+  none: httpRequest.requestUrl=~"/integrations/withings/backfill" AND httpRequest.status=403""",
+)

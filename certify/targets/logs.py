@@ -1,0 +1,320 @@
+"""The logs target: one interface over three sources, all streamed.
+
+- `cloud_logging`: the google-cloud-logging client (imported only when used), `entries:list`
+  with the filter sent as written; the server decides what matches.
+- `files`: globs of `gcloud logging read --format=json` exports, JSON Lines or text; gzip too.
+- `command`: the output of a command (JSON array, JSON Lines or text lines).
+
+Files and commands are evaluated here with `logquery`, with the meaning Cloud Logging gives
+the same filter. Every query carries its own time bound (`timestamp>=`): the client would
+otherwise add "the last 24 hours" on the server, while a file holds all of its history.
+"""
+
+from __future__ import annotations
+
+import heapq
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from certify.errors import CheckError
+from certify.procs import wait_or_kill
+from certify.spec.binder import meta
+from certify.spec.model import TargetSpec
+from certify.targets import logquery as lq
+from certify.targets.logread import LogReadError, Record, open_text, read_records
+
+
+@dataclass(frozen=True)
+class CloudLoggingConfig:
+    project: str = field(metadata=meta("the Google Cloud project whose logs are read"))
+    resource_names: list[str] = field(default_factory=list, metadata=meta(
+        'where to read, e.g. ["projects/p", "folders/123"] (default: the project)'))
+    endpoint: str | None = field(default=None, metadata=meta(
+        "another API endpoint (a local emulator or fake); default Google's"))
+    credentials: Literal["default", "anonymous"] = field(default="default", metadata=meta(
+        "default = Google's application-default chain; anonymous = none (emulators only)"))
+    page_size: int = field(default=1000, metadata=meta("entries per page (at most 1000)"))
+    max_entries: int = field(default=100_000, metadata=meta(
+        "entries read at most per query; beyond, counts say 'at least'"))
+
+
+@dataclass(frozen=True)
+class LogsConfig:
+    """Where log entries come from: exactly one of cloud_logging, files, command."""
+
+    cloud_logging: CloudLoggingConfig | None = field(default=None, metadata=meta(
+        "Google Cloud Logging through its API"))
+    files: list[str] = field(default_factory=list, metadata=meta(
+        "globs of log exports: gcloud --format=json arrays, JSON Lines or text lines; gzip too"))
+    command: str | None = field(default=None, metadata=meta(
+        "a shell command printing log entries (JSON array, JSON Lines or text lines)"))
+    timeout: float = field(default=300.0, metadata=meta("seconds the command may take"))
+
+    def __post_init__(self) -> None:
+        given = [k for k in ("cloud_logging", "files", "command") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of `cloud_logging:`, `files:` and `command:`"
+                             + (f" (got {', '.join(given)})" if given else ""))
+
+
+# ---------------------------------------------------------------- what a scan returns
+
+
+def summary(entry: dict[str, Any]) -> dict[str, Any]:
+    """The few fields evidence shows of an entry."""
+    req: dict[str, Any] = entry["httpRequest"] if isinstance(entry.get("httpRequest"), dict) else {}
+    payload: dict[str, Any] = entry["jsonPayload"] if isinstance(entry.get("jsonPayload"), dict) else {}
+    message = entry.get("textPayload") or payload.get("message") or payload.get("msg") or ""
+    resource: dict[str, Any] = entry["resource"] if isinstance(entry.get("resource"), dict) else {}
+    labels: dict[str, Any] = resource["labels"] if isinstance(resource.get("labels"), dict) else {}
+    out = {"timestamp": entry.get("timestamp", ""), "insertId": entry.get("insertId", ""),
+           "severity": entry.get("severity", ""), "service": labels.get("service_name", ""),
+           "status": req.get("status", ""), "method": req.get("requestMethod", ""),
+           "url": req.get("requestUrl", ""), "message": str(message)[:300]}
+    return {k: v for k, v in out.items() if v not in ("", None)}
+
+
+@dataclass
+class _Extremes:
+    """The k earliest and k latest of a stream of (time, entry), in bounded memory."""
+
+    k: int
+    earliest: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)  # max-heap (negated)
+    latest: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)  # min-heap
+    seq: int = 0
+
+    def add(self, ns: int, item: dict[str, Any]) -> None:
+        self.seq += 1
+        heapq.heappush(self.earliest, (-ns, -self.seq, item))
+        if len(self.earliest) > self.k:
+            heapq.heappop(self.earliest)
+        heapq.heappush(self.latest, (ns, self.seq, item))
+        if len(self.latest) > self.k:
+            heapq.heappop(self.latest)
+
+    def first(self) -> list[dict[str, Any]]:
+        return [x[2] for x in sorted(self.earliest, key=lambda t: (-t[0], -t[1]))]
+
+    def last(self) -> list[dict[str, Any]]:
+        return [x[2] for x in sorted(self.latest)]
+
+
+@dataclass
+class Scan:
+    """What a query found: counts, the first and last matches, and the `none` violations."""
+
+    matched: int = 0
+    scanned: int = 0  # entries read (local) or returned by the server
+    undated: int = 0  # entries without a timestamp (text lines): outside any time bound
+    capped: bool = False  # stopped at max_entries: counts are lower bounds
+    last_match: int | None = None  # ns
+    matches: _Extremes = field(default_factory=lambda: _Extremes(3))
+    violations: int = 0
+    violation_samples: _Extremes = field(default_factory=lambda: _Extremes(5))
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A filter with its time bound, and optionally a `none` filter checked after the last match."""
+
+    text: str  # the effective filter, exactly as sent to Cloud Logging
+    node: lq.Node | None  # None: only `none` is checked (in the window `text` bounds)
+    since_ns: int | None  # the time bound, for the `none` query on the server
+    none_text: str | None = None  # the `none` filter without any time bound
+    none_node: lq.Node | None = None
+
+
+def _time_of(entry: dict[str, Any]) -> int | None:
+    ts = entry.get("timestamp")
+    return lq.parse_time(ts) if isinstance(ts, str) else None
+
+
+# ---------------------------------------------------------------- local evaluation
+
+
+def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event | None = None) -> Scan:
+    """Evaluate `q` over records here: one pass, entries that cannot match are not parsed."""
+    out = Scan()
+    pred = lq.compile_filter(q.node) if q.node is not None else None
+    none_pred = lq.compile_filter(q.none_node) if q.none_node is not None else None
+    lits = lq.required_literals(q.node) if q.node is not None else []
+    none_lits = lq.required_literals(q.none_node) if q.none_node is not None else []
+    prefilter = (pred is None or bool(lits)) and (none_pred is None or bool(none_lits))
+    pending: list[tuple[int, dict[str, Any]]] = []  # `none` hits that may still follow the last match
+    for rec in records:
+        out.scanned += 1
+        if cancelled is not None and out.scanned % 4096 == 0 and cancelled.is_set():
+            raise CheckError("interrupted while reading logs")
+        if prefilter and rec.raw is not None:
+            low = rec.raw.lower()
+            if not (pred and all(x in low for x in lits)) \
+                    and not (none_pred and all(x in low for x in none_lits)):
+                continue
+        entry = rec.entry()
+        ns = _time_of(entry)
+        if ns is None:
+            out.undated += 1
+        if pred is not None and pred(entry):
+            out.matched += 1
+            t = ns if ns is not None else 0
+            out.matches.add(t, summary(entry))
+            if out.last_match is None or t > out.last_match:
+                out.last_match = t
+                if len(pending) > 1000:
+                    pending = [p for p in pending if p[0] > t]
+        if none_pred is not None and none_pred(entry) and (q.since_ns is None or (ns or 0) >= q.since_ns):
+            pending.append((ns or 0, summary(entry)))
+    for t, item in pending:
+        if out.last_match is None or t > out.last_match:
+            out.violations += 1
+            out.violation_samples.add(t, item)
+    return out
+
+
+# ---------------------------------------------------------------- the target
+
+
+class LogsTarget:
+    def __init__(self, spec: TargetSpec) -> None:
+        self.name = spec.name
+        self.config: LogsConfig = spec.config
+        self.base_dir = spec.base_dir
+        self._client: Any = None
+
+    @property
+    def kind(self) -> str:
+        c = self.config
+        return "cloud_logging" if c.cloud_logging else ("files" if c.files else "command")
+
+    def describe(self) -> str:
+        c = self.config
+        if c.cloud_logging:
+            return f"Cloud Logging, project {c.cloud_logging.project}"
+        if c.files:
+            return f"files {', '.join(c.files)}"
+        return f"command `{c.command}`"
+
+    def facts(self) -> dict[str, str]:
+        if self.config.cloud_logging:
+            from importlib.metadata import version
+
+            return {f"logs {self.name}": self.describe(),
+                    "google-cloud-logging": version("google-cloud-logging")}
+        return {f"logs {self.name}": self.describe()}
+
+    def close(self) -> None:
+        self._client = None
+
+    def paths(self) -> list[Path]:
+        """The files the globs name, in name order; an error when a glob names none."""
+        out: list[Path] = []
+        for pattern in self.config.files:
+            full = Path(pattern) if Path(pattern).is_absolute() else self.base_dir / pattern
+            found = sorted(p for p in full.parent.glob(full.name) if p.is_file()) \
+                if any(ch in pattern for ch in "*?[") else ([full] if full.is_file() else [])
+            if not found:
+                raise CheckError(f"logs {self.name}: no file matches {pattern}")
+            out += [p for p in found if p not in out]
+        return out
+
+    def records(self, cancelled: threading.Event | None = None) -> Iterator[Record]:
+        """Every entry of the files or the command's output (not for cloud_logging)."""
+        if self.config.files:
+            for path in self.paths():
+                try:
+                    with open_text(path) as stream:
+                        yield from read_records(stream, self._rel(path))
+                except OSError as exc:
+                    raise CheckError(f"{self._rel(path)}: cannot read: {exc}") from None
+            return
+        yield from self._command_records(cancelled)
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.base_dir))
+        except ValueError:
+            return str(path)
+
+    def _command_records(self, cancelled: threading.Event | None) -> Iterator[Record]:
+        """The command's output goes to a temporary file (bounded memory), then is read."""
+        assert self.config.command is not None
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(self.config.command, shell=True, cwd=self.base_dir,
+                                    stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                    start_new_session=True)
+            code = wait_or_kill(proc, self.config.timeout, cancelled)
+            err.seek(0)
+            stderr = err.read(4000).decode("utf-8", errors="replace").strip()
+            if code is None:
+                raise CheckError(f"logs {self.name}: `{self.config.command}` did not finish within "
+                                 f"{self.config.timeout:g}s")
+            if code != 0:
+                last = stderr.splitlines()[-1] if stderr else "no output on stderr"
+                raise CheckError(f"logs {self.name}: `{self.config.command}` exited {code}: {last}")
+            out.seek(0)
+            import io
+
+            yield from read_records(io.TextIOWrapper(out, encoding="utf-8", errors="replace"),
+                                    f"output of `{self.config.command}`")
+
+    def scan(self, q: Query, cancelled: threading.Event | None = None) -> Scan:
+        if self.config.cloud_logging:
+            return self._cloud_scan(q, self.config.cloud_logging)
+        try:
+            out = scan_records(self.records(cancelled), q, cancelled)
+        except LogReadError as exc:
+            raise CheckError(str(exc)) from None
+        out.sources = [self._rel(p) for p in self.paths()] if self.config.files \
+            else [f"`{self.config.command}`"]
+        return out
+
+    # ------------------------------------------------------------ Cloud Logging
+
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = cloud_client(self.config.cloud_logging)  # type: ignore[arg-type]
+        return self._client
+
+    def _cloud_scan(self, q: Query, c: CloudLoggingConfig) -> Scan:
+        out = Scan(sources=[f"Cloud Logging {', '.join(c.resource_names or ['projects/' + c.project])}"])
+        for entry in self._list(q.text, c, out) if q.node is not None else ():
+            out.matched += 1
+            ns = _time_of(entry) or 0
+            out.matches.add(ns, summary(entry))
+            if out.last_match is None or ns > out.last_match:
+                out.last_match = ns
+        if q.none_text is not None:
+            bound = (f'timestamp>"{lq.format_time(out.last_match)}"' if out.last_match is not None
+                     else f'timestamp>="{lq.format_time(q.since_ns or 0)}"')
+            violations = Scan()
+            for entry in self._list(f"({q.none_text}) AND {bound}", c, violations):
+                out.violations += 1
+                out.violation_samples.add(_time_of(entry) or 0, summary(entry))
+            out.capped = out.capped or violations.capped
+        return out
+
+    def _list(self, text: str, c: CloudLoggingConfig, out: Scan) -> Iterator[dict[str, Any]]:
+        from certify.targets.cloud_logging import list_entries
+
+        for seen, entry in enumerate(list_entries(self.client(), c, text), 1):
+            out.scanned += 1
+            if seen > c.max_entries:
+                out.capped = True
+                return
+            yield entry
+
+
+def cloud_client(c: CloudLoggingConfig) -> Any:
+    from certify.targets.cloud_logging import make_client
+
+    return make_client(c)
+
+
+def open_target(spec: TargetSpec) -> LogsTarget:
+    return LogsTarget(spec)
