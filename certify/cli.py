@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -237,6 +237,117 @@ def diff(pack_a: str, pack_b: str) -> None:
     for c in changes:
         click.echo(f"{c.id:{width}}  {c.before:>7} -> {c.after:<7}  {c.claim}")
     sys.exit(1)
+
+
+def _logs_target(files: tuple[str, ...], command: str | None, logs: str | None, spec: str) -> Any:
+    """A logs target from --file/--command, or the spec's `targets.logs.NAME`."""
+    from certify.spec.errors import Mark
+    from certify.spec.model import TargetSpec
+    from certify.targets.logs import LogsConfig, LogsTarget
+
+    if logs:
+        loaded = _load(spec)
+        target = loaded.targets.get(("logs", logs))
+        if target is None:
+            names = [n for (t, n) in loaded.targets if t == "logs"]
+            _fail(f"{spec}: no logs target named {logs!r} (it has: {', '.join(names) or 'none'})")
+        return LogsTarget(target)
+    if bool(files) == bool(command):
+        _fail("give --file (one or more) or --command, or --logs NAME of the spec's targets.logs")
+    config = LogsConfig(files=list(files), command=command)
+    return LogsTarget(TargetSpec("logs", "command line", config, Path.cwd(), Mark("<command line>", 1, 1)))
+
+
+def _since(text: str) -> int:
+    import time
+
+    from certify.kinds.log_proof import since_ns
+
+    value = since_ns(text, time.time())
+    if value is None:
+        _fail(f"--since {text!r}: expected 24h, 7d, 30m or a timestamp like 2026-11-20T00:00:00Z")
+    return value
+
+
+_LOG_SOURCE = [
+    click.option("--file", "files", multiple=True, metavar="F", help="A log export (JSON array, JSON Lines, "
+                 "text; gzip too). Repeat for several."),
+    click.option("--command", metavar="CMD", help="A command printing log entries."),
+    click.option("--logs", metavar="NAME", help="The spec's targets.logs NAME (Cloud Logging, files, "
+                 "command)."),
+    click.option("--spec", default="checks.yaml", show_default=True, help="The spec that declares --logs."),
+]
+
+
+def _log_source(f: Any) -> Any:
+    for option in reversed(_LOG_SOURCE):
+        f = option(f)
+    return f
+
+
+@cli.command()
+@click.argument("filter_text", metavar="FILTER")
+@_log_source
+@click.option("--since", help="Only entries from then on: 24h, 7d, or a timestamp.")
+@click.option("--limit", type=click.IntRange(0), default=20, show_default=True, help="Matches to print.")
+def logs(filter_text: str, files: tuple[str, ...], command: str | None, logs: str | None, spec: str,
+         since: str | None, limit: int) -> None:
+    """Entries matching a Cloud Logging FILTER, read the way log_proof reads them."""
+    from certify.errors import CheckError
+    from certify.kinds.log_proof import LogProofFields, build_query
+    from certify.targets.logs import Query
+
+    try:
+        fields = LogProofFields(filter=filter_text, since=since)
+    except ValueError as exc:
+        _fail(f"FILTER: {exc}")
+    import time
+
+    q = build_query(fields, time.time())
+    target = _logs_target(files, command, logs, spec)
+    try:
+        scan = target.scan(Query(q.text, q.node, q.since_ns))
+    except CheckError as exc:
+        _fail(str(exc))
+    from certify.kinds.log_proof import _line
+
+    click.echo(f"{scan.matched} of {scan.scanned} entries match: {q.text}")
+    shown = scan.matches.last()[-limit:] if limit else []
+    for s in shown:
+        click.echo(f"  {_line(s)}")
+
+
+@cli.group()
+def diagnose() -> None:
+    """On-call diagnoses from logs."""
+
+
+@diagnose.command("invoker-403")
+@_log_source
+@click.option("--service", metavar="S", help="Only this Cloud Run service (resource.labels.service_name).")
+@click.option("--since", default="24h", show_default=True, help="The window: 24h, 7d, or a timestamp.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write Markdown here.")
+def invoker_403(files: tuple[str, ...], command: str | None, logs: str | None, spec: str,
+                service: str | None, since: str, out: str | None) -> None:
+    """Why calls to an invoker endpoint get 401/403: causes, fixes, and the last 200."""
+    from certify.diagnose.invoker403 import diagnose as run_diagnosis
+    from certify.diagnose.invoker403 import entries_of, render
+    from certify.errors import CheckError
+    from certify.redact import Redactor
+    from certify.targets.logread import LogReadError
+
+    start = _since(since)
+    target = _logs_target(files, command, logs, spec)
+    sources = list(files) or [target.describe()]
+    try:
+        result = run_diagnosis(entries_of(target, start, service), start, service, sources)
+    except (CheckError, LogReadError) as exc:
+        _fail(str(exc))
+    redactor = Redactor()
+    click.echo(redactor.text(render(result, markdown=False)), nl=False)
+    if out:
+        Path(out).write_text(redactor.text(render(result, markdown=True)))
+        click.echo(f"Markdown: {out}")
 
 
 def main() -> None:

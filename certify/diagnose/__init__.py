@@ -1,0 +1,1 @@
+"""On-call tools built on the targets: `certify diagnose ...`."""
