@@ -120,7 +120,7 @@ def _service(entry: dict[str, Any]) -> str:
 
 def request_key(entry: dict[str, Any]) -> tuple[str, str]:
     """(method, URL without query) of a request log entry."""
-    req = entry.get("httpRequest") if isinstance(entry.get("httpRequest"), dict) else {}
+    req: dict[str, Any] = entry["httpRequest"] if isinstance(entry.get("httpRequest"), dict) else {}
     return str(req.get("requestMethod", "")), url_key(str(req.get("requestUrl", "")))
 
 
@@ -250,12 +250,13 @@ def diagnose(entries: Iterable[dict[str, Any]], since_ns: int, service: str | No
             used.add(id(req))
     causes: dict[str, Cause] = {}
     for r in sorted(rejections, key=lambda x: lq.parse_time(x.timestamp) or 0):
-        key = classify(r)
-        cause = causes.setdefault(key, Cause(key, TITLES.get(key, f"rejected: {key.split(':', 1)[-1]}")))
+        kind = classify(r)
+        cause = causes.setdefault(kind, Cause(kind, TITLES.get(kind, f"rejected: {kind.split(':', 1)[-1]}")))
         cause.items.append(r)
     for cause in causes.values():
         cause.fix = fix_for(cause.key, cause.items)
-    iam, other = [], []
+    iam: list[dict[str, Any]] = []
+    other: list[dict[str, Any]] = []
     for e in denied:
         if id(e) in used:
             continue
