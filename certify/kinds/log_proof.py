@@ -21,7 +21,7 @@ from typing import Any
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
 from certify.spec.binder import meta
-from certify.spec.values import Regex
+from certify.spec.values import CountExpr, Regex
 from certify.targets import logquery as lq
 from certify.targets.logs import LogsTarget, Query, Scan
 
@@ -34,6 +34,18 @@ EPOCH = "1970-01-01T00:00:00Z"
 class LogExpect:
     min: int = field(default=1, metadata=meta("at least this many entries match `filter`"))
     max: int | None = field(default=None, metadata=meta("at most this many entries match `filter`"))
+    count: CountExpr | None = field(default=None, metadata=meta(
+        'how many match, exactly (0) or as an expression (">= 3"); replaces min and max'))
+
+    def describe(self) -> str:
+        if self.count is not None:
+            return f"expected {self.count}"
+        return f"expected at least {self.min}" + (f", at most {self.max}" if self.max is not None else "")
+
+    def holds(self, n: int) -> bool:
+        if self.count is not None:
+            return self.count.matches(n)
+        return n >= self.min and (self.max is None or n <= self.max)
 
 
 def _parse(name: str, text: str) -> lq.Node:
@@ -166,18 +178,16 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
               f"Filter: {q.text}"]
     problems: list[str] = []
     if f.filter is not None or f.message is not None:
-        report.append(f"Matched: {at_least}{scan.matched} (expected at least {f.expect.min}"
-                      + (f", at most {f.expect.max}" if f.expect.max is not None else "") + ")")
+        report.append(f"Matched: {at_least}{scan.matched} ({f.expect.describe()})")
         first, last = scan.matches.first(), scan.matches.last()
         if first:
             report += ["First:", *(f"  {_line(s)}" for s in first)]
         later = [s for s in last if all(s is not x for x in first)]
         if later:
             report += ["Last:", *(f"  {_line(s)}" for s in later)]
-        if scan.matched < f.expect.min:
-            problems.append(f"{scan.matched} entries match, expected at least {f.expect.min}")
-        if f.expect.max is not None and scan.matched > f.expect.max:
-            problems.append(f"{at_least}{scan.matched} entries match, expected at most {f.expect.max}")
+        if not f.expect.holds(scan.matched):
+            verb = "entry matches" if scan.matched == 1 else "entries match"
+            problems.append(f"{at_least}{scan.matched} {verb}, {f.expect.describe()}")
     if q.none_text:
         after = (f"after the last match ({lq.format_time(scan.last_match)})" if scan.last_match is not None
                  and scan.matched else "in the window")
@@ -198,7 +208,7 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
         report.append(f"{scan.undated} entries have no timestamp: they fall outside any time window")
     out.output = "\n".join(report)
     if problems:
-        if scan.undated and scan.matched < f.expect.min and scan.undated == scan.scanned:
+        if scan.undated and scan.undated == scan.scanned and not scan.matched:
             raise CheckError(f"no entry of {', '.join(scan.sources)} has a timestamp, so none can be "
                              "placed in the window")
         out.status = "fail"

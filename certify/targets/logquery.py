@@ -298,7 +298,8 @@ class _Parser:
                     out.append(chr(int(self.text[self.i + 2:self.i + 6], 16)))
                     self.i += 6
                     continue
-                out.append({"n": "\n", "t": "\t", "r": "\r"}.get(nxt, nxt))
+                # \" \\ \n \t \r are escapes; any other backslash stays, so "\d+" is a regex digit
+                out.append({"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}.get(nxt, "\\" + nxt))
                 self.i += 2
                 continue
             out.append(c)

@@ -190,10 +190,10 @@ def _any_array(stream: IO[str], head: str, source: str) -> Iterator[Record]:
                 value, end = decoder.raw_decode(w.buf, w.pos)
                 break
             except json.JSONDecodeError as exc:
-                if not w.fill():
-                    truncated = exc.pos >= len(w.buf) - 1
+                if not w.fill():  # the whole rest of the file does not decode
                     w.line += w.buf.count("\n", w.pos, exc.pos)
-                    raise w.error("the JSON array is truncated" if truncated
+                    ending = exc.pos >= len(w.buf.rstrip()) - 1 or exc.msg.startswith("Unterminated")
+                    raise w.error(f"the JSON array is truncated ({exc.msg})" if ending
                                   else f"not valid JSON ({exc.msg})") from None
         if not isinstance(value, dict):
             raise w.error(f"expected log entries (JSON objects) in the array, got {type(value).__name__}")
