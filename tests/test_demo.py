@@ -23,7 +23,7 @@ EXPECTED = {"H-A1": "TRUE", "H-A2": "TRUE", "H-A3": "TRUE", "H-B1": "FALSE", "H-
             "H-S1": "FALSE", "H-S2": "TRUE", "H-S3": "TRUE", "H-C1": "WAIVED",
             "H-D1": "TRUE", "H-D2": "TRUE", "H-D3": "FALSE", "H-D4": "FALSE", "H-D5": "FALSE",
             "H-D6": "TRUE", "H-H1": "TRUE", "H-H2": "TRUE", "H-H3": "FALSE", "H-H4": "TRUE",
-            "H-H5": "FALSE"}
+            "H-H5": "FALSE", "H-L1": "TRUE", "H-L2": "TRUE", "H-L3": "FALSE"}
 
 
 @pytest.fixture(scope="module")

@@ -281,7 +281,9 @@ def bind_dataclass(cls: type[T], node: Node, errors: list[SpecError], where: str
     try:
         return cls(**kwargs)
     except (ValueError, TypeError) as exc:  # __post_init__ cross-field rules
-        errors.append(SpecError(node.mark, f"{where + ': ' if where else ''}{exc}"))
+        # "filter: ..." is about the field `filter`: point at its value
+        named = node.get(str(exc).split(":", 1)[0]) if isinstance(node.value, dict) else None
+        errors.append(SpecError(named.mark if named else node.mark, f"{where + ': ' if where else ''}{exc}"))
         return typing.cast(T, INVALID)
 
 

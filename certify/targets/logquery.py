@@ -619,19 +619,41 @@ def compile_filter(node: Node) -> Predicate:
 # ---------------------------------------------------------------- prefiltering raw text
 
 
-def required_literals(node: Node) -> list[str]:
-    """Lower-cased strings that every matching entry's raw JSON text must contain. Used to skip
-    parsing entries that cannot match; only literals JSON never escapes are used."""
+_PLAIN = re.compile(r"[A-Za-z0-9 _.:@#%+=,;/-]+")  # text JSON writes as is (a "/" may become "\\/")
+_REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
+
+
+def required_literals(node: Node) -> list[tuple[str, bool]]:
+    """Strings every matching entry's raw JSON text must contain, as (text, folded): folded ones
+    are lower case, to look for in the lower-cased text. Used to skip parsing entries that cannot
+    match; only plain text (which JSON does not escape) is used."""
     if isinstance(node, BoolOp):
         if node.op == "AND":
             return [s for t in node.terms for s in required_literals(t)]
         return []
-    if isinstance(node, Comparison) and node.op in ("=", ":") and isinstance(node.value, Literal):
+    if isinstance(node, Comparison) and isinstance(node.value, Literal):
         text = node.value.text
-        if node.path in TIME_FIELDS or node.path == ("severity",) or _number(text) is not None:
+        if not text or not _PLAIN.fullmatch(text):
             return []
-        if text and re.fullmatch(r"[A-Za-z0-9 _.:@#%+=,;-]+", text) and not (text == "*" and node.op == ":"):
-            return [text.lower()]
+        if node.op == "=~" and not _REGEX_META.search(text):
+            return [(text, False)]  # a regex that is plain text: case-sensitive, found as written
+        if node.op in ("=", ":") and node.path not in TIME_FIELDS and node.path != ("severity",) \
+                and _number(text) is None and not (text == "*" and node.op == ":"):
+            return [(text.lower(), True)]
     if isinstance(node, LogId) and re.fullmatch(r"[A-Za-z0-9_.-]+", node.name):
-        return [node.name.lower()]
+        return [(node.name.lower(), True)]
     return []
+
+
+def could_match(raw: str, literals: list[tuple[str, bool]]) -> bool:
+    """False when `raw` lacks one of `literals` (so the entry cannot match)."""
+    low: str | None = None
+    for text, folded in sorted(literals, key=lambda x: x[1]):  # case-sensitive ones first: no lower()
+        if folded:
+            low = raw.lower() if low is None else low
+            hay = low
+        else:
+            hay = raw
+        if text not in hay and ("/" not in text or text.replace("/", "\\/") not in hay):
+            return False
+    return True

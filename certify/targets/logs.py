@@ -151,11 +151,9 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
         out.scanned += 1
         if cancelled is not None and out.scanned % 4096 == 0 and cancelled.is_set():
             raise CheckError("interrupted while reading logs")
-        if prefilter and rec.raw is not None:
-            low = rec.raw.lower()
-            if not (pred and all(x in low for x in lits)) \
-                    and not (none_pred and all(x in low for x in none_lits)):
-                continue
+        if prefilter and rec.raw is not None and not (pred and lq.could_match(rec.raw, lits)) \
+                and not (none_pred and lq.could_match(rec.raw, none_lits)):
+            continue
         entry = rec.entry()
         ns = _time_of(entry)
         if ns is None:

@@ -137,3 +137,21 @@ def run_one(tmp_path: Path, endpoint: str, page_size: int = 1000) -> dict[str, A
     res = certify("run", "-q", cwd=tmp_path)
     assert res.exit_code == 3, res.stderr
     return res.results["hypotheses"][0]  # type: ignore[no-any-return]
+
+
+def test_a_filter_that_cannot_be_evaluated_here_is_a_positioned_load_error(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", """
+        certify: 1
+        phase: p
+        targets: {logs: {prod: {files: [x.json]}}}
+        hypotheses:
+          - id: X
+            claim: c
+            check:
+              kind: log_proof
+              filter: httpRequest.status=200 AND sample(insertId, 0.1)
+    """)
+    res = certify("validate", cwd=tmp_path)
+    assert res.exit_code == 2
+    assert res.stderr.startswith("checks.yaml:9:15: hypothesis X, check 1 (log_proof): filter: column 28: "
+                                 "the function sample() is not supported")

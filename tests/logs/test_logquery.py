@@ -99,6 +99,6 @@ def test_timestamps() -> None:
 
 def test_required_literals_only_for_conjunctions_of_plain_text() -> None:
     text = 'resource.labels.service_name="oli-api" AND httpRequest.status=200'
-    assert required_literals(parse(text)) == ["oli-api"]
+    assert required_literals(parse(text)) == [("oli-api", True)]
     assert required_literals(parse('a.b="x" OR textPayload:y'.replace("a.b", "jsonPayload.b"))) == []
     assert required_literals(parse('jsonPayload.m="caf\u00e9"')) == []  # JSON may escape it
