@@ -70,13 +70,18 @@ def cli() -> None:
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write results.json here.")
 @click.option("--allow-unknown", is_flag=True, help="UNKNOWN does not fail the gate (exit 0).")
+@click.option("--github/--no-github", "github", default=None,
+              help="GitHub Actions: annotations and the step summary (default: when GITHUB_ACTIONS=true).")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False),
+              help="Also write SARIF 2.1.0 (findings with a file and line) here, for code scanning.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
               help="Checks run at once (commands: at most one per CPU).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
 def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
         tags: tuple[str, ...], proof: str | None, junit_path: str | None, json_path: str | None,
-        allow_unknown: bool, jobs: int, quiet: bool, verbose: bool) -> None:
+        allow_unknown: bool, github: bool | None, sarif_path: str | None, jobs: int, quiet: bool,
+        verbose: bool) -> None:
     """Run the checks of SPEC (default ./checks.yaml) and write an evidence pack.
 
     Exit codes: 0 every gating hypothesis TRUE or waived; 1 some FALSE; 3 some UNKNOWN
@@ -123,7 +128,32 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
         _fail(f"cannot write the evidence pack under {out_dir}: {exc}")
     click.echo(summary(result, redactor, sys.stdout))
     click.echo(f"Evidence pack: {pack}")
+    _ci_outputs(redactor.deep(result), redactor, github, sarif_path)
     sys.exit(result.gate.exit_code)
+
+
+def _ci_outputs(result: Any, redactor: Any, github: bool | None, sarif_path: str | None) -> None:
+    """SARIF, and on GitHub Actions the annotations (stdout) and the step summary."""
+    import json
+    import os
+
+    from certify.report.ci import github_annotations, github_summary, sarif
+
+    cwd = Path.cwd()
+    try:
+        if sarif_path:
+            Path(sarif_path).parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(sarif(result, cwd), indent=2, ensure_ascii=False)
+            Path(sarif_path).write_text(redactor.text(text, shapes=False) + "\n")
+        if github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true":
+            for line in github_annotations(result, cwd, cwd):
+                click.echo(redactor.text(line))
+            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary_file:
+                with open(summary_file, "a", encoding="utf-8") as fh:
+                    fh.write(redactor.text(github_summary(result)) + "\n")
+    except OSError as exc:
+        _fail(f"cannot write the CI outputs: {exc}")
 
 
 def _terminate_like_interrupt() -> None:
