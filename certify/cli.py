@@ -90,12 +90,11 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     from certify.console import ProgressPrinter, summary
     from certify.engine import run as engine
     from certify.kinds.registry import REGISTRY
-    from certify.redact import Redactor
     from certify.report.pack import write_pack
     from certify.spec.errors import SpecErrors
     from certify.spec.loader import require_vars
     from certify.spec.select import select
-    from certify.targets import secret_values
+    from certify.targets import redactor_for
 
     loaded = _load(spec)
     chosen = select(loaded, only, groups, tags, proof)
@@ -107,11 +106,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
         _print_errors(exc)
     selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
                  {"only": only, "group": groups, "tag": tags, "proof": proof}.items() if v}
-    redactor = Redactor.for_names(loaded.secrets)
-    for name, value in loaded.secret_defaults:
-        redactor.add(name, value, variable=True)
-    for value in secret_values(loaded):
-        redactor.add("DSN_PASSWORD", value)
+    redactor = redactor_for(loaded)
     _terminate_like_interrupt()
     printer = ProgressPrinter(redactor, sum(len(h.checks) for h in chosen),
                               verbosity=0 if quiet else (2 if verbose else 1))

@@ -68,3 +68,16 @@ def secret_values(spec: Spec) -> list[str]:
         out += TARGET_TYPES[t.type].secrets(t.config)
     return out
 
+
+
+def redactor_for(spec: Spec) -> Any:
+    """The redactor of a run: the spec's secrets (their values, or the defaults they fell back
+    to) and the secret values its targets carry."""
+    from certify.redact import Redactor
+
+    redactor = Redactor.for_names(spec.secrets)
+    for name, value in spec.secret_defaults:
+        redactor.add(name, value, variable=True)
+    for value in secret_values(spec):
+        redactor.add("DSN_PASSWORD", value)
+    return redactor

@@ -1,0 +1,53 @@
+"""`pytest --certify SPEC`: one item per hypothesis with the gate's rules, run in a real pytest
+process (the plugin is registered through the pytest11 entry point)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from tests.conftest import spec_text, write
+
+
+def test_hypotheses_become_pytest_items(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app" / "a.py", "x = 1  # TODO\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: P-1
+          claim: a.py exists
+          check: {kind: file, path: app/a.py}
+        - id: P-2
+          claim: no TODO
+          check: {kind: grep, pattern: TODO}
+        - id: P-3
+          claim: the scanner is clean
+          check: {kind: command, run: no-such-scanner --x}
+        - id: P-4
+          claim: informational
+          gate: false
+          check: {kind: grep, pattern: TODO}
+        - id: P-5
+          claim: accepted risk
+          waiver: {reason: later, expires: 2099-01-01, by: me}
+          check: {kind: grep, pattern: TODO}
+    """, header="targets: {repo: {path: repo}}\n"))
+
+    def pytest(*extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+        argv = [sys.executable, "-m", "pytest", "--certify", "checks.yaml", "-p", "no:cacheprovider",
+                "--junitxml", "junit.xml", *extra]
+        proc = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        outcomes = {}
+        for case in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase"):
+            kinds = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
+            outcomes[case.get("name", "")] = kinds[0] if kinds else "passed"
+        return proc, outcomes
+
+    proc, outcomes = pytest()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert outcomes == {"P-1": "passed", "P-2": "failure", "P-3": "failure",
+                        "P-4": "skipped", "P-5": "skipped"}
+    assert "app/a.py:1: x = 1  # TODO" in proc.stdout  # the evidence is in the failure report
+    assert list((tmp_path / "reports").glob("*/*/EVIDENCE.md"))  # and the pack is written
+    _, outcomes = pytest("--certify-allow-unknown")
+    assert outcomes["P-3"] == "skipped"
