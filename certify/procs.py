@@ -24,8 +24,9 @@ def wait_or_kill(proc: subprocess.Popen[Any], timeout: float,
                 if time.monotonic() >= deadline or (cancelled and cancelled.is_set()):
                     return None
     finally:
-        if proc.returncode is None:  # timed out, cancelled or interrupted
-            kill_group(proc)
+        # Timed out, cancelled or interrupted: stop it. Exited: stop what it left running in
+        # its group (`cmd &`), so nothing certify started outlives the check.
+        kill_group(proc)
 
 
 def kill_group(proc: subprocess.Popen[Any]) -> None:

@@ -65,6 +65,10 @@ _SHAPES: list[_Shape] = [
     _shape(r"\b(sk_live_|rk_live_)[A-Za-z0-9]{10,}", r"\1" + MASK, ("sk_live_", "rk_live_"), False),
 ]
 
+# Text no output format can hold: lone surrogates (undecodable file names, os.fsdecode) and
+# control characters XML forbids. They become U+FFFD, so no writer crashes on them.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 # Searched in the lower-cased text: a case-sensitive literal alternation is ten times faster.
 _ANY_TRIGGER = re.compile("|".join(re.escape(t) for s in _SHAPES for t in s.triggers))
 
@@ -123,7 +127,9 @@ class Redactor:
 
         Structured files (JSON, XML) are rendered from already-redacted data and get only
         the value pass afterwards: a shape pattern could cut through their escaping.
+        Characters no output can hold become U+FFFD.
         """
+        text = _UNWRITABLE.sub("\ufffd", text)
         for name, value in self.values:
             if value in text:
                 text = text.replace(value, f"[REDACTED:{name}]")

@@ -9,6 +9,7 @@ does can make its hypothesis TRUE except passing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 import os
@@ -203,6 +204,7 @@ def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progr
     if not outcome.reason:
         outcome.reason = outcome.status
     seconds = time.monotonic() - start
+    bounded(outcome)
     job.result = CheckResult(
         kind=check.kind, name=check.name, index=check.index, status=outcome.status,
         reason=" ".join(outcome.reason.split()), ran=outcome.ran, output=outcome.output,
@@ -211,6 +213,29 @@ def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progr
         target=check.target, spec_at=f"{check.mark.file}:{check.mark.line}",
     )
     progress(Event(job.hyp.id, check, outcome.status, job.result.reason, seconds))
+
+
+MAX_LINE = 2_000  # characters of one line of evidence kept in the pack
+MAX_ATTACHMENT = 20_000_000  # characters of one attachment
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} ... [{len(text) - limit} more characters not kept]"
+
+
+def bounded(outcome: Outcome) -> None:
+    """Keep the pack readable whatever a check saw (a 50 MB one-line file): every line of
+    evidence is clipped, saying how much was left out, and attachments are capped."""
+    outcome.reason = _clip(outcome.reason, MAX_LINE)
+    if len(outcome.output) > MAX_LINE and any(len(x) > MAX_LINE for x in outcome.output.split("\n")):
+        outcome.output = "\n".join(_clip(x, MAX_LINE) for x in outcome.output.split("\n"))
+    outcome.findings = [
+        f if len(f.what) <= MAX_LINE and len(f.where) <= MAX_LINE
+        else dataclasses.replace(f, where=_clip(f.where, MAX_LINE), what=_clip(f.what, MAX_LINE))
+        for f in outcome.findings]
+    outcome.attachments = {k: _clip(v, MAX_ATTACHMENT) for k, v in outcome.attachments.items()}
 
 
 def _plan(jobs: list[_Job], targets: _Targets, cancelled: threading.Event) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob as globlib
 import hashlib
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, head, i
 from certify.spec.binder import meta
 from certify.spec.values import Regex
 from certify.targets.repo import RepoTarget
+from certify.targets.textscan import read_regular
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,44 @@ class FileFields:
 
 
 def _glob(root: Path, pattern: str) -> list[Path]:
-    return sorted(Path(p) for p in globlib.glob(str(root / pattern), recursive=True))
+    """Paths matching a glob. `**` walks the tree without following symlinked folders (a link
+    to a parent would repeat the tree without end); other patterns are plain globs."""
+    if "**" not in pattern:
+        return sorted(Path(p) for p in globlib.glob(str(root / pattern)))
+    rx = re.compile(_glob_regex(pattern.lstrip("./") if pattern.startswith("./") else pattern))
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in (*dirnames, *filenames):
+            full = os.path.join(dirpath, name)
+            if rx.fullmatch(os.path.relpath(full, root).replace(os.sep, "/")):
+                found.append(Path(full))
+    return sorted(found)
+
+
+def _glob_regex(pattern: str) -> str:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
+            end = pattern.index("]", i + 1)
+            out.append("[" + pattern[i + 1:end].replace("!", "^", 1) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
 
 
 def _rel(root: Path, p: Path) -> str:
@@ -66,7 +105,7 @@ def _line_of(text: str, offset: int) -> int:
 
 
 def _read(p: Path) -> str:
-    return p.read_bytes().decode("utf-8", errors="replace")
+    return read_regular(p).decode("utf-8", errors="replace")
 
 
 def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
@@ -83,6 +122,10 @@ def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
         out.findings.append(Finding(f.path, "no such file"))
         return
     files = [p for p in found if p.is_file()]
+    others = [p for p in found if not p.is_file() and not p.is_dir()]  # FIFOs, dangling links...
+    if f.contains or f.not_contains or f.sha256 is not None:
+        out.findings += [Finding(_rel(root, p), "not a regular file: its content cannot be checked")
+                         for p in others]
     for p in files:
         rel = _rel(root, p)
         text = _read(p)
@@ -90,15 +133,20 @@ def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
             if not re.compile(rx.source, re.MULTILINE).search(text):
                 out.findings.append(Finding(rel, f"does not contain /{rx.source}/"))
         for rx in f.not_contains:
-            for m in re.compile(rx.source, re.MULTILINE).finditer(text):
-                line = text.splitlines()[_line_of(text, m.start()) - 1].strip()
+            for n, m in enumerate(re.compile(rx.source, re.MULTILINE).finditer(text)):
+                if n == 1000:
+                    out.findings.append(Finding(rel, f"... and more matches of /{rx.source}/"))
+                    break
+                start = text.rfind("\n", 0, m.start()) + 1
+                end = text.find("\n", m.start(), m.start() + 400)
+                line = text[start:end if end >= 0 else m.start() + 200].strip()
                 out.findings.append(Finding(f"{rel}:{_line_of(text, m.start())}",
                                             f"contains /{rx.source}/: {line[:200]}"))
     if f.sha256 is not None:
         if len(files) != 1:
             out.findings.append(Finding(f.path, f"sha256 needs exactly one file, {len(files)} match"))
         else:
-            digest = hashlib.sha256(files[0].read_bytes()).hexdigest()
+            digest = hashlib.sha256(read_regular(files[0])).hexdigest()
             out.values["sha256"] = digest
             if digest != f.sha256.lower():
                 out.findings.append(Finding(_rel(root, files[0]), f"sha256 is {digest}, expected {f.sha256}"))
@@ -117,11 +165,14 @@ def _check_references(ref: References, repo: RepoTarget, out: Outcome) -> None:
                 continue
             where = f"{_rel(root, src)}:{_line_of(text, m.start(group))}"
             base = src.parent if ref.relative_to == "file" else root
-            exists = (base / value).exists()
+            try:
+                exists = (base / value).exists()
+            except (OSError, RuntimeError):  # a symlink loop: it names nothing that can be opened
+                exists = False
             named.append(f"{where}: {value} ({'exists' if exists else 'MISSING'})")
             if not exists:
                 out.findings.append(Finding(where, f"references {value}, which does not exist",
-                                            fix=f"create {_rel(root, (base / value).resolve())} "
+                                            fix=f"create {_rel(root, Path(os.path.normpath(base / value)))} "
                                                 "or correct the reference"))
     out.values["referencing_files"] = len(sources)
     out.values["references"] = len(named)

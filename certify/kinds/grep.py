@@ -12,7 +12,7 @@ from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
 from certify.targets.globs import path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import LineMatch
+from certify.targets.textscan import LineMatch, read_regular
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _violations(repo: RepoTarget, f: GrepFields, matches: list[LineMatch]) -> li
     bad: list[LineMatch] = []
     for path, ms in by_file.items():
         try:
-            text = (repo.root / path).read_bytes().decode("utf-8", errors="replace")
+            text = read_regular(repo.root / path).decode("utf-8", errors="replace")
         except OSError:
             bad.extend(ms)
             continue

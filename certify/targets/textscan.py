@@ -12,10 +12,12 @@ once per pattern over 79 MB took 186 s where one ripgrep pass took 0.6 s.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -43,19 +45,29 @@ def ripgrep() -> str | None:
 RG_WALK = ["--hidden", "--no-require-git", "--glob", "!.git", "--no-config"]
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; OSError for anything else (a FIFO would block forever)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(f"{path}: not a regular file")
+    return path.read_bytes()
+
+
 def list_files(root: Path) -> list[str]:
-    """Every file under root that is not ignored (.gitignore, .ignore), sorted."""
+    """Every regular file under root that is not ignored (.gitignore, .ignore), sorted."""
     rg = ripgrep()
     if rg is not None:
         proc = subprocess.run([rg, "--files", *RG_WALK, "."], cwd=root, capture_output=True)
-        if proc.returncode in (0, 1):
+        if proc.returncode in (0, 1, 2):  # 2: some paths could not be read; the rest are listed
             names = os.fsdecode(proc.stdout).splitlines()
             return sorted(n[2:] if n.startswith("./") else n for n in names)
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for name in filenames:
-            out.append(os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/"))
+            full = os.path.join(dirpath, name)
+            with contextlib.suppress(OSError):
+                if stat.S_ISREG(os.stat(full).st_mode):
+                    out.append(os.path.relpath(full, root).replace(os.sep, "/"))
     return sorted(out)
 
 
@@ -132,7 +144,7 @@ def _scan_python(root: Path, files: Iterable[str], patterns: list[str],
                  compiled: dict[str, re.Pattern[str]], results: dict[str, list[LineMatch]]) -> None:
     for rel in files:
         try:
-            data = (root / rel).read_bytes()
+            data = read_regular(root / rel)
         except OSError:
             continue
         if _is_binary(data):
