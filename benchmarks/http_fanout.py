@@ -35,7 +35,10 @@ def serve(delay: float) -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the default backlog of 5 resets connections under a fan-out
+
+    server = Server(("127.0.0.1", 0), Slow)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -365,6 +365,10 @@ def error_body(status: int, message: str, reason: str | None = None,
     return {"error": err}
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # certify queries in parallel; the default backlog of 5 resets them
+
+
 class FakeLoggingAPI:
     """``with FakeLoggingAPI(entries) as fake:`` serves ``POST /v2/entries:list``.
 
@@ -408,7 +412,7 @@ class FakeLoggingAPI:
             self._failures.clear()
 
     def __enter__(self) -> FakeLoggingAPI:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
