@@ -160,7 +160,10 @@ def _bind(tp: Any, node: Node, errors: list[SpecError], where: str) -> Any:
         raise _expect(tp, node, where)
     if tp is int or tp is float:
         if isinstance(value, int) and not isinstance(value, bool):
-            return tp(value)
+            try:
+                return tp(value)
+            except OverflowError:
+                raise SpecError(node.mark, f"{where + ': ' if where else ''}{value} is too large") from None
         if tp is float and isinstance(value, float):
             return value
         if isinstance(value, str) and node.expanded:  # "${TIMEOUT:-30}"
@@ -246,7 +249,8 @@ def bind_dataclass(cls: type[T], node: Node, errors: list[SpecError], where: str
                    extra_keys: frozenset[str] = frozenset()) -> T:
     """Bind a mapping node to dataclass `cls`. `extra_keys` are allowed and left to the caller."""
     if not isinstance(node.value, dict):
-        raise _expect(cls, node, where)
+        errors.append(_expect(cls, node, where))
+        return typing.cast(T, INVALID)
     fields = {yaml_key(f): f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
     hints = _hints(cls)
     kwargs: dict[str, Any] = {}

@@ -11,6 +11,7 @@ import dataclasses
 import glob as globlib
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,12 +75,20 @@ class _Loader:
             self.errors.append(SpecError(included_from, f"{path} is included twice (or includes itself)"))
             return None
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
+            text = data.decode("utf-8")
         except FileNotFoundError:
             self.errors.append(SpecError(included_from, f"{path}: no such spec file"))
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self.errors.append(SpecError(included_from, f"{path}: cannot read: {exc}"))
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            self.errors.append(SpecError(Mark(str(path), line, col), f"not UTF-8 text: byte 0x"
+                                         f"{data[exc.start]:02x} cannot be decoded; save the spec as UTF-8"))
+            return None
+        except OSError as exc:
+            where = included_from or Mark(str(path), 1, 1)
+            self.errors.append(SpecError(where, f"{path}: cannot read: {exc}"))
             return None
         self.files.append(resolved)
         try:
@@ -270,8 +279,9 @@ class _Loader:
                                 where, extra_keys=frozenset())
         # Unknown-key messages should offer every key a check accepts, not only the kind's own.
         for err in self.errors[before:]:
-            if "unknown field" in err.message:
-                key = err.message.split('"')[1]
+            m = re.match(r'(?:[^"]*: )?unknown field "((?:[^"\\]|\\.)*)"', err.message)
+            if m and err.mark == node.key_marks.get(m.group(1), err.mark):
+                key = m.group(1)
                 known = sorted(kind_keys | _COMMON_KEYS)
                 err.message = (f'{where}: unknown field "{key}"{did_you_mean(key, known)}; '
                                f"expected one of: {', '.join(known)}")

@@ -105,6 +105,8 @@ class Regex:
         except re.error as exc:
             at = f" at position {exc.pos}" if exc.pos is not None else ""
             raise SpecError(node.mark, f'bad regular expression "{node.value}": {exc.msg}{at}') from None
+        except (OverflowError, RecursionError) as exc:  # a{99999999999}, thousands of nested groups
+            raise SpecError(node.mark, f'bad regular expression "{node.value}": {exc}') from None
 
     @classmethod
     def expected(cls) -> str:

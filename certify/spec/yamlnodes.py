@@ -152,17 +152,42 @@ class _Builder:
             return Node(out, mark, key_marks)
         if isinstance(node, yaml.SequenceNode):
             return Node([self.build(item) for item in node.value], mark)
-        value = self.constructor.construct_object(node, deep=True)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - PyYAML's constructors fail oddly: `!!int ` (empty)
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise SpecError(mark, f"invalid YAML value {node.value!r} for the tag !!{tag}: "
+                                  f"{type(exc).__name__}") from None
         if isinstance(value, str):
             ex = expand_vars(value, self.env)
             return Node(ex.text, mark, unset_vars=ex.unset, defaults_used=ex.defaults, expanded=ex.used)
         return Node(value, mark)
 
 
+def _deepest(text: str, file: str, limit: int = 100) -> Mark:
+    """Where flow brackets first nest `limit` deep (quotes ignored: it is only a pointer)."""
+    depth, line, col = 0, 1, 0
+    for c in text:
+        col += 1
+        if c == "\n":
+            line, col = line + 1, 0
+        elif c in "[{":
+            depth += 1
+            if depth >= limit:
+                return Mark(file, line, col)
+        elif c in "]}":
+            depth -= 1
+    return Mark(file, 1, 1)
+
+
 def load_yaml(text: str, file: str, env: Mapping[str, str]) -> Node:
     """Parse one YAML document into nodes; malformed YAML is a positioned SpecError."""
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except RecursionError:
+        raise SpecError(_deepest(text, file), "the document nests too deeply to be read") from None
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file, 1, 1)
@@ -177,6 +202,8 @@ def load_yaml(text: str, file: str, env: Mapping[str, str]) -> Node:
         raise SpecError(_mark(file, documents[1]), "expected one YAML document, found several")
     try:
         return _Builder(file, env).build(documents[0])
+    except RecursionError:
+        raise SpecError(_deepest(text, file), "the document nests too deeply to be read") from None
     except yaml.constructor.ConstructorError as exc:
         where = exc.problem_mark
         mark = Mark(file, where.line + 1, where.column + 1) if where else Mark(file, 1, 1)

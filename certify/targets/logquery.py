@@ -43,7 +43,8 @@ class FilterError(ValueError):
     """A filter that cannot be parsed or evaluated here; `col` is 1-based."""
 
     def __init__(self, message: str, col: int) -> None:
-        super().__init__(f"column {col}: {message}")
+        one_line = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group(0))[1:-1], message)
+        super().__init__(f"column {col}: {one_line}")
         self.col = col
 
 
@@ -85,10 +86,13 @@ _NUMBER = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and _NUMBER.match(value):
-        return float(value)
+    try:
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str) and _NUMBER.match(value):
+            return float(value)
+    except OverflowError:  # an integer beyond any float: as large as floats go
+        return float("inf") if int(value) > 0 else float("-inf")
     return None
 
 
@@ -146,12 +150,15 @@ Node = Comparison | Global | LogId | Not | BoolOp
 _WORD = re.compile(r"[^\s()\"=<>!:,]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_\-@/]*")
 _KEYWORDS = {"AND", "OR", "NOT"}
+MAX_DEPTH = 100
+MAX_LENGTH = 20_000  # Cloud Logging rejects longer filters
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.i = 0
+        self.depth = 0
 
     def error(self, message: str, at: int | None = None) -> FilterError:
         return FilterError(message, (self.i if at is None else at) + 1)
@@ -193,6 +200,15 @@ class _Parser:
         return terms[0] if len(terms) == 1 else BoolOp("OR", tuple(terms))
 
     def unary(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} deep (parentheses or NOT)")
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Node:
         self.skip()
         if self.take_keyword("NOT"):
             return Not(self.unary())
@@ -359,7 +375,7 @@ def _check_comparison(node: Comparison) -> None:
                                   "possessive quantifiers)", lit.col)
             try:
                 re.compile(lit.text)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}: too large
                 raise FilterError(f"regular expression {lit.text!r}: {exc}", lit.col) from None
         elif node.path in TIME_FIELDS and node.op != ":" and parse_time(lit.text) is None:
             raise FilterError(f"{'.'.join(node.path)}: {lit.text!r} is not an RFC 3339 timestamp "
@@ -388,6 +404,9 @@ def strip_comments(text: str) -> str:
 
 def parse(text: str) -> Node:
     """The tree of a filter, or FilterError naming the column and the construct."""
+    if len(text) > MAX_LENGTH:
+        raise FilterError(f"the filter is {len(text)} characters long; Cloud Logging takes at most "
+                          f"{MAX_LENGTH}", MAX_LENGTH + 1)
     p = _Parser(strip_comments(text))
     if p.at_end():
         raise FilterError("the filter is empty", 1)
@@ -555,7 +574,7 @@ def _scalar_matcher(path: tuple[str, ...], op: str, lit: Literal) -> Matcher:
         if isinstance(v, bool):
             return boolean is not None and _compare(v, boolean, op)
         if isinstance(v, int | float):
-            return num is not None and _compare(float(v), num, op)
+            return num is not None and _compare(_number(v), num, op)
         if isinstance(v, str):
             return _compare(fold(v), folded, op)
         return False
