@@ -192,7 +192,8 @@ def list_(spec: str) -> None:
         rows.append((h.id, h.group, h.proof, "yes" if h.gate else "no", checks, h.claim))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
-        click.echo("  ".join(f"{c:{w}}" for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
+        line = "  ".join(f"{c:{w}}" for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        click.echo(line.encode("utf-8", "replace").decode("utf-8"))  # a lone surrogate in an id
 
 
 @cli.command()

@@ -204,7 +204,8 @@ def _bind(tp: Any, node: Node, errors: list[SpecError], where: str) -> Any:
         if items is None:
             if value is None or isinstance(value, dict):
                 raise _expect(tp, node, where)
-            return [_bind(item_tp, node, errors, where)]  # a single value is a one-item list
+            single = _bind(item_tp, node, errors, where)  # a single value is a one-item list
+            return INVALID if single is INVALID else [single]
         bound = [bind(item_tp, item, errors, where) for item in items]
         return INVALID if any(b is INVALID for b in bound) else bound
     if origin is dict:

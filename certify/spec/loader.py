@@ -70,7 +70,12 @@ class _Loader:
     # ------------------------------------------------------------ files
 
     def read_file(self, path: Path, included_from: Mark | None) -> SpecFields | None:
-        resolved = path.resolve()
+        try:
+            resolved = path.resolve()
+        except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
+            self.errors.append(SpecError(included_from or Mark(str(path), 1, 1),
+                                         f"{str(path)!r}: not a usable path: {exc}"))
+            return None
         if resolved in self.files:
             self.errors.append(SpecError(included_from, f"{path} is included twice (or includes itself)"))
             return None
