@@ -117,12 +117,18 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     out.output = head(listing) if listing else "(no matches)"
     expect = _expectation(f)
     count_ok = _count_ok(expect, len(matches))
+    blind = [p for p in repo.unreadable if accept(p) or accept(p.rstrip("/") + "/_")]
+    if blind:
+        out.values["unreadable"] = len(blind)
+        out.output += "\n" + head([f"could not read: {p}" for p in blind], 10)
     counted = f"{len(matches)} matching line{'s' if len(matches) != 1 else ''}"
     if f.then is None:
         out.reason = f"{counted}, expected {_describe(expect)}"
         if not count_ok or expect != "none":
             out.findings = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
         out.status = "pass" if count_ok else "fail"
+        if expect != "some":  # more matches in an unread file cannot undo "some"
+            _fail_closed(out, blind)
         return out
     bad = _violations(repo, f, matches)
     out.values["violations"] = len(bad)
@@ -135,7 +141,16 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
         out.status, out.reason = "fail", f"{counted}, expected {_describe(expect)}"
     else:
         out.reason = f"all {len(matches)} matches are followed by /{f.then.source}/"
+    _fail_closed(out, blind)
     return out
+
+
+def _fail_closed(out: Outcome, blind: list[str]) -> None:
+    """A pass that an unread file could overturn is not proven."""
+    if blind and out.status == "pass":
+        out.status = "error"
+        out.reason = (f"{len(blind)} path{'s' if len(blind) != 1 else ''} in scope could not be read "
+                      f"({blind[0]}{', ...' if len(blind) > 1 else ''}); {out.reason}")
 
 
 KIND = KindSpec(

@@ -40,6 +40,7 @@ class RepoTarget:
         self._lock = threading.Lock()
         self._wanted: list[str] = []
         self._scanned: dict[str, list[LineMatch]] = {}
+        self.unreadable: list[str] = []  # paths the scans could not read
         self._files: list[str] | None = None
         self._git: GitState | None = None
 
@@ -99,7 +100,7 @@ class RepoTarget:
                 todo = [p for p in self._wanted if p not in self._scanned]
                 if pattern not in todo:
                     todo.append(pattern)
-                self._scanned.update(textscan.scan(self.root, todo))
+                self._scanned.update(textscan.scan(self.root, todo, self.unreadable))
             return self._scanned[pattern]
 
     def facts(self) -> dict[str, str]:

@@ -82,8 +82,11 @@ def _rg_rejects(rg: str, pattern: str) -> bool:
     return proc.returncode == 2
 
 
-def scan(root: Path, patterns: Sequence[str]) -> dict[str, list[LineMatch]]:
-    """Every line under root matching each pattern (Python syntax), in file and line order."""
+def scan(root: Path, patterns: Sequence[str],
+         unreadable: list[str] | None = None) -> dict[str, list[LineMatch]]:
+    """Every line under root matching each pattern (Python syntax), in file and line order.
+    Paths that could not be read are appended to `unreadable` (a match there is unknown)."""
+    unreadable = [] if unreadable is None else unreadable
     compiled = {p: re.compile(p) for p in dict.fromkeys(patterns)}
     results: dict[str, list[LineMatch]] = {p: [] for p in compiled}
     if not compiled:
@@ -92,10 +95,10 @@ def scan(root: Path, patterns: Sequence[str]) -> dict[str, list[LineMatch]]:
     python_only = list(compiled) if rg is None else [p for p in compiled if not _rg_friendly(p)]
     with_rg = [p for p in compiled if p not in python_only]
     if rg is not None and with_rg:
-        rejected = _scan_rg(rg, root, with_rg, compiled, results)
+        rejected = _scan_rg(rg, root, with_rg, compiled, results, unreadable)
         python_only += rejected
     if python_only:
-        _scan_python(root, list_files(root), python_only, compiled, results)
+        _scan_python(root, list_files(root), python_only, compiled, results, unreadable)
     for matches in results.values():
         matches.sort(key=lambda m: (m.path, m.line))
     return results
@@ -106,8 +109,11 @@ def _rg_friendly(pattern: str) -> bool:
     return not re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern)
 
 
+_RG_ERROR = re.compile(r"^rg: (?:\./)?(.+?): (?:Permission denied|.*os error \d+)")
+
+
 def _scan_rg(rg: str, root: Path, patterns: list[str], compiled: dict[str, re.Pattern[str]],
-             results: dict[str, list[LineMatch]]) -> list[str]:
+             results: dict[str, list[LineMatch]], unreadable: list[str]) -> list[str]:
     """Scan with ripgrep; return the patterns it refused (to be scanned in Python)."""
     args = [rg, "--json", *RG_WALK, *(f"--regexp={p}" for p in patterns), "."]
     proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -132,7 +138,11 @@ def _scan_rg(rg: str, root: Path, patterns: list[str], compiled: dict[str, re.Pa
             for p in patterns:
                 results[p].clear()
             keep = [p for p in patterns if p not in rejected]
-            return rejected + (_scan_rg(rg, root, keep, compiled, results) if keep else [])
+            return rejected + (_scan_rg(rg, root, keep, compiled, results, unreadable) if keep else [])
+    for line in os.fsdecode(err).splitlines():
+        m = _RG_ERROR.match(line)
+        if m and m.group(1) not in unreadable:
+            unreadable.append(m.group(1))
     return []
 
 
@@ -141,11 +151,14 @@ def _is_binary(head: bytes) -> bool:
 
 
 def _scan_python(root: Path, files: Iterable[str], patterns: list[str],
-                 compiled: dict[str, re.Pattern[str]], results: dict[str, list[LineMatch]]) -> None:
+                 compiled: dict[str, re.Pattern[str]], results: dict[str, list[LineMatch]],
+                 unreadable: list[str]) -> None:
     for rel in files:
         try:
             data = read_regular(root / rel)
-        except OSError:
+        except OSError as exc:
+            if "not a regular file" not in str(exc) and rel not in unreadable:
+                unreadable.append(rel)
             continue
         if _is_binary(data):
             continue

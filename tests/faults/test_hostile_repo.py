@@ -240,7 +240,9 @@ def test_grep_with_ripgrep_over_the_whole_hostile_tree(tree: Callable[..., Path]
     assert any(w.startswith("bad") and w.endswith("name.txt:1") for w in found)  # reported, not lost
     latin = next(f for f in only_check(hyps["SOME"])["findings"] if f["where"] == "latin1.txt:1")
     assert NEEDLE in latin["what"]
-    assert hyps["ABSENT"]["verdict"] == "TRUE"
+    # The folders past PATH_MAX cannot be read: absence is not proven there (fail closed)
+    assert hyps["ABSENT"]["verdict"] == "UNKNOWN"
+    assert "could not be read (too_deep/" in hyps["ABSENT"]["reason"]
     assert hyps["SCOPED"]["verdict"] == "TRUE"
     assert not any(w.startswith("deep/") for w in wheres(hyps["SCOPED"]))
 
@@ -411,8 +413,11 @@ def test_unreadable_files_and_folders_fail_closed_or_are_skipped(tree: Callable[
         - id: GREP-PY
           claim: the Python scanner over unreadable content
           check: {{kind: grep, pattern: '{NEEDLE}(?!x)', expect: some, timeout: 20}}
+        - id: GREP-NONE
+          claim: the needle is absent (it is not, and the unread files could hide more)
+          check: {{kind: grep, pattern: 'secret_only_in_locked_files', timeout: 20}}
     """
-    ids = ["FILE-LOCKED", "FILE-SHA", "FILE-CLOSED", "GREP", "GREP-PY"]
+    ids = ["FILE-LOCKED", "FILE-SHA", "FILE-CLOSED", "GREP", "GREP-PY", "GREP-NONE"]
     enforced = _dac_can_be_dropped(root / "locked.txt")
     if os.geteuid() != 0 or not enforced:
         _, hyps = run_hostile(tmp_path, hypotheses)  # root reads anyway: "no crash" only
@@ -432,6 +437,9 @@ def test_unreadable_files_and_folders_fail_closed_or_are_skipped(tree: Callable[
     assert "ermission denied" in only_check(hyps["FILE-LOCKED"])["reason"]
     assert hyps["FILE-SHA"]["verdict"] in ("FALSE", "UNKNOWN")
     assert hyps["FILE-CLOSED"]["verdict"] in ("FALSE", "UNKNOWN")
+    # absence over files that could not be read is not proven
+    assert hyps["GREP-NONE"]["verdict"] == "UNKNOWN"
+    assert "could not be read" in hyps["GREP-NONE"]["reason"]
     for hid in ("GREP", "GREP-PY"):
         found = wheres(hyps[hid])
         assert "ok.txt:2" in found and "latin1.txt:1" in found
