@@ -319,28 +319,25 @@ def _log_source(f: Any) -> Any:
 def logs(filter_text: str, files: tuple[str, ...], command: str | None, logs: str | None, spec: str,
          since: str | None, limit: int) -> None:
     """Entries matching a Cloud Logging FILTER, read the way log_proof reads them."""
+    import time
+
     from certify.errors import CheckError
-    from certify.kinds.log_proof import LogProofFields, build_query
-    from certify.targets.logs import Query
+    from certify.kinds.log_proof import LogProofFields, build_query, entry_line
 
     try:
         fields = LogProofFields(filter=filter_text, since=since)
     except ValueError as exc:
         _fail(f"FILTER: {exc}")
-    import time
-
     q = build_query(fields, time.time())
     target = _logs_target(files, command, logs, spec)
     try:
-        scan = target.scan(Query(q.text, q.node, q.since_ns))
+        scan = target.scan(q)
     except CheckError as exc:
         _fail(str(exc))
-    from certify.kinds.log_proof import _line
-
     click.echo(f"{scan.matched} of {scan.scanned} entries match: {q.text}")
     shown = scan.matches.last()[-limit:] if limit else []
     for s in shown:
-        click.echo(f"  {_line(s)}")
+        click.echo(f"  {entry_line(s)}")
 
 
 @cli.group()

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from certify.targets import logquery as lq
-from certify.targets.logs import LogsTarget
+from certify.targets.logs import LogsTarget, part
 
 MARKER = "invoker_auth_rejected"
 _KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\'[^\']*\'|\S+)')
@@ -45,12 +45,12 @@ class Rejection:
     @property
     def url(self) -> str:
         if self.request:
-            return str(self.request.get("httpRequest", {}).get("requestUrl", ""))
+            return str(part(self.request, "httpRequest").get("requestUrl", ""))
         return self.get("url") or self.get("path")
 
     @property
     def method(self) -> str:
-        return str(self.request.get("httpRequest", {}).get("requestMethod", "")) if self.request else ""
+        return str(part(self.request, "httpRequest").get("requestMethod", ""))
 
 
 @dataclass
@@ -81,19 +81,18 @@ class Diagnosis:
 
 def rejection_of(entry: dict[str, Any]) -> Rejection | None:
     """The rejection an entry records, from a JSON payload or a `key=value` text line."""
-    payload = entry.get("jsonPayload")
+    payload = part(entry, "jsonPayload")
     text = entry.get("textPayload")
     fields: dict[str, Any]
-    said = f"{payload.get('message', '')} {payload.get('event', '')}" if isinstance(payload, dict) else ""
-    if isinstance(payload, dict) and MARKER in said:
+    if MARKER in f"{payload.get('message', '')} {payload.get('event', '')}":
         fields = dict(payload)
     elif isinstance(text, str) and MARKER in text:
         fields = {k: v[1:-1].replace('\\"', '"') if v[:1] in "\"'" else v for k, v in _KV.findall(text)}
     else:
         return None
-    labels = entry.get("labels") if isinstance(entry.get("labels"), dict) else {}
+    labels = part(entry, "labels")
     for key in ("rid", "request_id", "requestId"):
-        if not fields.get("rid") and labels and labels.get(key):
+        if not fields.get("rid") and labels.get(key):
             fields["rid"] = labels[key]
     return Rejection(str(entry.get("timestamp", "")), fields, str(entry.get("trace", "")),
                      str(entry.get("insertId", "")))
@@ -104,8 +103,7 @@ def _trace_id(trace: str) -> str:
 
 
 def _status(entry: dict[str, Any]) -> int | None:
-    req = entry.get("httpRequest")
-    status = req.get("status") if isinstance(req, dict) else None
+    status = part(entry, "httpRequest").get("status")
     try:
         return int(status) if status is not None else None
     except (TypeError, ValueError):
@@ -113,14 +111,12 @@ def _status(entry: dict[str, Any]) -> int | None:
 
 
 def _service(entry: dict[str, Any]) -> str:
-    resource = entry.get("resource")
-    labels = resource.get("labels") if isinstance(resource, dict) else None
-    return str(labels.get("service_name", "")) if isinstance(labels, dict) else ""
+    return str(part(entry, "resource", "labels").get("service_name", ""))
 
 
 def request_key(entry: dict[str, Any]) -> tuple[str, str]:
     """(method, URL without query) of a request log entry."""
-    req: dict[str, Any] = entry["httpRequest"] if isinstance(entry.get("httpRequest"), dict) else {}
+    req = part(entry, "httpRequest")
     return str(req.get("requestMethod", "")), url_key(str(req.get("requestUrl", "")))
 
 

@@ -15,6 +15,7 @@ from typing import Literal
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, head, in_dir
 from certify.spec.binder import meta
 from certify.spec.values import Regex
+from certify.targets.globs import translate
 from certify.targets.repo import RepoTarget
 from certify.targets.textscan import read_regular
 
@@ -60,7 +61,7 @@ def _glob(root: Path, pattern: str) -> list[Path]:
     to a parent would repeat the tree without end); other patterns are plain globs."""
     if "**" not in pattern:
         return sorted(Path(p) for p in globlib.glob(str(root / pattern)))
-    rx = re.compile(_glob_regex(pattern.lstrip("./") if pattern.startswith("./") else pattern))
+    rx = re.compile(translate(pattern[2:] if pattern.startswith("./") else pattern))
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
@@ -69,31 +70,6 @@ def _glob(root: Path, pattern: str) -> list[Path]:
             if rx.fullmatch(os.path.relpath(full, root).replace(os.sep, "/")):
                 found.append(Path(full))
     return sorted(found)
-
-
-def _glob_regex(pattern: str) -> str:
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 1:]:
-            end = pattern.index("]", i + 1)
-            out.append("[" + pattern[i + 1:end].replace("!", "^", 1) + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
 
 
 def _rel(root: Path, p: Path) -> str:

@@ -126,7 +126,7 @@ def build_query(f: LogProofFields, now: float) -> Query:
                  none_text=none_text, none_node=lq.parse(none_text) if none_text else None)
 
 
-def _line(s: dict[str, Any]) -> str:
+def entry_line(s: dict[str, Any]) -> str:
     bits = [s.get("timestamp", "(no timestamp)")]
     if "status" in s:
         bits.append(str(s["status"]))
@@ -181,10 +181,10 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
         report.append(f"Matched: {at_least}{scan.matched} ({f.expect.describe()})")
         first, last = scan.matches.first(), scan.matches.last()
         if first:
-            report += ["First:", *(f"  {_line(s)}" for s in first)]
+            report += ["First:", *(f"  {entry_line(s)}" for s in first)]
         later = [s for s in last if all(s is not x for x in first)]
         if later:
-            report += ["Last:", *(f"  {_line(s)}" for s in later)]
+            report += ["Last:", *(f"  {entry_line(s)}" for s in later)]
         if not f.expect.holds(scan.matched):
             verb = "entry matches" if scan.matched == 1 else "entries match"
             problems.append(f"{at_least}{scan.matched} {verb}, {f.expect.describe()}")
@@ -194,10 +194,10 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
         report.append(f"None {after}: {q.none_text} -> {scan.violations} "
                       f"entr{'y' if scan.violations == 1 else 'ies'}")
         samples = scan.violation_samples.last()
-        report += [f"  {_line(s)}" for s in samples]
+        report += [f"  {entry_line(s)}" for s in samples]
         for s in samples:
             out.findings.append(Finding(s.get("insertId") or s.get("timestamp", "?"),
-                                        f"matches `none` {after}: {_line(s)}"))
+                                        f"matches `none` {after}: {entry_line(s)}"))
         if scan.violations:
             latest: dict[str, Any] = samples[-1] if samples else {}
             verb = "entry matches" if scan.violations == 1 else "entries match"

@@ -12,14 +12,8 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 
-@lru_cache(maxsize=1024)
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    pat = pattern.strip()
-    if pat.startswith("./"):
-        pat = pat[2:]
-    anywhere = "/" not in pat.rstrip("/")
-    directory = pat.endswith("/")
-    pat = pat.rstrip("/")
+def translate(pat: str) -> str:
+    """The regex of a glob's segments: `*` and `?` within a segment, `**` across them."""
     out = []
     i = 0
     while i < len(pat):
@@ -49,7 +43,17 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
         i += 1
-    body = "".join(out)
+    return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    pat = pattern.strip()
+    if pat.startswith("./"):
+        pat = pat[2:]
+    anywhere = "/" not in pat.rstrip("/")
+    directory = pat.endswith("/")
+    body = translate(pat.rstrip("/"))
     prefix = "(?:.*/)?" if anywhere else ""
     # A pattern also matches everything under a directory it names.
     suffix = "/.*" if directory else "(?:/.*)?"

@@ -13,6 +13,7 @@ otherwise add "the last 24 hours" on the server, while a file holds all of its h
 from __future__ import annotations
 
 import heapq
+import io
 import subprocess
 import tempfile
 import threading
@@ -65,13 +66,19 @@ class LogsConfig:
 # ---------------------------------------------------------------- what a scan returns
 
 
+def part(entry: Any, *keys: str) -> dict[str, Any]:
+    """The mapping at `keys` in a log entry, or {} when any step is missing or not a mapping
+    (an entry is whatever the log said: nothing in it can be assumed)."""
+    for key in keys:
+        entry = entry.get(key) if isinstance(entry, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
 def summary(entry: dict[str, Any]) -> dict[str, Any]:
     """The few fields evidence shows of an entry."""
-    req: dict[str, Any] = entry["httpRequest"] if isinstance(entry.get("httpRequest"), dict) else {}
-    payload: dict[str, Any] = entry["jsonPayload"] if isinstance(entry.get("jsonPayload"), dict) else {}
+    req, payload = part(entry, "httpRequest"), part(entry, "jsonPayload")
+    labels = part(entry, "resource", "labels")
     message = entry.get("textPayload") or payload.get("message") or payload.get("msg") or ""
-    resource: dict[str, Any] = entry["resource"] if isinstance(entry.get("resource"), dict) else {}
-    labels: dict[str, Any] = resource["labels"] if isinstance(resource.get("labels"), dict) else {}
     out = {"timestamp": entry.get("timestamp", ""), "insertId": entry.get("insertId", ""),
            "severity": entry.get("severity", ""), "service": labels.get("service_name", ""),
            "status": req.get("status", ""), "method": req.get("requestMethod", ""),
@@ -184,11 +191,7 @@ class LogsTarget:
         self.config: LogsConfig = spec.config
         self.base_dir = spec.base_dir
         self._client: Any = None
-
-    @property
-    def kind(self) -> str:
-        c = self.config
-        return "cloud_logging" if c.cloud_logging else ("files" if c.files else "command")
+        self._paths: list[Path] | None = None  # the globs, expanded once per run
 
     def describe(self) -> str:
         c = self.config
@@ -211,6 +214,8 @@ class LogsTarget:
 
     def paths(self) -> list[Path]:
         """The files the globs name, in name order; an error when a glob names none."""
+        if self._paths is not None:
+            return self._paths
         out: list[Path] = []
         for pattern in self.config.files:
             full = Path(pattern) if Path(pattern).is_absolute() else self.base_dir / pattern
@@ -219,6 +224,7 @@ class LogsTarget:
             if not found:
                 raise CheckError(f"logs {self.name}: no file matches {pattern}")
             out += [p for p in found if p not in out]
+        self._paths = out
         return out
 
     def records(self, cancelled: threading.Event | None = None) -> Iterator[Record]:
@@ -256,8 +262,6 @@ class LogsTarget:
                 last = stderr.splitlines()[-1] if stderr else "no output on stderr"
                 raise CheckError(f"logs {self.name}: `{self.config.command}` exited {code}: {last}")
             out.seek(0)
-            import io
-
             yield from read_records(io.TextIOWrapper(out, encoding="utf-8", errors="replace"),
                                     f"output of `{self.config.command}`")
 
@@ -276,7 +280,9 @@ class LogsTarget:
 
     def client(self) -> Any:
         if self._client is None:
-            self._client = cloud_client(self.config.cloud_logging)  # type: ignore[arg-type]
+            from certify.targets.cloud_logging import make_client
+
+            self._client = make_client(self.config.cloud_logging)  # type: ignore[arg-type]
         return self._client
 
     def _cloud_scan(self, q: Query, c: CloudLoggingConfig) -> Scan:
@@ -306,12 +312,6 @@ class LogsTarget:
                 out.capped = True
                 return
             yield entry
-
-
-def cloud_client(c: CloudLoggingConfig) -> Any:
-    from certify.targets.cloud_logging import make_client
-
-    return make_client(c)
 
 
 def open_target(spec: TargetSpec) -> LogsTarget:
