@@ -44,6 +44,31 @@ def _print_errors(exc: SpecErrors) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    """`--shard K/N` -> (K, N), 1 <= K <= N."""
+    if value is None:
+        return None
+    k, sep, n = value.partition("/")
+    if sep and k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n):
+        return int(k), int(n)
+    raise click.BadParameter(f"expected K/N with 1 <= K <= N (e.g. 2/4), got {value!r}")
+
+
+def _outputs(f: Any) -> Any:
+    """The outputs beside the pack, shared by `run` and `merge`."""
+    file = click.Path(dir_okay=False)
+    for option in reversed([
+        click.option("--junit", "junit_path", type=file, help="Also write JUnit XML here."),
+        click.option("--json", "json_path", type=file, help="Also write results.json here."),
+        click.option("--github/--no-github", "github", default=None, help="GitHub Actions: annotations and "
+                     "the step summary (default: when GITHUB_ACTIONS=true)."),
+        click.option("--sarif", "sarif_path", type=file, help="Also write SARIF 2.1.0 (findings with a "
+                     "file and line) here, for code scanning."),
+    ]):
+        f = option(f)
+    return f
+
+
 SPEC_ARG = click.argument("spec", default=DEFAULT_SPEC, required=False,
                           type=click.Path(dir_okay=False))
 
@@ -67,52 +92,68 @@ def cli() -> None:
 @click.option("--group", "groups", multiple=True, metavar="G", help="Hypotheses of this group.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Hypotheses with this tag.")
 @click.option("--proof", type=click.Choice(["local", "runtime"]), help="Only local or runtime proof.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), help="Also write JUnit XML here.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Also write results.json here.")
+@click.option("--shard", callback=_shard_option, metavar="K/N",
+              help="Only shard K of N (a deterministic split for CI matrices); join with `certify merge`.")
+@_outputs
 @click.option("--allow-unknown", is_flag=True, help="UNKNOWN does not fail the gate (exit 0).")
-@click.option("--github/--no-github", "github", default=None,
-              help="GitHub Actions: annotations and the step summary (default: when GITHUB_ACTIONS=true).")
-@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False),
-              help="Also write SARIF 2.1.0 (findings with a file and line) here, for code scanning.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
               help="Checks run at once (commands: at most one per CPU).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
 def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
-        tags: tuple[str, ...], proof: str | None, junit_path: str | None, json_path: str | None,
-        allow_unknown: bool, github: bool | None, sarif_path: str | None, jobs: int, quiet: bool,
-        verbose: bool) -> None:
+        tags: tuple[str, ...], proof: str | None, shard: tuple[int, int] | None, junit_path: str | None,
+        json_path: str | None, allow_unknown: bool, github: bool | None, sarif_path: str | None, jobs: int,
+        quiet: bool, verbose: bool) -> None:
     """Run the checks of SPEC (default ./checks.yaml) and write an evidence pack.
 
     Exit codes: 0 every gating hypothesis TRUE or waived; 1 some FALSE; 3 some UNKNOWN
     and none FALSE (0 with --allow-unknown); 2 bad usage or an invalid spec.
     """
-    from certify.console import ProgressPrinter, summary
+    from certify.console import ProgressPrinter
     from certify.engine import run as engine
     from certify.kinds.registry import REGISTRY
-    from certify.report.pack import write_pack
     from certify.spec.errors import SpecErrors
     from certify.spec.loader import require_vars
     from certify.spec.select import select
+    from certify.spec.select import shard as deal
     from certify.targets import redactor_for
 
     loaded = _load(spec)
     chosen = select(loaded, only, groups, tags, proof)
     if not chosen:
         _fail(f"{spec}: no hypothesis matches the filters; nothing to certify")
+    sharding: dict[str, Any] | None = None
+    if shard:
+        sharding = {"index": shard[0], "of": shard[1], "hypotheses": [h.id for h in chosen]}
+        chosen = deal(chosen, *shard)
+        if not chosen:
+            click.echo(f"shard {shard[0]}/{shard[1]}: no hypothesis falls in this shard "
+                       f"({len(sharding['hypotheses'])} over {shard[1]} shards); nothing to certify")
+            sys.exit(0)
     try:
         require_vars(loaded, chosen, REGISTRY)
     except SpecErrors as exc:
         _print_errors(exc)
     selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
-                 {"only": only, "group": groups, "tag": tags, "proof": proof}.items() if v}
+                 {"only": only, "group": groups, "tag": tags, "proof": proof,
+                  "shard": shard and f"{shard[0]}/{shard[1]}"}.items() if v}
     redactor = redactor_for(loaded)
     _terminate_like_interrupt()
     printer = ProgressPrinter(redactor, sum(len(h.checks) for h in chosen),
                               verbosity=0 if quiet else (2 if verbose else 1))
     result = engine.run(loaded, chosen, jobs=jobs, allow_unknown=allow_unknown, progress=printer,
                         selection=selection)
+    result.shard = sharding
     printer.finish()
+    _finish_run(result, out_dir, redactor, junit_path, json_path, github, sarif_path)
+
+
+def _finish_run(result: Any, out_dir: str, redactor: Any, junit_path: str | None, json_path: str | None,
+                github: bool | None, sarif_path: str | None) -> NoReturn:
+    """Write the pack (and the copies asked for), print the verdict, exit with the gate's code."""
+    from certify.console import summary
+    from certify.report.pack import write_pack
+
     try:
         pack = write_pack(result, Path(out_dir), redactor)
         for wanted, name in ((junit_path, "junit.xml"), (json_path, "results.json")):
@@ -125,6 +166,29 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     click.echo(f"Evidence pack: {pack}")
     _ci_outputs(redactor.deep(result), redactor, github, sarif_path)
     sys.exit(result.gate.exit_code)
+
+
+@cli.command()
+@click.argument("packs", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("-o", "--output", "out_dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False), help="Folder the merged pack goes under.")
+@_outputs
+def merge(packs: tuple[str, ...], out_dir: str, junit_path: str | None, json_path: str | None,
+          github: bool | None, sarif_path: str | None) -> None:
+    """Join the packs of `certify run --shard K/N` into one pack and one ledger row.
+
+    Every shard pack must be intact (as `certify verify` checks), from the same spec, commit
+    and filters, and every shard that has hypotheses must be given. Exit codes as for `run`.
+    """
+    from certify.redact import Redactor
+    from certify.report.merge import MergeError
+    from certify.report.merge import merge as join
+
+    try:
+        result = join([Path(p) for p in packs])
+    except MergeError as exc:
+        _fail(str(exc))
+    _finish_run(result, out_dir, Redactor(), junit_path, json_path, github, sarif_path)
 
 
 def _ci_outputs(result: Any, redactor: Any, github: bool | None, sarif_path: str | None) -> None:

@@ -100,4 +100,15 @@ class RunResult:
     groups: dict[str, str]
     interrupted: bool = False
     attachments: dict[str, str] = field(default_factory=dict)  # run-level: service logs...
+    # --shard K/N: {"index": K, "of": N, "hypotheses": [every id the N shards cover, in order]}
+    shard: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def label(self) -> str:
+        """The phase as the ledger shows it: a shard or a merge says so."""
+        if self.shard:
+            return f"{self.phase} (shard {self.shard['index']}/{self.shard['of']})"
+        if "merged" in self.selection:
+            return f"{self.phase} (merged: {self.selection['merged']})"
+        return self.phase

@@ -31,6 +31,7 @@ def to_dict(r: RunResult) -> dict[str, Any]:
         "environment": r.environment,
         "selection": r.selection,
         "interrupted": r.interrupted,
+        "shard": r.shard,
         "gate": {
             "passed": r.gate.passed, "exit_code": r.gate.exit_code,
             "runtime_proof_claimed": r.gate.runtime_proof_claimed,

@@ -114,7 +114,7 @@ def append_ledger(out_dir: Path, result: RunResult, pack: Path, redactor: Redact
     g = result.gate
     commit = (result.baseline.commit[:12] or "-") + (" (dirty)" if result.baseline.dirty else "")
     rel = pack.relative_to(out_dir).as_posix()
-    row = (f"| {result.baseline.finished} | {markdown.cell(result.phase)} | `{commit}` | "
+    row = (f"| {result.baseline.finished} | {markdown.cell(result.label)} | `{commit}` | "
            f"{markdown.cell(g.summary)} | {g.counts['TRUE']} | {g.counts['FALSE']} | "
            f"{g.counts['UNKNOWN']} | {g.counts['WAIVED']} | "
            f"{'claimed' if g.runtime_proof_claimed else 'not claimed'} | "
