@@ -66,18 +66,21 @@ def _describe(expect: Literal["none", "some"] | CountExpr | None) -> str:
     return str(expect)
 
 
-def _violations(repo: RepoTarget, f: GrepFields, matches: list[LineMatch]) -> list[LineMatch]:
-    """Matches whose block (up to `window` lines, until the next match) lacks `then`."""
+def _violations(repo: RepoTarget, f: GrepFields,
+                matches: list[LineMatch]) -> tuple[list[LineMatch], list[str]]:
+    """Matches whose block (up to `window` lines, until the next match) lacks `then`, and the
+    files that could not be read again to look (gone or changed into something unreadable)."""
     assert f.then is not None
     by_file: dict[str, list[LineMatch]] = {}
     for m in matches:
         by_file.setdefault(m.path, []).append(m)
     bad: list[LineMatch] = []
+    unread: list[str] = []
     for path, ms in by_file.items():
         try:
             text = read_regular(repo.root / path).decode("utf-8", errors="replace")
         except OSError:
-            bad.extend(ms)
+            unread.append(path)
             continue
         lines = text.splitlines()
         starts = [m.line for m in ms]
@@ -88,7 +91,7 @@ def _violations(repo: RepoTarget, f: GrepFields, matches: list[LineMatch]) -> li
             block = lines[m.line - 1:end]
             if not any(f.then.compiled.search(line) for line in block):
                 bad.append(m)
-    return bad
+    return bad, unread
 
 
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
@@ -130,7 +133,11 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
         if expect != "some":  # more matches in an unread file cannot undo "some"
             _fail_closed(out, blind)
         return out
-    bad = _violations(repo, f, matches)
+    bad, unread = _violations(repo, f, matches)
+    if unread:
+        blind += unread
+        out.values["unreadable"] = len(blind)
+        out.output += "\n" + head([f"could not read again: {p}" for p in unread], 10)
     out.values["violations"] = len(bad)
     out.findings = [Finding(f"{m.path}:{m.line}", f"no /{f.then.source}/ within its block: "
                                                   f"{m.text.strip()}") for m in bad]

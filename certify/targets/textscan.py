@@ -71,10 +71,12 @@ def list_files(root: Path) -> list[str]:
     return sorted(out)
 
 
-def _decode(field: dict[str, str]) -> str:
+def _decode(field: dict[str, str], errors: str = "replace") -> str:
+    """ripgrep's JSON gives text, or base64 bytes when it is not UTF-8. Paths decode with
+    surrogateescape (as os.walk's do), so they still name the file on disk."""
     if "text" in field:
         return field["text"]
-    return base64.b64decode(field.get("bytes", "")).decode("utf-8", errors="replace")
+    return base64.b64decode(field.get("bytes", "")).decode("utf-8", errors=errors)
 
 
 def _rg_rejects(rg: str, pattern: str) -> bool:
@@ -123,7 +125,7 @@ def _scan_rg(rg: str, root: Path, patterns: list[str], compiled: dict[str, re.Pa
         if not raw.startswith(b'{"type":"match"'):
             continue
         data = json.loads(raw)["data"]
-        path = _decode(data["path"])
+        path = _decode(data["path"], "surrogateescape")
         if path.startswith("./"):
             path = path[2:]
         text = _decode(data["lines"]).rstrip("\r\n")

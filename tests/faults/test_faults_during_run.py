@@ -1,13 +1,18 @@
-"""Faults around a run: an HTTP service that resets connections or answers garbage, and two
-runs writing into the same reports/ at once. Every time: the run ends, the pack is complete,
-affected hypotheses are UNKNOWN with a one-line reason, and nothing is lost."""
+"""Faults around a run: an HTTP service that resets connections or answers garbage, PostgreSQL
+stopped between checks, and two runs writing into the same reports/ at once. Every time: the
+run ends, the pack is complete, affected hypotheses are UNKNOWN with a one-line reason, and
+nothing is lost."""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import certify, spec_text, write
+from certify.targets.pgcluster import find_bindir
+from tests.conftest import CliResult, certify, certify_process, processes_mentioning, spec_text, write
 
 
 def _serve(behaviour: str) -> Iterator[int]:
@@ -96,3 +102,47 @@ def test_two_runs_into_the_same_reports_keep_both_packs_and_the_ledger(tmp_path:
     assert len(rows) == 4 and all(line.endswith(".md) |") and "PASSED" in line for line in rows)
     for p in packs:
         assert certify("verify", str(p.parent), cwd=tmp_path).exit_code == 0
+
+
+def test_postgresql_stopped_mid_run(tmp_path: Path) -> None:
+    """`pg_ctl stop -m immediate` on certify's own throwaway cluster between two checks: the
+    checks before it keep their verdicts, the ones after are UNKNOWN naming the lost connection,
+    and the teardown still removes the cluster (no server process, no data folder left)."""
+    scratch = Path(tempfile.mkdtemp(prefix="certify-fault-"))  # the cluster's TMPDIR, one of its own
+    scratch.chmod(0o755)  # the postgres OS user must reach the cluster folder inside it
+    stop = 'pg_ctl -D "$(echo "$TMPDIR"/certify-pg-*/data)" -m immediate -w stop'
+    if os.geteuid() == 0:
+        stop = f"runuser -u postgres -- sh -c '{stop}'"
+    write(tmp_path / "stop.sh", f"PATH=$PATH:{find_bindir()}\n{stop}\n")
+    write(tmp_path / "db" / "schema.sql", "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2);\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: BEFORE
+          claim: t has two rows
+          check: {kind: sql, query: "SELECT count(*) FROM t", expect: {rows: 1, value: 2}}
+        - id: STOP
+          claim: the server is stopped
+          check: {kind: command, run: sh stop.sh}
+        - id: AFTER-SQL
+          claim: t still has two rows
+          check: {kind: sql, query: "SELECT count(*) FROM t", expect: {rows: 1, value: 2}}
+        - id: AFTER-RLS
+          claim: RLS is on for t
+          check: {kind: rls, tables: [public.t], expect: {enabled: true}}
+    """, header="targets:\n  postgres:\n    db: {ephemeral: {migrations: [db/schema.sql]}}\n"))
+    try:
+        start = time.monotonic()
+        res = certify_process("run", "-q", "-j", "1", cwd=tmp_path, env={"TMPDIR": str(scratch)},
+                              timeout=120)
+        assert time.monotonic() - start < 60
+        out = CliResult(res.returncode, res.stdout, res.stderr, tmp_path / "reports")
+        assert out.exit_code == 3, res.stdout + res.stderr
+        assert out.verdicts == {"BEFORE": "TRUE", "STOP": "TRUE", "AFTER-SQL": "UNKNOWN",
+                                "AFTER-RLS": "UNKNOWN"}
+        for h in out.results["hypotheses"][2:]:
+            assert "\n" not in h["reason"] and "Traceback" not in h["reason"]
+            assert re.search(r"connection|server|terminat|No such file", h["reason"]), h["reason"]
+        assert certify("verify", str(out.pack), cwd=tmp_path).exit_code == 0
+        assert not processes_mentioning(str(scratch))
+        assert not list(scratch.iterdir())
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
