@@ -48,6 +48,7 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path) -> None:
     leaks = [(p.name, s) for p in files for s in PLANTED if s in p.read_text(errors="replace")]
     leaks += [("stdout", s) for s in PLANTED if s in res.stdout]
     leaks += [("stderr", s) for s in PLANTED if s in res.stderr]
+    print(f"\nsecrets planted: {len(PLANTED)}, searched in {len(files) + 2} outputs, leaked: {len(leaks)}")
     assert leaks == []
     evidence = (res.pack / "EVIDENCE.md").read_text()
     assert "[REDACTED:API_TOKEN]" in evidence
