@@ -12,7 +12,8 @@ import glob as globlib
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,22 @@ from certify.spec.model import (
     Spec,
     TargetSpec,
 )
-from certify.spec.yamlnodes import Node, load_yaml
+from certify.spec.yamlnodes import Env, Node, load_yaml
 
 FORMAT_VERSION = 1
 DEFAULT_GROUP = "Other"
+
+
+Vars = dict[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class IncludeFields:
+    """An included spec file with values for its parameters."""
+
+    path: str = field(metadata=meta("the spec file (or a glob) to include, relative to this one"))
+    vars: Vars = field(default_factory=dict, metadata=meta(
+        "values for the included file's ${VAR}s (its parameters), for this include only"))
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,12 @@ class SpecFields:
     certify: int | None = field(default=None, metadata=meta("format version; must be 1"))
     phase: str | None = field(default=None, metadata=meta("what is being certified"))
     description: str | None = field(default=None, metadata=meta("a sentence on scope"))
-    include: list[str] = field(default_factory=list, metadata=meta(
-        "other spec files whose targets, groups, secrets and hypotheses are merged in"))
+    include: list[str | IncludeFields] = field(default_factory=list, metadata=meta(
+        "other spec files (check packs) whose targets, groups, secrets and hypotheses are merged in: "
+        "a path, or {path, vars}"))
+    vars: Vars = field(default_factory=dict, metadata=meta(
+        "values for ${VAR}s in this file and the files it includes; they win over the environment "
+        "(a value that is exactly ${VAR} may be a list)"))
     secrets: list[str] = field(default_factory=list, metadata=meta(
         "environment variables whose values must never be written"))
     groups: dict[str, str] = field(default_factory=dict, metadata=meta(
@@ -55,7 +72,7 @@ _COMMON_KEYS = frozenset(yaml_key(f) for f in dataclasses.fields(CheckCommon))
 
 
 class _Loader:
-    def __init__(self, catalog: Catalog, env: Mapping[str, str]) -> None:
+    def __init__(self, catalog: Catalog, env: Env) -> None:
         self.catalog = catalog
         self.env = env
         self.errors: list[SpecError] = []
@@ -65,11 +82,15 @@ class _Loader:
         self.defaults: list[tuple[str, str]] = []  # (VAR, default) taken anywhere in the files
         self.targets: dict[tuple[str, str], TargetSpec] = {}
         self.hyp_nodes: list[tuple[Node, Path]] = []
+        self.unset: UnsetVars | None = None  # made for the first file read: the one named to certify
         self.group_nodes: list[Node] = []
 
     # ------------------------------------------------------------ files
 
-    def read_file(self, path: Path, included_from: Mark | None) -> SpecFields | None:
+    def read_file(self, path: Path, included_from: Mark | None,
+                  given: Mapping[str, str | Sequence[str]]) -> SpecFields | None:
+        """Read one spec file. `given`: the vars its includers set (nearest first), which win
+        over the file's own `vars:`, which win over the environment."""
         try:
             resolved = path.resolve()
         except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
@@ -96,8 +117,13 @@ class _Loader:
             self.errors.append(SpecError(where, f"{path}: cannot read: {exc}"))
             return None
         self.files.append(resolved)
+        self.unset = self.unset or UnsetVars(str(path))
         try:
-            root = load_yaml(text, str(path), self.env)
+            root = load_yaml(text, str(path), ChainMap(dict(given), dict(self.env)))
+            own = self.own_vars(root)
+            scope: ChainMap[str, str | Sequence[str]] = ChainMap(dict(given), dict(own))
+            if own:  # read again, with the file's own vars in force
+                root = load_yaml(text, str(path), ChainMap(dict(scope), dict(self.env)))
         except SpecError as exc:
             self.errors.append(exc)
             return None
@@ -107,7 +133,7 @@ class _Loader:
                                                     "`phase` and `hypotheses`"))
             return None
         top = bind_dataclass(SpecFields, root, self.errors, extra_keys=_RAW_KEYS)
-        for key in ("certify", "phase", "description", "include", "secrets", "groups"):
+        for key in ("certify", "phase", "description", "include", "vars", "secrets", "groups"):
             child = root.get(key)
             if child is not None:
                 self.report_unset(child)
@@ -134,26 +160,46 @@ class _Loader:
         for key, title in top.groups.items():
             self.groups.setdefault(key, title)
         include_node = root.get("include")
-        for i, pattern in enumerate(top.include):
+        for i, entry in enumerate(top.include):
             mark = include_node.value[i].mark if include_node and include_node.is_list() else (
                 include_node.mark if include_node else None)
-            self.read_include(base, pattern, mark)
+            if isinstance(entry, str):
+                self.read_include(base, entry, mark, scope)
+            else:
+                self.read_include(base, entry.path, mark, ChainMap(dict(entry.vars), dict(scope)))
         return top
 
-    def read_include(self, base: Path, pattern: str, mark: Mark | None) -> None:
+    def own_vars(self, root: Node) -> Vars:
+        """The file's `vars:` block (expanded with what is already known)."""
+        node = root.get("vars")
+        if node is None:
+            return {}
+        trial: list[SpecError] = []
+        own = bind(Vars, node, trial, "vars")
+        return {} if own is INVALID else dict(own)  # mistakes are reported on the second read
+
+    def read_include(self, base: Path, pattern: str, mark: Mark | None,
+                     given: Mapping[str, str | Sequence[str]]) -> None:
         full = base / pattern
         if globlib.has_magic(pattern):
             matches = sorted(Path(p) for p in globlib.glob(str(full), recursive=True))
             if not matches:
                 self.errors.append(SpecError(mark, f'include: no file matches "{pattern}"'))
             for p in matches:
-                self.read_file(p, mark)
+                self.read_file(p, mark, given)
         else:
-            self.read_file(full, mark)
+            self.read_file(full, mark, given)
 
     def report_unset(self, node: Node) -> None:
         for name, mark in node.unset_anywhere():
-            self.errors.append(SpecError(mark, unset_message(name)))
+            self.unset_error(name, mark)
+
+    def unset_error(self, name: str, mark: Mark, where: str = "") -> None:
+        """An unset ${NAME} that must be set now."""
+        assert self.unset is not None
+        error = self.unset.error(name, mark, where)
+        if error is not None:
+            self.errors.append(error)
 
     # ------------------------------------------------------------ targets
 
@@ -322,18 +368,37 @@ class _Loader:
                                                    f"({', '.join(names)}); say which with `target:`"))
             return INVALID  # type: ignore[no-any-return]
         if name not in names:
+            if named is not None and named.unset_vars:  # `target: ${PG_TARGET}`, not set
+                for var in named.unset_vars:
+                    self.unset_error(var, mark, where)
+                return INVALID  # type: ignore[no-any-return]
             hint = did_you_mean(name, names)
             self.errors.append(SpecError(mark, f'{where}: no {type_} target named "{name}"{hint}'))
             return INVALID  # type: ignore[no-any-return]
         return name
 
 
-def unset_message(name: str) -> str:
-    return (f"environment variable {name} is not set; set it, or give a default with "
-            f"${{{name}:-value}}")
+class UnsetVars:
+    """Errors for unset ${VAR}s. In an included file (a check pack) a variable is a parameter of
+    the pack: it is named once, with how to set it, however often the pack uses it."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root  # the spec file named on the command line
+        self.said: set[tuple[str, str]] = set()
+
+    def error(self, name: str, mark: Mark, where: str = "") -> SpecError | None:
+        if mark.file != self.root:
+            if (mark.file, name) in self.said:
+                return None
+            self.said.add((mark.file, name))
+            return SpecError(mark, f"parameter {name} of the pack {mark.file} is not set; set it where "
+                                   f"the pack is included (`include: [{{path: {mark.file}, vars: {{{name}: "
+                                   f"...}}}}]` or a `vars:` block), or export {name}")
+        return SpecError(mark, f"{where + ': ' if where else ''}environment variable {name} is not set; "
+                               f"set it, or give a default with ${{{name}:-value}}")
 
 
-def load_spec(path: Path, catalog: Catalog, env: Mapping[str, str] | None = None) -> Spec:
+def load_spec(path: Path, catalog: Catalog, env: Env | None = None) -> Spec:
     """Read and validate a spec. Raises SpecErrors listing every mistake."""
     env = os.environ if env is None else env
     loader = _Loader(catalog, env)
@@ -343,7 +408,7 @@ def load_spec(path: Path, catalog: Catalog, env: Mapping[str, str] | None = None
         raise SpecErrors([SpecError(None, f"{path}: no such spec file")]) from None
     except OSError as exc:
         raise SpecErrors([SpecError(None, f"{path}: cannot read: {exc}")]) from None
-    top = loader.read_file(path, None)
+    top = loader.read_file(path, None, {})
     if top is not None:
         if top.certify is None:
             loader.errors.append(SpecError(Mark(str(path), 1, 1), 'missing required field "certify" '
@@ -372,10 +437,11 @@ def load_spec(path: Path, catalog: Catalog, env: Mapping[str, str] | None = None
 
 def require_vars(spec: Spec, hypotheses: list[Hypothesis], type_of_kind: Catalog) -> None:
     """Raise SpecErrors for unset variables used by the selected hypotheses or their targets."""
-    errors: list[SpecError] = []
+    unset = UnsetVars(str(spec.path))
+    found: list[SpecError | None] = []
     used_targets: set[tuple[str, str]] = set()
     for hyp in hypotheses:
-        errors += [SpecError(mark, f"{hyp.id}: {unset_message(name)}") for name, mark in hyp.unset_vars]
+        found += [unset.error(name, mark, hyp.id) for name, mark in hyp.unset_vars]
         for check in hyp.checks:
             type_ = type_of_kind.kind_target_type(check.kind)
             if type_ is not None and check.target is not None:
@@ -383,6 +449,7 @@ def require_vars(spec: Spec, hypotheses: list[Hypothesis], type_of_kind: Catalog
     for key in sorted(used_targets):
         target = spec.targets.get(key)
         if target is not None:
-            errors += [SpecError(mark, unset_message(name)) for name, mark in target.unset_vars]
+            found += [unset.error(name, mark) for name, mark in target.unset_vars]
+    errors = [e for e in found if e is not None]
     if errors:
         raise SpecErrors(errors)

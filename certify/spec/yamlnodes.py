@@ -3,7 +3,9 @@
 PyYAML's composer gives every node a position; we keep it on a small `Node` tree so
 that validation, much later, can still say `checks.yaml:12:7: ...`. Plain scalars are
 converted with PyYAML's safe constructor (ints, bools, dates...), and `${VAR}` /
-`${VAR:-default}` in strings are expanded from the environment here. An unset
+`${VAR:-default}` in strings are expanded here, from the spec's `vars:` and the
+environment. A value that is exactly `${VAR}` where VAR holds a list (from `vars:`)
+becomes that list. An unset
 variable does not fail at once: the node remembers it, and the loader decides whether
 the field is used by anything that will run.
 """
@@ -11,7 +13,7 @@ the field is used by anything that will run.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ from certify.spec.errors import Mark, SpecError
 
 MAX_NODES = 200_000
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+Env = Mapping[str, "str | Sequence[str]"]  # the environment, with `vars:` (strings or lists) over it
 
 
 @dataclass
@@ -83,8 +86,8 @@ class Expansion:
     used: bool  # the text came (partly) from the environment or a default
 
 
-def expand_vars(text: str, env: Mapping[str, str]) -> Expansion:
-    """Expand `${VAR}`, `${VAR:-default}` and `$$`."""
+def expand_vars(text: str, env: Env) -> Expansion:
+    """Expand `${VAR}`, `${VAR:-default}` and `$$` (a list value inside text: comma-joined)."""
     unset: list[str] = []
     defaults: list[tuple[str, str]] = []
     used = False
@@ -97,7 +100,7 @@ def expand_vars(text: str, env: Mapping[str, str]) -> Expansion:
         used = True
         value = env.get(name)
         if value:  # an empty variable counts as unset, like the shell's :-
-            return value
+            return value if isinstance(value, str) else ",".join(value)
         if default is not None:
             defaults.append((name, default))
             return default
@@ -113,7 +116,7 @@ def _mark(file: str, node: yaml.Node) -> Mark:
 
 
 class _Builder:
-    def __init__(self, file: str, env: Mapping[str, str]) -> None:
+    def __init__(self, file: str, env: Env) -> None:
         self.file = file
         self.env = env
         self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
@@ -161,6 +164,10 @@ class _Builder:
             raise SpecError(mark, f"invalid YAML value {node.value!r} for the tag !!{tag}: "
                                   f"{type(exc).__name__}") from None
         if isinstance(value, str):
+            whole = _VAR.fullmatch(value)
+            listed = self.env.get(whole.group(1)) if whole and whole.group(1) else None
+            if listed and not isinstance(listed, str):
+                return Node([Node(item, mark, expanded=True) for item in listed], mark, expanded=True)
             ex = expand_vars(value, self.env)
             return Node(ex.text, mark, unset_vars=ex.unset, defaults_used=ex.defaults, expanded=ex.used)
         return Node(value, mark)
@@ -182,7 +189,7 @@ def _deepest(text: str, file: str, limit: int = 100) -> Mark:
     return Mark(file, 1, 1)
 
 
-def load_yaml(text: str, file: str, env: Mapping[str, str]) -> Node:
+def load_yaml(text: str, file: str, env: Env) -> Node:
     """Parse one YAML document into nodes; malformed YAML is a positioned SpecError."""
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
