@@ -130,6 +130,14 @@ def _context(check: CheckSpec, targets: _Targets, cancelled: threading.Event) ->
     return CheckContext(repo=targets.repo, target=target, timeout=timeout, cancelled=cancelled)
 
 
+def _errored(reason: str, ctx: CheckContext[Any] | None) -> Outcome:
+    """ERROR, keeping what the check had said it runs and how to reproduce it."""
+    draft = ctx.draft if ctx is not None else None
+    if draft is None:
+        return Outcome("error", reason)
+    return Outcome("error", reason, ran=draft.ran, reproduce=draft.reproduce, output=draft.output)
+
+
 def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> Outcome:
     """One attempt, bounded by the check's timeout; never raises."""
     box: list[Outcome] = []
@@ -137,13 +145,14 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
     timeout = check.timeout if check.timeout is not None else kind.default_timeout
 
     def body() -> None:
+        ctx: CheckContext[Any] | None = None
         try:
             ctx = _context(check, targets, cancelled)
             box.append(kind.run(check.fields, ctx))
         except CheckError as exc:
-            box.append(Outcome("error", str(exc)))
+            box.append(_errored(str(exc), ctx))
         except Exception as exc:  # noqa: BLE001 - fail closed
-            box.append(Outcome("error", _crash(exc)))
+            box.append(_errored(_crash(exc), ctx))
 
     finished = threading.Event()
 

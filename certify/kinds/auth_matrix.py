@@ -52,7 +52,7 @@ class AuthMatrixFields:
 def run(f: AuthMatrixFields, ctx: CheckContext[AuthMatrixFields]) -> Outcome:
     t = target(ctx)
     names = list(f.as_)
-    out = Outcome("pass", "", ran=f"{len(f.requests)} requests x {len(names)} identities")
+    out = ctx.outcome(ran=f"{len(f.requests)} requests x {len(names)} identities")
     header = "| request | " + " | ".join(names) + " |"
     rows = [header, "|---|" + "---|" * len(names)]
     repro = []

@@ -53,6 +53,13 @@ class CheckContext(Generic[F]):
     timeout: float
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
+    draft: Outcome | None = None  # the outcome being built: an error keeps its `ran` and `reproduce`
+
+    def outcome(self, **evidence: Any) -> Outcome:
+        """Start the check's outcome (passing until findings say otherwise) with what it runs and
+        how to reproduce it. Should the check then raise, its ERROR still carries both."""
+        self.draft = Outcome("pass", "", **evidence)
+        return self.draft
 
     @property
     def remaining(self) -> float:

@@ -120,7 +120,7 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
     line = f.run if isinstance(f.run, str) else shell_join(f.run)
     env_prefix = " ".join(f"{k}={v}" for k, v in f.env.items())
     reproduce = in_dir(cwd, f"{env_prefix} {line}".strip())
-    out = Outcome("pass", "", ran=line, reproduce=reproduce)
+    out = ctx.outcome(ran=line, reproduce=reproduce)
     if not cwd.is_dir():
         out.status, out.reason = "error", f"working directory {f.cwd} does not exist"
         return out

@@ -32,7 +32,7 @@ def _is_set(name: str) -> bool:
 def run(f: EnvFields, ctx: CheckContext[EnvFields]) -> Outcome:
     names = list(dict.fromkeys([*f.required, *(n for g in f.one_of for n in g), *f.forbidden]))
     status = {n: _is_set(n) for n in names}
-    out = Outcome("pass", "", ran="look up " + ", ".join(names) + " in the environment (values not read out)")
+    out = ctx.outcome(ran="look up " + ", ".join(names) + " in the environment (values not read out)")
     out.output = "\n".join(f"{n}: {'set' if s else 'not set'}" for n, s in status.items())
     pattern = "|".join(names)
     out.reproduce = f"env | cut -d= -f1 | grep -xE {shlex.quote(pattern)}"

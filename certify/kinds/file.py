@@ -157,6 +157,11 @@ def _check_references(ref: References, repo: RepoTarget, out: Outcome) -> None:
     out.output = "\n".join(filter(None, [out.output, head(named) if named else ""]))
 
 
+def _globbing(command: str) -> str:
+    """A shell line whose `**` means what it means here: any depth (bash's globstar)."""
+    return f"shopt -s globstar; {command}" if "**" in command else command
+
+
 def run(f: FileFields, ctx: CheckContext[FileFields]) -> Outcome:
     repo: RepoTarget = ctx.target
     parts = []
@@ -164,21 +169,21 @@ def run(f: FileFields, ctx: CheckContext[FileFields]) -> Outcome:
         parts.append(f"{'find' if f.exists else 'expect no'} {f.path}")
     if f.references is not None:
         parts.append(f"paths named by /{f.references.pattern.source}/ in {f.references.in_}")
-    out = Outcome("pass", "", ran="; ".join(parts))
+    out = ctx.outcome(ran="; ".join(parts))
     if f.path is not None:
         _check_paths(f, repo, out)
         regexes = [*f.contains, *f.not_contains]
         if f.sha256:
-            out.reproduce = in_dir(repo.root, f"sha256sum {f.path}")
+            out.reproduce = in_dir(repo.root, _globbing(f"sha256sum {f.path}"))
         elif regexes:
             args = " ".join(f"-e {shlex.quote(r.source)}" for r in regexes)
-            out.reproduce = in_dir(repo.root, f"rg -n {args} {f.path}")
+            out.reproduce = in_dir(repo.root, _globbing(f"rg -n {args} {f.path}"))
         else:
-            out.reproduce = in_dir(repo.root, f"ls -ld {f.path}")
+            out.reproduce = in_dir(repo.root, _globbing(f"ls -ld {f.path}"))
     if f.references is not None:
         _check_references(f.references, repo, out)
-        out.reproduce = in_dir(repo.root, f"rg -n -e {shlex.quote(f.references.pattern.source)} "
-                                          f"{f.references.in_}")
+        out.reproduce = in_dir(repo.root, _globbing(
+            f"rg -n -e {shlex.quote(f.references.pattern.source)} {f.references.in_}"))
     if out.findings:
         out.status = "fail"
         first = out.findings[0]

@@ -24,7 +24,7 @@ class GitFields:
 def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
     repo: RepoTarget = ctx.target
     state = repo.git_state()
-    out = Outcome("pass", "", ran="git rev-parse HEAD; git rev-parse --abbrev-ref HEAD; "
+    out = ctx.outcome(ran="git rev-parse HEAD; git rev-parse --abbrev-ref HEAD; "
                                   "git status --porcelain",
                   reproduce=in_dir(repo.root, "git rev-parse HEAD && git rev-parse --abbrev-ref HEAD"
                                               " && git status --porcelain=v1"))

@@ -99,7 +99,7 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     shown_sql = QUERY
     for placeholder, value in literal.items():
         shown_sql = shown_sql.replace(placeholder, value)
-    out = Outcome("pass", "", ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}"
+    out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}"
                   " (has_*_privilege + aclexplode, one query)", reproduce=pg.reproduce(shown_sql))
     with pg.session(catalog=True) as cur:
         if f.role is not None:

@@ -12,7 +12,7 @@ from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
 from certify.targets.globs import path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import LineMatch, read_regular
+from certify.targets.textscan import LineMatch, read_regular, rg_friendly
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,14 @@ def _violations(repo: RepoTarget, f: GrepFields,
 
 
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
-    args = ["rg", "-n", "--hidden", "--no-require-git", "-g", "!.git", "-e", f.pattern.source]
-    for p in f.exclude:
-        args += ["-g", f"!{p}"]
+    if rg_friendly(f.pattern.source):
+        args = ["rg", "-n", "--hidden", "--no-require-git", "-g", "!.git", "-e", f.pattern.source]
+        for p in f.exclude:
+            args += ["-g", f"!{p}"]
+    else:  # look-arounds, back-references: ripgrep's default engine refuses them, GNU grep -P does not
+        args = ["grep", "-rnIP", "--exclude-dir=.git", "-e", f.pattern.source]
+        for p in f.exclude:
+            args += [f"--exclude-dir={p.rstrip('/')}", f"--exclude={p}"]
     args += f.paths or ["."]
     cmd = " ".join(shlex.quote(a) for a in args)
     if f.then is not None:
@@ -110,7 +115,7 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     accept = path_filter(f.paths, f.exclude)
     matches = [m for m in repo.matches(f.pattern.source) if accept(m.path)]
     where = ", ".join(f.paths) if f.paths else "the repository"
-    out = Outcome("pass", "", reproduce=_reproduce(repo, f), values={"matches": len(matches)})
+    out = ctx.outcome(reproduce=_reproduce(repo, f), values={"matches": len(matches)})
     out.ran = f"search {where} for /{f.pattern.source}/" + (
         f" (excluding {', '.join(f.exclude)})" if f.exclude else "") + (
         f", each match followed within {f.window} lines by /{f.then.source}/" if f.then else "")

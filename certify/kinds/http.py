@@ -36,7 +36,7 @@ class HttpFields:
 def run(f: HttpFields, ctx: CheckContext[HttpFields]) -> Outcome:
     t = target(ctx)
     method = f.method.upper()
-    out = Outcome("pass", "", ran=f"{method} {t.url(f.path)}",
+    out = ctx.outcome(ran=f"{method} {t.url(f.path)}",
                   reproduce=t.curl(method, f.path, f.headers, f.json))
     r = t.request(method, f.path, f.headers, f.json, timeout=min(t.config.timeout, ctx.remaining))
     out.output = excerpt(r)

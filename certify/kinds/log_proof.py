@@ -159,7 +159,7 @@ def reproduce(t: LogsTarget, q: Query) -> str:
 def run(f: LogProofFields, ctx: CheckContext[LogProofFields]) -> Outcome:
     t: LogsTarget = ctx.target
     q = build_query(f, time.time())
-    out = Outcome("pass", "", ran=f"{t.describe()}: {q.text}"
+    out = ctx.outcome(ran=f"{t.describe()}: {q.text}"
                   + (f"; none after the last match: {q.none_text}" if q.none_text else ""))
     out.reproduce = reproduce(t, q)
     scan = t.scan(q, ctx.cancelled)

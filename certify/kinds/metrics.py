@@ -93,7 +93,7 @@ def _matches(pattern: str, name: str) -> bool:
 
 def run(f: MetricsFields, ctx: CheckContext[MetricsFields]) -> Outcome:
     t = target(ctx)
-    out = Outcome("pass", "", ran=f"GET {t.url(f.path)} (Prometheus text)", reproduce=t.curl("GET", f.path))
+    out = ctx.outcome(ran=f"GET {t.url(f.path)} (Prometheus text)", reproduce=t.curl("GET", f.path))
     r = t.request("GET", f.path)
     if r.status != 200:
         raise CheckError(f"GET {f.path}: status {r.status}, cannot scrape")

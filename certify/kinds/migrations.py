@@ -25,10 +25,8 @@ def run(f: MigrationsFields, ctx: CheckContext[MigrationsFields]) -> Outcome:
                          "(use `ephemeral:` with setup/migrations)")
     steps = pg.build.steps
     ok = [s for s in steps if s.ok]
-    out = Outcome("pass", "", ran="build an empty database: " + ", ".join(s.name for s in steps),
-                  reproduce="createdb scratch && " + " && ".join(
-                      f"psql -X -v ON_ERROR_STOP=1 -d scratch -f {s.name}" for s in steps[:5])
-                  + (" && ..." if len(steps) > 5 else ""))
+    out = ctx.outcome(ran="build an empty database: " + ", ".join(s.name for s in steps),
+                      reproduce=pg.build_script())
     out.output = "\n".join(f"{'ok  ' if s.ok else 'FAIL'} {s.name} ({s.seconds:.2f}s)"
                            + (f": {s.error}" if s.error else "") for s in steps)
     out.values.update(applied=len(ok), steps=len(steps),

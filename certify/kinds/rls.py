@@ -41,7 +41,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     pg = target(ctx)
     patterns = [qualify(t) for t in f.tables]
     excluded = [qualify(t) for t in f.exclude]
-    out = Outcome("pass", "", ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy",
+    out = ctx.outcome(ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy",
                   reproduce=pg.reproduce(QUERY))
     _, rows = pg.query(QUERY, catalog=True)
     chosen = [r for r in rows if glob_match(r[0], patterns) and not glob_match(r[0], excluded)]

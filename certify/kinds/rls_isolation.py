@@ -43,7 +43,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
     shown = f"{quote_ident(schema)}.{quote_ident(name)}"
     count = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, name))
     count_text = f"SELECT count(*) FROM {shown}"
-    out = Outcome("pass", "", ran=f"as {f.role}: {count_text}, with {f.setting} set to each tenant "
+    out = ctx.outcome(ran=f"as {f.role}: {count_text}, with {f.setting} set to each tenant "
                                   "and unset", reproduce="")
     with pg.session(catalog=True) as cur:
         cur.execute(ROLE_FACTS, {"role": f.role, "table": shown})

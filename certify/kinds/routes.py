@@ -57,13 +57,26 @@ class RoutesFields:
                 raise ValueError(f'routes: "{r}": expected "METHOD /path"')
 
 
+def _home(path: str, paths_in: dict[str, list[str]]) -> str:
+    """The contract whose paths share the longest leading segments with `path` (the first
+    contract on a tie): where an undocumented route most likely belongs."""
+    def shared(other: str) -> int:
+        n = 0
+        for a, b in zip(path.split("/"), other.split("/"), strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+    return max(paths_in, key=lambda rel: max((shared(p) for p in paths_in[rel]), default=0))
+
+
 def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     repo: RepoTarget = ctx.target
     accept = path_filter(f.code.paths, f.code.exclude)
     files = [p for p in repo.files() if accept(p)]
     code, problems, framework = code_routes(repo.root, files, f.code.framework)
     where = ", ".join(f.code.paths) or "the repository"
-    out = Outcome("pass", "", ran=f"extract {framework} routes from {where}"
+    out = ctx.outcome(ran=f"extract {framework} routes from {where}"
                   + (f"; compare with {', '.join(f.contract)}" if f.contract else ""))
     if not code and problems:
         raise CheckError("; ".join(problems))
@@ -75,10 +88,12 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
                         for p in repo.root.glob(pattern) if p.is_file()})
     if f.contract and not contracts:
         raise CheckError(f"no contract file matches {', '.join(f.contract)}")
+    paths_in: dict[str, list[str]] = {rel: [] for rel in contracts}  # contract -> its paths
     for rel in contracts:
         try:
             for r in contract_routes(repo.root / rel, rel, f.prefix):
                 documented.setdefault(r.key, r)
+                paths_in[rel].append(r.key[1])
         except (ValueError, OSError) as exc:
             raise CheckError(f"{rel}: cannot read the contract: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - YAML/JSON parse errors, one line
@@ -91,7 +106,7 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
         out.values.update(undocumented=len(undocumented), unimplemented=len(unimplemented))
         if f.expect.undocumented == "none":
             out.findings += [Finding(f"{r.method} {r.path}", f"implemented at {r.where}, not in the contract",
-                                     f"document it in {contracts[0]}") for r in undocumented]
+                                     f"document it in {_home(r.key[1], paths_in)}") for r in undocumented]
             short += [f"{r.method} {r.path} undocumented ({r.where})" for r in undocumented]
         if f.expect.unimplemented == "none":
             out.findings += [Finding(f"{r.method} {r.path}", f"in the contract ({r.where}), not implemented")

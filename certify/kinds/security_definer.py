@@ -100,7 +100,7 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
     if isinstance(data, str):
         data = json.loads(data)
     shown = QUERY.replace("%(schemas)s", "ARRAY[" + ", ".join(f"'{s}'" for s in schemas) + "]::name[]")
-    out = Outcome("pass", "", ran=f"catalog audit of SECURITY DEFINER functions and views in "
+    out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in "
                                   f"{', '.join(schemas)}", reproduce=pg.reproduce(shown))
     out.findings += [Finding(s, "no such schema") for s in f.schemas if s not in all_schemas]
     creatable: dict[str, list[str]] = data["creatable"]

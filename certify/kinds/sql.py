@@ -37,7 +37,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def run(f: SqlFields, ctx: CheckContext[SqlFields]) -> Outcome:
     pg = target(ctx)
-    out = Outcome("pass", "", ran=f.query.strip(), reproduce=pg.reproduce(f.query, f.role, f.settings))
+    out = ctx.outcome(ran=f.query.strip(), reproduce=pg.reproduce(f.query, f.role, f.settings))
     columns, rows = pg.query(f.query, role=f.role, settings=f.settings)
     out.values["rows"] = len(rows)
     shown = [" | ".join(columns)] + [" | ".join(str(v) for v in r) for r in rows[:20]]

@@ -97,6 +97,7 @@ class PostgresTarget:
         self.name = spec.name
         self.config: PostgresConfig = spec.config
         self.build: pgcluster.Build | None = None
+        self.base_dir = spec.base_dir
         self._throwaway: pgcluster.PrivateCluster | pgcluster.ScratchDatabase | None = None
         self._lock = threading.Lock()
         self._server_version: str | None = None
@@ -139,6 +140,19 @@ class PostgresTarget:
             build.steps.append(pgcluster.run_command(eph.command, base, pgcluster.as_url(dsn),
                                                      eph.timeout))
         return dsn
+
+    def build_script(self) -> str:
+        """The shell line that builds the same database by hand: setup files, then each
+        migration pattern in order, then the command, stopping at the first failure."""
+        eph = self.config.ephemeral
+        assert eph is not None
+        files = " ".join([shlex.quote(f) for f in eph.setup] + list(eph.migrations))  # globs expand
+        here = shlex.quote(str(self.base_dir.resolve()))
+        line = (f"cd {here} && createdb certify_scratch && (for f in {files}; "
+                'do psql -X -q -v ON_ERROR_STOP=1 -d certify_scratch -f "$f" || exit 1; done)')
+        if eph.command:
+            line += f" && DATABASE_URL=postgresql:///certify_scratch {eph.command}"
+        return line
 
     def close(self) -> None:
         if self._throwaway is not None:

@@ -94,7 +94,7 @@ def scan(root: Path, patterns: Sequence[str],
     if not compiled:
         return results
     rg = ripgrep()
-    python_only = list(compiled) if rg is None else [p for p in compiled if not _rg_friendly(p)]
+    python_only = list(compiled) if rg is None else [p for p in compiled if not rg_friendly(p)]
     with_rg = [p for p in compiled if p not in python_only]
     if rg is not None and with_rg:
         rejected = _scan_rg(rg, root, with_rg, compiled, results, unreadable)
@@ -106,7 +106,7 @@ def scan(root: Path, patterns: Sequence[str],
     return results
 
 
-def _rg_friendly(pattern: str) -> bool:
+def rg_friendly(pattern: str) -> bool:
     """Constructs ripgrep's default engine lacks: look-around and back-references."""
     return not re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern)
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from certify.targets import textscan
@@ -140,3 +143,24 @@ def test_python_fallback_gives_the_same_answer_as_ripgrep(tmp_path: Path) -> Non
     res = textscan.scan(tmp_path, [lookahead, plain])
     as_tuples = {p: [(m.path, m.line) for m in ms] for p, ms in res.items()}
     assert as_tuples[lookahead] == as_tuples[plain] == [("a.py", 1), ("b.py", 1)]
+
+
+def test_reproduce_lines_find_the_same_lines(tmp_path: Path) -> None:
+    """The pack's reproduce line, pasted into a shell, lists the lines the check found: through
+    ripgrep for plain patterns, GNU grep -P for those ripgrep's engine refuses."""
+    repo = tmp_path / "repo"
+    write(repo / "app" / "a.py", "foo(1)\nfoo_bar(2)\nbar(3)\n")
+    write(repo / "app" / "b.py", "foo(4)\n")
+    write(repo / "vendor" / "c.py", "foo(5)\n")
+    hyps = run_spec(tmp_path, r"""
+        - {id: PLAIN, claim: c, check: {kind: grep, pattern: 'foo\(', exclude: [vendor/], expect: some}}
+        - {id: LOOK, claim: c, check: {kind: grep, pattern: 'foo(?!_)', exclude: [vendor/], expect: some}}
+    """)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}  # the rg wheel
+    for hyp in ("PLAIN", "LOOK"):
+        check = hyps[hyp]["checks"][0]
+        assert [f["where"] for f in check["findings"]] == ["app/a.py:1", "app/b.py:1"]
+        out = subprocess.run(["bash", "-c", check["reproduce"]], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, (check["reproduce"], out.stderr)
+        found = sorted(":".join(line.removeprefix("./").split(":")[:2]) for line in out.stdout.splitlines())
+        assert found == ["app/a.py:1", "app/b.py:1"], check["reproduce"]

@@ -114,6 +114,12 @@ def test_unreachable_refused_missing_role_and_timeout_are_errors(tmp_path: Path,
     assert 'nobody_here' in reasons["NO-ROLE-ISO"]
     assert "statement timeout" in reasons["SLOW"]
     assert all("\n" not in r for r in reasons.values())
+    # An ERROR still says what ran and how to reproduce it (the pack's reader re-runs it).
+    checks = {h["id"]: h["checks"][0] for h in res.results["hypotheses"]}
+    for hyp in ("DOWN", "SLOW", "NO-ROLE"):
+        assert checks[hyp]["status"] == "error"
+        assert checks[hyp]["ran"] and checks[hyp]["reproduce"].startswith("psql"), checks[hyp]
+    assert "pg_sleep(5)" in checks["SLOW"]["reproduce"]
 
 
 def test_dsn_passwords_never_reach_the_pack(tmp_path: Path, fixture_dsn: str) -> None:

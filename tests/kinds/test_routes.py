@@ -151,3 +151,17 @@ def test_bad_contract_is_unknown(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
     assert h["verdict"] == "UNKNOWN"
     assert "not an OpenAPI document" in h["reason"]
+
+
+def test_an_undocumented_route_is_pointed_at_the_contract_it_belongs_in(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n"
+          "@app.post('/webhooks/stripe/charge')\ndef a(): ...\n"
+          "@app.post('/webhooks/paypal/sale')\ndef b(): ...\n"
+          "@app.post('/webhooks/stripe/refund')\ndef c(): ...\n")
+    for vendor, path in (("paypal", "/webhooks/paypal/sale"), ("stripe", "/webhooks/stripe/charge")):
+        write(tmp_path / "repo" / "contracts" / f"{vendor}.yaml",
+              f"openapi: 3.0.0\npaths:\n  {path}:\n    post: {{}}\n")
+    h = run_routes(tmp_path, "{kind: routes, contract: ['contracts/*.yaml']}")
+    [finding] = h["checks"][0]["findings"]
+    assert finding["where"] == "POST /webhooks/stripe/refund"
+    assert finding["fix"] == "document it in contracts/stripe.yaml"
