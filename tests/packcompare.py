@@ -4,6 +4,7 @@ compared with a committed copy, so any change to what a user sees is a reviewed 
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -64,4 +65,7 @@ def assert_matches_golden(pack: Path, name: str, golden_name: str, work: Path) -
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(got)
     assert golden.exists(), f"no golden file {golden}; run with CERTIFY_UPDATE_GOLDEN=1"
-    assert got == golden.read_text(), f"{name} differs from {golden}; review, then update"
+    want = golden.read_text()
+    if got != want:
+        diff = "".join(list(difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "got"))[:60])
+        raise AssertionError(f"{name} differs from {golden}; review, then update:\n{diff}")
