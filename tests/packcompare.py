@@ -67,5 +67,6 @@ def assert_matches_golden(pack: Path, name: str, golden_name: str, work: Path) -
     assert golden.exists(), f"no golden file {golden}; run with CERTIFY_UPDATE_GOLDEN=1"
     want = golden.read_text()
     if got != want:
-        diff = "".join(list(difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "got"))[:60])
+        lines = difflib.unified_diff(want.splitlines(True), got.splitlines(True), "golden", "got")
+        diff = "".join(list(lines)[:60])
         raise AssertionError(f"{name} differs from {golden}; review, then update:\n{diff}")

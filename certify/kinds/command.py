@@ -128,8 +128,11 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
     out.values["seconds"] = round(done.seconds, 3)
     if done.exit_code is not None:
         out.values["exit"] = done.exit_code
-    shown = [f"$ {line}", f"exit {done.exit_code if done.exit_code is not None else '(killed)'}"
-                          f" after {done.seconds:.2f}s"]
+    if done.exit_code is not None:
+        ended = f"exit {done.exit_code} after {done.seconds:.2f}s"
+    else:
+        ended = "not started: program not found" if done.not_found else f"killed after {done.seconds:.2f}s"
+    shown = [f"$ {line}", ended]
     if done.stdout.strip():
         shown += ["--- stdout (last lines)", *_tail(done.stdout)]
     if done.stderr.strip():

@@ -28,9 +28,11 @@ class CodeSpec:
 
 @dataclass(frozen=True)
 class RoutesExpect:
-    undocumented: Literal["none"] | None = field(default="none", metadata=meta(
+    """Given, it checks only what it names; absent, both directions are checked."""
+
+    undocumented: Literal["none"] | None = field(default=None, metadata=meta(
         "none = every route in code is in the contract"))
-    unimplemented: Literal["none"] | None = field(default="none", metadata=meta(
+    unimplemented: Literal["none"] | None = field(default=None, metadata=meta(
         "none = every route in the contract is in code"))
 
 
@@ -43,8 +45,8 @@ class RoutesFields:
     contract: list[str] = field(default_factory=list, metadata=meta(
         "OpenAPI 3 / Swagger 2 files, YAML or JSON (globs)"))
     prefix: str = field(default="", metadata=meta("a prefix the contract's paths are served under"))
-    expect: RoutesExpect = field(default_factory=RoutesExpect, metadata=meta(
-        "what may differ (default: nothing)"))
+    expect: RoutesExpect = field(default_factory=lambda: RoutesExpect("none", "none"), metadata=meta(
+        "what must match (default: both directions; given, only what it names)"))
     routes: list[str] = field(default_factory=list, metadata=meta(
         'routes that must exist in code, e.g. "GET /health/live"'))
 

@@ -117,3 +117,13 @@ def test_cwd_and_env(tmp_path: Path) -> None:
     """)
     assert hyps["H"]["verdict"] == "TRUE"
     assert hyps["NO-DIR"]["verdict"] == "UNKNOWN"
+
+
+def test_a_program_that_does_not_exist_is_not_started(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - {id: ARGV, claim: c, check: {kind: command, run: [no-such-program-xyz, --version]}}
+    """))
+    res = certify("run", "-q", cwd=tmp_path)
+    check = res.results["hypotheses"][0]["checks"][0]
+    assert check["status"] == "error" and check["reason"] == "command not found: no-such-program-xyz"
+    assert "not started: program not found" in check["output"] and "killed" not in check["output"]

@@ -165,3 +165,13 @@ def test_an_undocumented_route_is_pointed_at_the_contract_it_belongs_in(tmp_path
     [finding] = h["checks"][0]["findings"]
     assert finding["where"] == "POST /webhooks/stripe/refund"
     assert finding["fix"] == "document it in contracts/stripe.yaml"
+
+
+def test_expect_checks_only_the_direction_it_names(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n"
+          "@app.get('/a')\ndef a(): ...\n@app.get('/internal')\ndef b(): ...\n")
+    write(tmp_path / "repo" / "openapi.yaml", "openapi: 3.0.0\npaths:\n  /a:\n    get: {}\n")
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml], expect: {unimplemented: none}}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")  # no expect: both ways
+    assert h["verdict"] == "FALSE" and "GET /internal undocumented" in h["reason"]
