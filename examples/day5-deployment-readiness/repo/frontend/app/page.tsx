@@ -1,0 +1,3 @@
+export default function Home() {
+  return <main><h1>twinly</h1><p>Your digital twins.</p></main>;
+}
