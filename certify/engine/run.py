@@ -113,7 +113,7 @@ class _Targets:
             if get is not None:
                 with contextlib.suppress(Exception):
                     out.update(get())
-        return out
+        return dict(sorted(out.items()))  # targets open in whatever order checks reached them
 
 
 class _Job:

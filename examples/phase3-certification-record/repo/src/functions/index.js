@@ -1,0 +1,1 @@
+export { onWithingsBackfillScheduled } from './onWithingsBackfillScheduled.js';
