@@ -395,11 +395,11 @@ def logs(filter_text: str, files: tuple[str, ...], command: str | None, logs: st
     q = build_query(fields, time.time())
     target = _logs_target(files, command, logs, spec)
     try:
-        scan = target.scan(q)
+        scan = target.scan(q, keep=max(limit, 1))
     except CheckError as exc:
         _fail(str(exc))
     click.echo(f"{scan.matched} of {scan.scanned} entries match: {q.text}")
-    shown = scan.matches.last()[-limit:] if limit else []
+    shown = scan.matches.last() if limit else []
     for s in shown:
         click.echo(f"  {entry_line(s)}")
 

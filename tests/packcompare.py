@@ -29,6 +29,9 @@ def normalise_text(text: str, work: Path) -> str:
     text = re.sub(r"HEAD [0-9a-f]{7}\b", "HEAD <COMMIT>", text)
     text = re.sub(r"Ran (\d+) tests? in [\d.]+s", r"Ran \1 tests in <SECS>s", text)
     text = re.sub(r"certify \d+\.\d+\.\d+", "certify <VERSION>", text)
+    # Tool versions and npm's complaints about this machine's ~/.npmrc (the phase3 example).
+    text = re.sub(r"^v?\d+\.\d+\.\d+$", "<VERSION>", text, flags=re.M)
+    text = re.sub(r"^npm warn .*\n?", "", text, flags=re.M)
     return text
 
 

@@ -145,9 +145,11 @@ def _time_of(entry: dict[str, Any]) -> int | None:
 # ---------------------------------------------------------------- local evaluation
 
 
-def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event | None = None) -> Scan:
-    """Evaluate `q` over records here: one pass, entries that cannot match are not parsed."""
-    out = Scan()
+def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event | None = None,
+                 keep: int = 3) -> Scan:
+    """Evaluate `q` over records here: one pass, entries that cannot match are not parsed.
+    `keep`: how many of the first and of the last matches to keep."""
+    out = Scan(matches=_Extremes(keep))
     pred = lq.compile_filter(q.node) if q.node is not None else None
     none_pred = lq.compile_filter(q.none_node) if q.none_node is not None else None
     lits = lq.required_literals(q.node) if q.node is not None else []
@@ -265,11 +267,12 @@ class LogsTarget:
             yield from read_records(io.TextIOWrapper(out, encoding="utf-8", errors="replace"),
                                     f"output of `{self.config.command}`")
 
-    def scan(self, q: Query, cancelled: threading.Event | None = None) -> Scan:
+    def scan(self, q: Query, cancelled: threading.Event | None = None, keep: int = 3) -> Scan:
+        """What `q` finds; `keep` first and last matches are kept as samples."""
         if self.config.cloud_logging:
-            return self._cloud_scan(q, self.config.cloud_logging)
+            return self._cloud_scan(q, self.config.cloud_logging, keep)
         try:
-            out = scan_records(self.records(cancelled), q, cancelled)
+            out = scan_records(self.records(cancelled), q, cancelled, keep)
         except LogReadError as exc:
             raise CheckError(str(exc)) from None
         out.sources = [self._rel(p) for p in self.paths()] if self.config.files \
@@ -285,8 +288,9 @@ class LogsTarget:
             self._client = make_client(self.config.cloud_logging)  # type: ignore[arg-type]
         return self._client
 
-    def _cloud_scan(self, q: Query, c: CloudLoggingConfig) -> Scan:
-        out = Scan(sources=[f"Cloud Logging {', '.join(c.resource_names or ['projects/' + c.project])}"])
+    def _cloud_scan(self, q: Query, c: CloudLoggingConfig, keep: int) -> Scan:
+        out = Scan(sources=[f"Cloud Logging {', '.join(c.resource_names or ['projects/' + c.project])}"],
+                   matches=_Extremes(keep))
         for entry in self._list(q.text, c, out) if q.node is not None else ():
             out.matched += 1
             ns = _time_of(entry) or 0

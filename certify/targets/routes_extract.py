@@ -60,7 +60,7 @@ class _Graph:
         out = []
         for router, method, path, where in self.routes:
             for prefix in prefixes(router, frozenset()):
-                out.append(Route(method, prefix + path, where))
+                out.append(Route(method, re.sub(r"//+", "/", prefix + path), where))  # "/" + "/x"
         return out
 
 

@@ -175,3 +175,11 @@ def test_expect_checks_only_the_direction_it_names(tmp_path: Path) -> None:
     assert h["verdict"] == "TRUE", h["reason"]
     h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")  # no expect: both ways
     assert h["verdict"] == "FALSE" and "GET /internal undocumented" in h["reason"]
+
+
+def test_a_router_mounted_at_the_root_shows_single_slashes(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.js", "const app = express();\nconst r = express.Router();\n"
+          "r.get('/health', h);\napp.use('/', r);\n")
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /health']}")
+    assert h["verdict"] == "TRUE"
+    assert "GET /health  (app.js:3)" in h["checks"][0]["output"] and "//" not in h["checks"][0]["output"]

@@ -155,3 +155,15 @@ def test_a_filter_that_cannot_be_evaluated_here_is_a_positioned_load_error(tmp_p
     assert res.exit_code == 2
     assert res.stderr.startswith("checks.yaml:9:15: hypothesis X, check 1 (log_proof): filter: column 28: "
                                  "the function sample() is not supported")
+
+
+def test_certify_logs_prints_every_match_up_to_its_limit(tmp_path: Path) -> None:
+    args = ["logs", 'httpRequest.status=200 AND httpRequest.requestUrl=~"/integrations/withings/backfill"',
+            "--file", str(FIXTURES / "logs/prod-requests.json"), "--since", "2026-11-01T00:00:00Z"]
+    res = certify(*args, cwd=tmp_path)
+    lines = res.stdout.splitlines()
+    assert res.exit_code == 0 and lines[0].startswith("5 of 53 entries match: ")
+    times = [line.split()[0] for line in lines[1:]]
+    assert len(times) == 5 and times == sorted(times)  # every match, oldest first
+    res = certify(*args, "--limit", "2", cwd=tmp_path)
+    assert [line.split()[0] for line in res.stdout.splitlines()[1:]] == times[-2:]  # the latest two
