@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,12 @@ def normalise(path: str) -> str:
     path = re.sub(r"/+", "/", "/" + path.strip("/"))
     return path
 
+
+# CPython 3.11 keeps the AST constructor's recursion depth in interpreter-wide state, seeded
+# from the calling thread's stack depth: two threads parsing at once can fail with "SystemError:
+# AST constructor recursion depth mismatch" (python/cpython#106905). Two `routes` checks run
+# concurrently, so parsing is serialised.
+_AST_LOCK = threading.Lock()
 
 RouterKey = tuple[str, str]  # (module or file, variable)
 
@@ -129,7 +136,9 @@ def python_routes(root: Path, files: Iterable[str]) -> tuple[list[Route], list[s
     modules = [_module_name(r) for r in rels]
     for rel in rels:
         try:
-            tree = ast.parse((root / rel).read_bytes(), filename=rel)
+            source = (root / rel).read_bytes()
+            with _AST_LOCK:
+                tree = ast.parse(source, filename=rel)
         except (SyntaxError, ValueError, OSError) as exc:
             problems.append(f"{rel}: cannot parse: {exc}")
             continue
