@@ -170,3 +170,21 @@ def test_vars_precedence_and_lists(tmp_path: Path) -> None:
     hyp = res.results["hypotheses"][0]
     assert hyp["claim"] == "include root pack env"
     assert [f["where"] for f in hyp["checks"][0]["findings"]] == ["x.txt:1", "y.txt:1"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ("include: [{path: p.yaml, vars: 5}]",
+     "checks.yaml:3:32: include.vars: expected a mapping of names to a string or a list of strings, got int"),
+    ("include: [{vars: {A: b}}]", 'checks.yaml:3:11: include: missing required field "path" (a string)'),
+    ("vars: {A: {b: c}}", "checks.yaml:3:11: vars.A: expected a string or a list of strings, got a mapping"),
+    ("include: [{path: p.yaml, pth: x}]",
+     'checks.yaml:3:26: include: unknown field "pth" (did you mean "path"?)'),
+    ('vars: {A: "${A}"}\ninclude: [p.yaml]', "checks.yaml:3:11: environment variable A is not set"),
+])
+def test_bad_vars_and_includes_are_one_positioned_line(tmp_path: Path, body: str, message: str) -> None:
+    write(tmp_path / "p.yaml", 'certify: 1\nphase: p\nhypotheses:\n'
+                               '  - {id: P, claim: "${A}", check: {kind: env, required: [HOME]}}\n')
+    (tmp_path / "checks.yaml").write_text(f"certify: 1\nphase: x\n{body}\nhypotheses: []\n")
+    res = certify("validate", cwd=tmp_path, env={"A": ""})
+    assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1
+    assert res.stderr.startswith(message), res.stderr

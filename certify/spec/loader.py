@@ -176,7 +176,11 @@ class _Loader:
             return {}
         trial: list[SpecError] = []
         own = bind(Vars, node, trial, "vars")
-        return {} if own is INVALID else dict(own)  # mistakes are reported on the second read
+        if own is INVALID:
+            return {}  # mistakes are reported on the second read
+        # A value that still holds an unset ${VAR} sets nothing: the variable stays unset, and is
+        # reported where it is used.
+        return {k: v for k, v in own.items() if not node.value[k].unset_anywhere()}
 
     def read_include(self, base: Path, pattern: str, mark: Mark | None,
                      given: Mapping[str, str | Sequence[str]]) -> None:
