@@ -446,6 +446,9 @@ FILTERS = st.one_of(FILTERS_SHAPED, samples(DEEP_FILTERS))
 # ---------------------------------------------------------------- spec documents
 
 KIND_NAMES = sorted(KINDS)
+VAR_NAMES = st.sampled_from(["A", "PG_TARGET", "X-Y", ""])
+VAR_VALUES = st.sampled_from(["x", "${A}", "${NOPE}", "${A:-d}", ["a", "${A}"], [], 7, None, {"k": "v"}])
+VAR_BLOCKS = st.dictionaries(VAR_NAMES, VAR_VALUES, max_size=3)
 TARGET_NAMES = ["app", "api", "prod", "export", "fresh"]
 FIELD_HINTS: dict[str, st.SearchStrategy[Any]] = {
     "filter": FILTERS, "none": FILTERS, "since": samples(SINCES),
@@ -453,7 +456,9 @@ FIELD_HINTS: dict[str, st.SearchStrategy[Any]] = {
     "source": st.sampled_from([*TARGET_NAMES, "nope"]),
     "kind": st.sampled_from([*KIND_NAMES, "rls_isolaton", "File", "", "nope"]),
     "group": st.sampled_from(["A", "C", "Z", "a", ""]), "id": IDS,
-    "include": st.sampled_from(PATHS) | st.lists(st.sampled_from(PATHS), max_size=3),
+    "include": st.sampled_from(PATHS) | st.lists(st.sampled_from(PATHS) | st.fixed_dictionaries(
+        {"path": st.sampled_from(PATHS)}, optional={"vars": VAR_BLOCKS}), max_size=3),
+    "vars": VAR_BLOCKS | st.lists(VAR_NAMES, max_size=2),
     "path": st.sampled_from(PATHS),
 }
 # Clean values: valid ones, so that some documents load and the checks past binding run too.
