@@ -177,7 +177,7 @@ class _Loader:
         trial: list[SpecError] = []
         own = bind(Vars, node, trial, "vars")
         if own is INVALID:
-            return {}  # mistakes are reported on the second read
+            return {}  # its mistakes are reported when the whole file is bound
         # A value that still holds an unset ${VAR} sets nothing: the variable stays unset, and is
         # reported where it is used.
         return {k: v for k, v in own.items() if not node.value[k].unset_anywhere()}
