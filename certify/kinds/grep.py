@@ -126,23 +126,15 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     expect = _expectation(f)
     count_ok = _count_ok(expect, len(matches))
     blind = [p for p in repo.unreadable if accept(p) or accept(p.rstrip("/") + "/_")]
-    if blind:
-        out.values["unreadable"] = len(blind)
-        out.output += "\n" + head([f"could not read: {p}" for p in blind], 10)
     counted = f"{len(matches)} matching line{'s' if len(matches) != 1 else ''}"
     if f.then is None:
         out.reason = f"{counted}, expected {_describe(expect)}"
         if not count_ok or expect != "none":
             out.findings = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
         out.status = "pass" if count_ok else "fail"
-        if expect != "some":  # more matches in an unread file cannot undo "some"
-            _fail_closed(out, blind)
+        _unreadable(out, blind, can_overturn=expect != "some")  # more matches cannot undo "some"
         return out
     bad, unread = _violations(repo, f, matches)
-    if unread:
-        blind += unread
-        out.values["unreadable"] = len(blind)
-        out.output += "\n" + head([f"could not read again: {p}" for p in unread], 10)
     out.values["violations"] = len(bad)
     out.findings = [Finding(f"{m.path}:{m.line}", f"no /{f.then.source}/ within its block: "
                                                   f"{m.text.strip()}") for m in bad]
@@ -153,13 +145,18 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
         out.status, out.reason = "fail", f"{counted}, expected {_describe(expect)}"
     else:
         out.reason = f"all {len(matches)} matches are followed by /{f.then.source}/"
-    _fail_closed(out, blind)
+    _unreadable(out, blind + unread, can_overturn=True)
     return out
 
 
-def _fail_closed(out: Outcome, blind: list[str]) -> None:
-    """A pass that an unread file could overturn is not proven."""
-    if blind and out.status == "pass":
+def _unreadable(out: Outcome, blind: list[str], can_overturn: bool) -> None:
+    """Paths in scope that could not be read are listed in the evidence; a pass they could
+    overturn is not proven."""
+    if not blind:
+        return
+    out.values["unreadable"] = len(blind)
+    out.output += "\n" + head([f"could not read: {p}" for p in blind], 10)
+    if can_overturn and out.status == "pass":
         out.status = "error"
         out.reason = (f"{len(blind)} path{'s' if len(blind) != 1 else ''} in scope could not be read "
                       f"({blind[0]}{', ...' if len(blind) > 1 else ''}); {out.reason}")
