@@ -7,6 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -54,19 +55,24 @@ def _shard_option(ctx: click.Context, param: click.Parameter, value: str | None)
     raise click.BadParameter(f"expected K/N with 1 <= K <= N (e.g. 2/4), got {value!r}")
 
 
-def _outputs(f: Any) -> Any:
-    """The outputs beside the pack, shared by `run` and `merge`."""
-    file = click.Path(dir_okay=False)
-    for option in reversed([
-        click.option("--junit", "junit_path", type=file, help="Also write JUnit XML here."),
-        click.option("--json", "json_path", type=file, help="Also write results.json here."),
-        click.option("--github/--no-github", "github", default=None, help="GitHub Actions: annotations and "
-                     "the step summary (default: when GITHUB_ACTIONS=true)."),
-        click.option("--sarif", "sarif_path", type=file, help="Also write SARIF 2.1.0 (findings with a "
-                     "file and line) here, for code scanning."),
-    ]):
-        f = option(f)
-    return f
+def _options(*options: Any) -> Callable[[Any], Any]:
+    """One decorator applying several click options, in the order given."""
+    def apply(f: Any) -> Any:
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return apply
+
+
+_FILE = click.Path(dir_okay=False)
+_outputs = _options(  # the outputs beside the pack, shared by `run` and `merge`
+    click.option("--junit", "junit_path", type=_FILE, help="Also write JUnit XML here."),
+    click.option("--json", "json_path", type=_FILE, help="Also write results.json here."),
+    click.option("--github/--no-github", "github", default=None, help="GitHub Actions: annotations and "
+                 "the step summary (default: when GITHUB_ACTIONS=true)."),
+    click.option("--sarif", "sarif_path", type=_FILE, help="Also write SARIF 2.1.0 (findings with a "
+                 "file and line) here, for code scanning."),
+)
 
 
 SPEC_ARG = click.argument("spec", default=DEFAULT_SPEC, required=False,
@@ -205,7 +211,7 @@ def _ci_outputs(result: Any, redactor: Any, github: bool | None, sarif_path: str
             text = json.dumps(sarif(result, cwd), indent=2, ensure_ascii=False)
             Path(sarif_path).write_text(redactor.text(text, shapes=False) + "\n")
         if github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-            for line in github_annotations(result, cwd, cwd):
+            for line in github_annotations(result, cwd):
                 click.echo(redactor.text(line))
             summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
             if summary_file:
@@ -359,20 +365,14 @@ def _since(text: str) -> int:
     return value
 
 
-_LOG_SOURCE = [
+_log_source = _options(  # where `logs` and `diagnose` read entries from
     click.option("--file", "files", multiple=True, metavar="F", help="A log export (JSON array, JSON Lines, "
                  "text; gzip too). Repeat for several."),
     click.option("--command", metavar="CMD", help="A command printing log entries."),
     click.option("--logs", metavar="NAME", help="The spec's targets.logs NAME (Cloud Logging, files, "
                  "command)."),
     click.option("--spec", default="checks.yaml", show_default=True, help="The spec that declares --logs."),
-]
-
-
-def _log_source(f: Any) -> Any:
-    for option in reversed(_LOG_SOURCE):
-        f = option(f)
-    return f
+)
 
 
 @cli.command()

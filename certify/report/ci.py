@@ -55,9 +55,10 @@ def located_findings(result: RunResult, cwd: Path) -> Iterator[Located]:
                     yield Located(h, _relative(m.group("path"), repo, cwd), int(m.group("line")), message)
 
 
-def _spec_line(h: HypothesisResult, spec_dir: Path, cwd: Path) -> tuple[str, int] | None:
+def _spec_line(h: HypothesisResult, cwd: Path) -> tuple[str, int] | None:
+    """Where the hypothesis is written: its spec path is as given on the command line, from cwd."""
     m = re.match(r"^(?P<path>.+):(?P<line>\d+)$", h.spec_at)
-    return (_relative(m.group("path"), spec_dir, cwd), int(m.group("line"))) if m else None
+    return (_relative(m.group("path"), cwd, cwd), int(m.group("line"))) if m else None
 
 
 # ---------------------------------------------------------------- GitHub Actions
@@ -68,7 +69,7 @@ def _escape(text: str, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-def github_annotations(result: RunResult, cwd: Path, spec_dir: Path) -> list[str]:
+def github_annotations(result: RunResult, cwd: Path) -> list[str]:
     """`::error file=..,line=..::` lines (warnings for hypotheses that do not gate)."""
     out = []
     annotated: set[str] = set()
@@ -82,7 +83,7 @@ def github_annotations(result: RunResult, cwd: Path, spec_dir: Path) -> list[str
         if h.verdict in ("TRUE", "WAIVED") or h.id in annotated:
             continue
         level = "error" if h.gate else "warning"
-        where = _spec_line(h, spec_dir, cwd)
+        where = _spec_line(h, cwd)
         place = f"file={_escape(where[0], True)},line={where[1]}," if where else ""
         out.append(f"::{level} {place}title={_escape(f'{h.id} {h.verdict}', True)}::"
                    f"{_escape(f'{h.claim} — {h.reason}')}")
