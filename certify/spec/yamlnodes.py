@@ -13,7 +13,7 @@ the field is used by anything that will run.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,25 +49,21 @@ class Node:
     def key_mark(self, key: str) -> Mark:
         return self.key_marks.get(key, self.mark)
 
-    def defaults_anywhere(self) -> list[tuple[str, str]]:
-        """Every (VAR, default) a `${VAR:-default}` under this node fell back to."""
-        found = list(self.defaults_used)
+    def walk(self) -> Iterator[Node]:
+        """This node and every node under it, depth first."""
+        yield self
         children = self.value.values() if isinstance(self.value, dict) else (
             self.value if isinstance(self.value, list) else ())
         for child in children:
-            found += child.defaults_anywhere()
-        return found
+            yield from child.walk()
+
+    def defaults_anywhere(self) -> list[tuple[str, str]]:
+        """Every (VAR, default) a `${VAR:-default}` under this node fell back to."""
+        return [d for n in self.walk() for d in n.defaults_used]
 
     def unset_anywhere(self) -> list[tuple[str, Mark]]:
         """Every unset variable under this node, with where it is used."""
-        found = [(name, self.mark) for name in self.unset_vars]
-        if isinstance(self.value, dict):
-            for child in self.value.values():
-                found += child.unset_anywhere()
-        elif isinstance(self.value, list):
-            for child in self.value:
-                found += child.unset_anywhere()
-        return found
+        return [(name, n.mark) for n in self.walk() for name in n.unset_vars]
 
     def plain(self) -> Any:
         """The value as plain Python data (positions dropped)."""
