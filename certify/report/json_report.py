@@ -1,12 +1,15 @@
-"""results.json: everything in the pack, for tools (SPEC §5; names there are fixed)."""
+"""results.json: everything in the pack, for tools (SPEC §5; names there are fixed), and its
+reading back (for `certify merge`), kept beside the writing so the two stay in step."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 from certify.engine.result import CheckResult, HypothesisResult, RunResult
+from certify.kinds.base import Finding
 from certify.report.naming import attachment_path, run_attachment_path
 
 
@@ -54,3 +57,28 @@ def to_dict(r: RunResult) -> dict[str, Any]:
 
 def render(r: RunResult) -> str:
     return json.dumps(to_dict(r), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _check_from_dict(raw: dict[str, Any], hyp: HypothesisResult, pack: Path) -> CheckResult:
+    c = CheckResult(
+        kind=raw["kind"], name=raw["name"], index=raw["index"], status=raw["status"],
+        reason=raw["reason"], ran=raw.get("ran", ""), output=raw.get("output", ""),
+        reproduce=raw.get("reproduce", ""),
+        findings=[Finding(f["where"], f["what"], f.get("fix")) for f in raw.get("findings", [])],
+        values=raw.get("values", {}), seconds=raw.get("seconds", 0.0), attempts=raw.get("attempts", 1),
+        target=raw.get("target"), spec_at=raw.get("spec_at", ""))
+    prefix = attachment_path(hyp, c, "")
+    for rel in raw.get("attachments", []):
+        c.attachments[rel.removeprefix(prefix)] = (pack / rel).read_text(encoding="utf-8")
+    return c
+
+
+def hypothesis_from_dict(raw: dict[str, Any], pack: Path) -> HypothesisResult:
+    """A hypothesis of a written pack's results.json, with its checks' attachments read back."""
+    hyp = HypothesisResult(
+        id=raw["id"], group=raw["group"], group_title=raw["group_title"], claim=raw["claim"],
+        proof=raw["proof"], gate=raw["gate"], tags=raw.get("tags", []), question=raw.get("question"),
+        verdict=raw["verdict"], reason=raw["reason"], checks=[], waiver=raw.get("waiver"),
+        spec_at=raw.get("spec_at", ""))
+    hyp.checks = [_check_from_dict(c, hyp, pack) for c in raw["checks"]]
+    return hyp

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from certify.engine import verdicts
-from certify.engine.result import Baseline, CheckResult, HypothesisResult, RunResult
-from certify.kinds.base import Finding
-from certify.report.naming import attachment_path
+from certify.engine.result import Baseline, HypothesisResult, RunResult
+from certify.report import json_report
 from certify.report.verify import NotAPack, verify
 from certify.spec.select import shard as deal
 
@@ -52,30 +51,6 @@ def _same(packs: list[tuple[Path, dict[str, Any]]], what: str, get: Any) -> Any:
     return get(first)
 
 
-def _check(pack: Path, hyp: HypothesisResult, raw: dict[str, Any]) -> CheckResult:
-    c = CheckResult(
-        kind=raw["kind"], name=raw["name"], index=raw["index"], status=raw["status"],
-        reason=raw["reason"], ran=raw.get("ran", ""), output=raw.get("output", ""),
-        reproduce=raw.get("reproduce", ""),
-        findings=[Finding(f["where"], f["what"], f.get("fix")) for f in raw.get("findings", [])],
-        values=raw.get("values", {}), seconds=raw.get("seconds", 0.0), attempts=raw.get("attempts", 1),
-        target=raw.get("target"), spec_at=raw.get("spec_at", ""))
-    prefix = attachment_path(hyp, c, "")
-    for rel in raw.get("attachments", []):
-        c.attachments[rel.removeprefix(prefix)] = (pack / rel).read_text(encoding="utf-8")
-    return c
-
-
-def _hypothesis(pack: Path, raw: dict[str, Any]) -> HypothesisResult:
-    hyp = HypothesisResult(
-        id=raw["id"], group=raw["group"], group_title=raw["group_title"], claim=raw["claim"],
-        proof=raw["proof"], gate=raw["gate"], tags=raw.get("tags", []), question=raw.get("question"),
-        verdict=raw["verdict"], reason=raw["reason"], checks=[], waiver=raw.get("waiver"),
-        spec_at=raw.get("spec_at", ""))
-    hyp.checks = [_check(pack, hyp, c) for c in raw["checks"]]
-    return hyp
-
-
 def _joined(values: list[str]) -> str:
     return ", ".join(dict.fromkeys(v for v in values if v))
 
@@ -104,7 +79,7 @@ def merge(pack_dirs: list[Path]) -> RunResult:
     attachments: dict[str, str] = {}
     for k, (path, data) in sorted(by_index.items()):
         for raw in data["hypotheses"]:
-            results[raw["id"]] = _hypothesis(path, raw)
+            results[raw["id"]] = json_report.hypothesis_from_dict(raw, path)
         for rel in data.get("attachments", []):
             name = f"shard-{k}-{rel.rsplit('/', 1)[-1]}"
             attachments[name] = (path / rel).read_text(encoding="utf-8")
