@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from certify.targets import logquery as lq
-from certify.targets.logs import LogsTarget, part
+from certify.targets.logs import LogsTarget, part, time_of
 
 MARKER = "invoker_auth_rejected"
 _KV = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\'[^\']*\'|\S+)')
@@ -220,7 +220,7 @@ def diagnose(entries: Iterable[dict[str, Any]], since_ns: int, service: str | No
         read += 1
         if service and _service(e) and _service(e) != service:
             continue
-        ns = lq.parse_time(str(e.get("timestamp", ""))) or 0
+        ns = time_of(e) or 0
         status = _status(e)
         if status == 200:
             key = request_key(e)
@@ -258,7 +258,7 @@ def diagnose(entries: Iterable[dict[str, Any]], since_ns: int, service: str | No
             continue
         text = str(e.get("textPayload", "")).lower()
         (iam if IAM_403 in text or IAM_401 in text else other).append(e)
-    iam.sort(key=lambda e: lq.parse_time(str(e.get("timestamp", ""))) or 0)
+    iam.sort(key=lambda e: time_of(e) or 0)
     if iam:
         causes.setdefault("iam", Cause("iam", TITLES["iam"], fix=fix_for("iam", [])))
     rejected_urls = {(r.method, url_key(r.url)) for r in rejections if r.url} | {request_key(e) for e in iam}

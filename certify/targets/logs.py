@@ -137,7 +137,8 @@ class Query:
     none_node: lq.Node | None = None
 
 
-def _time_of(entry: dict[str, Any]) -> int | None:
+def time_of(entry: dict[str, Any]) -> int | None:
+    """The entry's timestamp in ns since the epoch, or None when it has none."""
     ts = entry.get("timestamp")
     return lq.parse_time(ts) if isinstance(ts, str) else None
 
@@ -164,7 +165,7 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
                 and not (none_pred and lq.could_match(rec.raw, none_lits)):
             continue
         entry = rec.entry()
-        ns = _time_of(entry)
+        ns = time_of(entry)
         if ns is None:
             out.undated += 1
         if pred is not None and pred(entry):
@@ -293,7 +294,7 @@ class LogsTarget:
                    matches=_Extremes(keep))
         for entry in self._list(q.text, c, out) if q.node is not None else ():
             out.matched += 1
-            ns = _time_of(entry) or 0
+            ns = time_of(entry) or 0
             out.matches.add(ns, summary(entry))
             if out.last_match is None or ns > out.last_match:
                 out.last_match = ns
@@ -303,7 +304,7 @@ class LogsTarget:
             violations = Scan()
             for entry in self._list(f"({q.none_text}) AND {bound}", c, violations):
                 out.violations += 1
-                out.violation_samples.add(_time_of(entry) or 0, summary(entry))
+                out.violation_samples.add(time_of(entry) or 0, summary(entry))
             out.capped = out.capped or violations.capped
         return out
 
