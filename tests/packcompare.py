@@ -32,6 +32,8 @@ def normalise_text(text: str, work: Path) -> str:
     # Tool versions and npm's complaints about this machine's ~/.npmrc (the phase3 example).
     text = re.sub(r"^v?\d+\.\d+\.\d+$", "<VERSION>", text, flags=re.M)
     text = re.sub(r"^npm warn .*\n?", "", text, flags=re.M)
+    # ...and the stderr header they leave behind: whether npm warns depends on the machine.
+    text = re.sub(r"\n--- stderr \(last lines\)(?=\n```|\n?$)", "", text)
     return text
 
 

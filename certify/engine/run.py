@@ -24,6 +24,7 @@ from certify import __version__
 from certify.engine import verdicts
 from certify.engine.facts import tool_versions
 from certify.engine.result import Baseline, CheckResult, RunResult
+from certify.engine.settle import settle
 from certify.kinds import registry
 from certify.kinds.base import CheckContext, CheckError, Outcome
 from certify.spec.model import CheckSpec, Hypothesis, Spec, TargetSpec
@@ -148,7 +149,7 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
         ctx: CheckContext[Any] | None = None
         try:
             ctx = _context(check, targets, cancelled)
-            box.append(kind.run(check.fields, ctx))
+            box.append(settle(kind.run(check.fields, ctx), ctx.scopes, check.allow_empty))
         except CheckError as exc:
             box.append(_errored(str(exc), ctx))
         except Exception as exc:  # noqa: BLE001 - fail closed

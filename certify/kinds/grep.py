@@ -132,6 +132,7 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
         if not count_ok or expect != "none":
             out.findings = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
         out.status = "pass" if count_ok else "fail"
+        out.inventory = count_ok  # the matches are what was counted, not violations
         _unreadable(out, blind, can_overturn=expect != "some")  # more matches cannot undo "some"
         return out
     bad, unread = _violations(repo, f, matches)

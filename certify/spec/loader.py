@@ -350,7 +350,8 @@ class _Loader:
         if target is INVALID:
             return None
         return CheckSpec(kind=kind, name=common.name or kind, target=target, timeout=common.timeout,
-                         retry=common.retry, fields=fields, mark=node.mark, index=index)
+                         retry=common.retry, fields=fields, mark=node.mark, index=index,
+                         allow_empty=common.allow_empty)
 
     def resolve_target(self, kind: str, name: str | None, node: Node, where: str) -> str | None:
         type_ = self.catalog.kind_target_type(kind)

@@ -33,6 +33,9 @@ class CheckCommon:
         "the same as `target`, read better for log kinds (`source: prod`)"))
     timeout: float | None = field(default=None, metadata=meta("seconds before the check is ERROR"))
     retry: Retry | None = field(default=None, metadata=meta("re-run until it passes"))
+    allow_empty: bool = field(default=False, metadata=meta(
+        "true = a scope that resolves to nothing (no file, table, log entry...) may pass; by default "
+        "it makes the check UNKNOWN"))
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class CheckSpec:
     fields: Any  # the kind's own field dataclass
     mark: Mark
     index: int  # position within its hypothesis, from 1
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True)
