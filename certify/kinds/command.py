@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -37,6 +38,12 @@ class CommandExpect:
     stderr_not: list[Regex] = field(default_factory=list, metadata=meta(
         "regexes stderr must not match"))
 
+    def __post_init__(self) -> None:
+        for name, wanted in (("stdout", self.stdout), ("stderr", self.stderr)):
+            if any(not rx.source for rx in wanted):
+                raise ValueError(f"{name}: an empty regex matches any output (an unset variable?); "
+                                 "write what the output must contain")
+
 
 @dataclass(frozen=True)
 class CommandFields:
@@ -59,6 +66,8 @@ class CommandFields:
                              "expect.stderr (write e.g. 'Tests: (?P<passed>\\d+) passed')")
         if isinstance(self.run, list) and not self.run:
             raise ValueError("run: expected a command, got an empty list")
+        if isinstance(self.run, str) and not self.run.strip():
+            raise ValueError("run: expected a command, got an empty one (an unset variable?)")
 
 
 @dataclass
@@ -68,12 +77,18 @@ class Completed:
     stderr: str
     seconds: float
     not_found: str | None = None  # the program that could not be found
+    cut: tuple[str, ...] = ()  # the streams that wrote more than CAPTURE_LIMIT bytes
 
 
-def _read(stream: IO[bytes]) -> str:
+def _read(stream: IO[bytes]) -> tuple[str, bool]:
+    """The stream's first CAPTURE_LIMIT bytes as text, and whether it wrote more."""
     stream.seek(0)
-    data = stream.read(CAPTURE_LIMIT)
-    return _ANSI.sub("", data.decode("utf-8", errors="replace"))
+    data = stream.read(CAPTURE_LIMIT + 1)
+    return _ANSI.sub("", data[:CAPTURE_LIMIT].decode("utf-8", errors="replace")), len(data) > CAPTURE_LIMIT
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n and n % (1 << 20) == 0 else f"{n} bytes"
 
 
 def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float,
@@ -93,12 +108,13 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
             return Completed(None, "", str(exc), 0.0, not_found=str(run[0] if isinstance(run, list) else run))
         code = wait_or_kill(proc, timeout, cancelled)
         seconds = time.monotonic() - start
-        stdout, stderr = _read(out), _read(err)
+        (stdout, stdout_cut), (stderr, stderr_cut) = _read(out), _read(err)
     not_found = None
     if isinstance(run, str) and code == 127:
         m = re.search(r"(?:^|: )([^:\n]+): (?:command )?not found", stderr)
         not_found = m.group(1).strip() if m else run.split()[0]
-    return Completed(code, stdout, stderr, seconds, not_found)
+    cut = tuple(name for name, was_cut in (("stdout", stdout_cut), ("stderr", stderr_cut)) if was_cut)
+    return Completed(code, stdout, stderr, seconds, not_found, cut)
 
 
 def _tail(text: str, n: int = TAIL_LINES) -> list[str]:
@@ -106,11 +122,14 @@ def _tail(text: str, n: int = TAIL_LINES) -> list[str]:
     return lines[-n:]
 
 
-def _number(text: str) -> float | None:
+def _number(text: str) -> float | str:
+    """The number a group captured, or why it is not one (a finite number is required)."""
     try:
         value = float(text.replace(",", ""))
     except ValueError:
-        return None
+        return f"{text!r} is not a number"
+    if not math.isfinite(value):
+        return f"{text!r} is not a finite number"
     return int(value) if value.is_integer() else value
 
 
@@ -133,10 +152,10 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
     else:
         ended = "not started: program not found" if done.not_found else f"killed after {done.seconds:.2f}s"
     shown = [f"$ {line}", ended]
-    if done.stdout.strip():
-        shown += ["--- stdout (last lines)", *_tail(done.stdout)]
-    if done.stderr.strip():
-        shown += ["--- stderr (last lines)", *_tail(done.stderr)]
+    for name, text in (("stdout", done.stdout), ("stderr", done.stderr)):
+        if text.strip():
+            cut = f"; cut at {_size(CAPTURE_LIMIT)}, the rest was not read" if name in done.cut else ""
+            shown += [f"--- {name} (last lines{cut})", *_tail(text)]
     out.output = "\n".join(shown)
     if len(done.stdout.splitlines()) > TAIL_LINES:
         out.attachments["stdout.txt"] = done.stdout
@@ -150,51 +169,67 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
         out.reason = ("interrupted (process group killed)" if ctx.cancelled.is_set()
                       else f"timed out after {ctx.timeout:g}s (process group killed)")
         return out
-    problems = _expectations(f, done, out)
-    if problems:
-        out.status, out.reason = "fail", "; ".join(problems)
-        out.findings = [Finding(line, p) for p in problems]
-    else:
-        got = ", ".join(f"{k}={v}" for k, v in out.values.items() if k in f.values)
-        out.reason = f"exit {done.exit_code}" + (f"; {got}" if got else "") + (
-            "; output as expected" if f.expect.stdout or f.expect.stderr else "")
+    captured = _expectations(f, done, out)
+    got = ", ".join(f"{k}={v}" for k, v in captured.items() if k in f.values)
+    out.reason = f"exit {done.exit_code}" + (f"; {got}" if got else "") + (
+        "; output as expected" if (f.expect.stdout or f.expect.stderr) and not out.unproven else "")
     return out
 
 
-def _expectations(f: CommandFields, done: Completed, out: Outcome) -> list[str]:
-    problems: list[str] = []
+def _expectations(f: CommandFields, done: Completed, out: Outcome) -> dict[str, float | str]:
+    """Report what departs from `expect` and `values` (findings), and what output cut at
+    CAPTURE_LIMIT cannot prove (unproven). Returns what the named groups captured."""
     assert done.exit_code is not None
     if not f.expect.exit.matches(done.exit_code):
-        problems.append(f"exit {done.exit_code}, expected {f.expect.exit}")
+        out.findings.append(Finding("exit", f"{done.exit_code}, expected {f.expect.exit}"))
+    raw: dict[str, tuple[str, str]] = {}  # group -> (the text it captured, the stream)
+    unmatched: set[str] = set()  # groups of regexes that did not match (reported already)
+
+    def not_proven(stream: str) -> None:
+        why = f"{stream} over {_size(CAPTURE_LIMIT)}; the tail was not read"
+        if why not in out.unproven:
+            out.unproven.append(why)
+
     streams = (("stdout", done.stdout, f.expect.stdout, f.expect.stdout_not),
                ("stderr", done.stderr, f.expect.stderr, f.expect.stderr_not))
     for name, text, wanted, unwanted in streams:
+        cut = name in done.cut
         for rx in wanted:
             m = re.compile(rx.source, re.MULTILINE).search(text)
             if m is None:
-                problems.append(f"{name} does not match /{rx.source}/")
+                unmatched.update(rx.compiled.groupindex)
+                if cut:  # it may be in the tail
+                    not_proven(name)
+                else:
+                    out.findings.append(Finding(name, f"does not match /{rx.source}/"))
                 continue
-            for group, raw in m.groupdict().items():
-                if raw is not None:
-                    number = _number(raw)
-                    out.values[group] = number if number is not None else raw
+            raw.update((g, (v, name)) for g, v in m.groupdict().items() if v is not None)
         for rx in unwanted:
             m = re.compile(rx.source, re.MULTILINE).search(text)
             if m is not None:
-                problems.append(f"{name} matches /{rx.source}/: {m.group(0).strip()[:200]}")
+                out.findings.append(Finding(name, f"matches /{rx.source}/: {m.group(0).strip()[:200]}"))
+            elif cut:  # absent from what was read; the tail may hold it
+                not_proven(name)
+    numbers = {g: _number(text) for g, (text, _) in raw.items()}
     for name, expr in f.values.items():
-        value = out.values.get(name)
-        if value is None:
-            continue  # its regex did not match: already a problem above
-        if not isinstance(value, int | float):
-            problems.append(f"{name} = {value!r} is not a number")
+        if name not in raw:
+            if name not in unmatched:
+                out.findings.append(Finding(name, "no value captured"))
+            continue
+        value = numbers[name]
+        if isinstance(value, str):
+            out.findings.append(Finding(name, value))
         elif not expr.matches(value):
-            problems.append(f"{name} = {value}, expected {expr}")
-    return problems
+            out.findings.append(Finding(name, f"{value}, expected {expr}"))
+        elif raw[name][1] in done.cut:  # the head held a number; the tail may hold another
+            not_proven(raw[name][1])
+    captured = {g: v if not isinstance(v, str) else raw[g][0] for g, v in numbers.items()}
+    for group, value in captured.items():
+        out.values.setdefault(group, value)  # never over a measured fact (exit, seconds)
+    return captured
 
 
-KIND = KindSpec(
-    name="command",
+KIND = KindSpec(    name="command",
     summary="a command exits as expected and prints what it should",
     fields=CommandFields,
     run=run,

@@ -3,6 +3,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import certify, processes_mentioning, spec_text, write
 
 
@@ -33,7 +35,7 @@ def test_values_from_named_groups_are_checked(tmp_path: Path) -> None:
     assert hyps["ENOUGH"]["verdict"] == "TRUE"
     assert hyps["ENOUGH"]["checks"][0]["values"]["passed"] == 372
     assert hyps["TOO-FEW"]["verdict"] == "FALSE"
-    assert "passed = 371, expected >= 372" in hyps["TOO-FEW"]["reason"]
+    assert "passed: 371, expected >= 372" in hyps["TOO-FEW"]["reason"]
 
 
 def test_exit_codes_stdout_not_and_stderr(tmp_path: Path) -> None:
@@ -53,7 +55,7 @@ def test_exit_codes_stdout_not_and_stderr(tmp_path: Path) -> None:
     """)
     assert {k: v["verdict"] for k, v in hyps.items()} == {
         "EXIT1-EXPECTED": "TRUE", "EXIT-WRONG": "FALSE", "STDOUT-NOT": "FALSE", "STDERR": "TRUE"}
-    assert "exit 2, expected 0" in hyps["EXIT-WRONG"]["reason"]
+    assert "exit: 2, expected 0" in hyps["EXIT-WRONG"]["reason"]
     assert "boom" in hyps["EXIT-WRONG"]["checks"][0]["output"]
 
 
@@ -127,3 +129,113 @@ def test_a_program_that_does_not_exist_is_not_started(tmp_path: Path) -> None:
     check = res.results["hypotheses"][0]["checks"][0]
     assert check["status"] == "error" and check["reason"] == "command not found: no-such-program-xyz"
     assert "not started: program not found" in check["output"] and "killed" not in check["output"]
+
+
+# ---------------------------------------------------------------- fail closed
+
+
+def test_a_value_whose_group_did_not_take_part_is_false(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, r"""
+        - id: NO-TESTS
+          claim: enough tests pass
+          check:
+            kind: command
+            run: "echo 'no tests ran'"
+            expect: {stdout: ['(?P<passed>\d+) passed|no tests ran']}
+            values: {passed: ">= 372"}
+        - id: EXIT-GROUP
+          claim: a group named like a measured fact is not that fact
+          check:
+            kind: command
+            run: "echo 'nothing'"
+            expect: {stdout: ['exit=(?P<exit>\d+)|nothing']}
+            values: {exit: 0}
+    """)
+    assert hyps["NO-TESTS"]["verdict"] == "FALSE"
+    assert hyps["NO-TESTS"]["reason"] == "passed: no value captured"
+    assert hyps["EXIT-GROUP"]["verdict"] == "FALSE"
+    assert hyps["EXIT-GROUP"]["reason"] == "exit: no value captured"
+
+
+def test_values_must_be_finite_numbers(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, r"""
+        - id: INF
+          claim: c
+          check: {kind: command, run: "echo 'inf passed'", expect: {stdout: ['(?P<passed>\S+) passed']},
+                  values: {passed: ">= 372"}}
+        - id: NAN
+          claim: c
+          check: {kind: command, run: "echo 'nan passed'", expect: {stdout: ['(?P<passed>\S+) passed']},
+                  values: {passed: "!= 0"}}
+        - id: HUGE
+          claim: c
+          check: {kind: command, run: "echo '1e999 passed'", expect: {stdout: ['(?P<passed>\S+) passed']},
+                  values: {passed: ">= 372"}}
+    """)
+    for name, raw in (("INF", "inf"), ("NAN", "nan"), ("HUGE", "1e999")):
+        assert hyps[name]["verdict"] == "FALSE", hyps[name]["reason"]
+        assert hyps[name]["reason"] == f"passed: {raw!r} is not a finite number"
+
+
+def test_absence_in_output_cut_at_the_capture_limit_is_unknown(tmp_path: Path) -> None:
+    """FAILED printed after 33 MiB of output: the tail was never read, so its absence is not proven."""
+    big = "import sys; sys.stdout.write('x' * (33 << 20) + chr(10)); print('FAILED')"
+    hyps = run_spec(tmp_path, f"""
+        - id: TAIL
+          claim: nothing failed
+          check: {{kind: command, run: ["python3", "-c", "{big}"], expect: {{stdout_not: [FAILED]}}}}
+    """)
+    tail = hyps["TAIL"]
+    assert tail["verdict"] == "UNKNOWN"
+    assert tail["reason"] == "not proven: stdout over 32 MiB; the tail was not read; exit 0"
+    assert len(tail["checks"][0]["output"]) < 10_000  # a 32 MiB line is not copied into the evidence
+
+
+def test_claims_on_cut_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from certify.kinds import command
+    monkeypatch.setattr(command, "CAPTURE_LIMIT", 1000)
+    hyps = run_spec(tmp_path, r"""
+        - id: SEEN
+          claim: the head says started (presence in what was read is proven)
+          check: {kind: command, run: "echo started; seq 1 2000", expect: {stdout: ['^started$']}}
+        - id: NOT-SEEN
+          claim: the summary is in the tail
+          check: {kind: command, run: "seq 1 2000; echo done", expect: {stdout: ['^done$']}}
+        - id: COUNT
+          claim: a count read from the head
+          check: {kind: command, run: "echo '5 passed'; seq 1 2000; echo '0 passed'",
+                  expect: {stdout: ['(?P<passed>\d+) passed']}, values: {passed: "> 0"}}
+        - id: STDERR-NOT
+          claim: no error on stderr
+          check: {kind: command, run: "seq 1 2000 >&2; echo ERROR >&2", expect: {stderr_not: [ERROR]}}
+        - id: FOUND-ANYWAY
+          claim: a violation in the head is still a violation
+          check: {kind: command, run: "echo FAILED; seq 1 2000", expect: {stdout_not: [FAILED]}}
+    """)
+    assert {k: v["verdict"] for k, v in hyps.items()} == {
+        "SEEN": "TRUE", "NOT-SEEN": "UNKNOWN", "COUNT": "UNKNOWN", "STDERR-NOT": "UNKNOWN",
+        "FOUND-ANYWAY": "FALSE"}
+    assert hyps["NOT-SEEN"]["reason"] == "not proven: stdout over 1000 bytes; the tail was not read; exit 0"
+    assert hyps["COUNT"]["reason"] == ("not proven: stdout over 1000 bytes; the tail was not read; "
+                                       "exit 0; passed=5")
+    assert hyps["STDERR-NOT"]["reason"] == "not proven: stderr over 1000 bytes; the tail was not read; exit 0"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("run", '""', "run: expected a command, got an empty one"),
+    ("run", '"  "', "run: expected a command, got an empty one"),
+    ("expect", "{stdout: ['']}", "an empty regex matches any output"),
+    ("expect", "{stderr: ['']}", "an empty regex matches any output"),
+])
+def test_empty_expectations_are_spec_errors(tmp_path: Path, field: str, value: str, message: str) -> None:
+    check = f"{{kind: command, {field}: {value}}}" if field == "run" else \
+        f"{{kind: command, run: 'true', {field}: {value}}}"
+    write(tmp_path / "checks.yaml", spec_text(f"""
+        - id: H
+          claim: c
+          check: {check}
+    """))
+    res = certify("validate", cwd=tmp_path)
+    assert res.exit_code == 2
+    line = res.stderr.strip() or res.stdout.strip()
+    assert line.startswith("checks.yaml:") and message in line and "Traceback" not in line, line
