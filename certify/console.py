@@ -80,16 +80,21 @@ class ProgressPrinter:
             self.stream.flush()
 
 
+def _line(text: str) -> str:
+    """Free text on one line: a claim cannot print lines that look like other verdicts."""
+    return " ".join(text.split())
+
+
 def summary(result: RunResult, redactor: Redactor, stream: TextIO) -> str:
     """The verdict summary printed on stdout."""
-    width = max((len(h.id) for h in result.hypotheses), default=4)
+    width = max((len(_line(h.id)) for h in result.hypotheses), default=4)
     lines = []
     for h in result.hypotheses:
         verdict = paint(f"{h.verdict:8}", h.verdict, stream)
         info = "" if h.gate else " (informational)"
-        lines.append(f"{verdict} {h.id:{width}}  {h.claim}{info}")
+        lines.append(f"{verdict} {_line(h.id):{width}}  {_line(h.claim)}{info}")
         if h.verdict != "TRUE":
-            lines.append(f"{'':8} {'':{width}}  └ {h.reason}")
+            lines.append(f"{'':8} {'':{width}}  └ {_line(h.reason)}")
     g = result.gate
     lines += ["", f"{g.summary}",
               f"TRUE {g.counts['TRUE']} · FALSE {g.counts['FALSE']} · UNKNOWN {g.counts['UNKNOWN']}"

@@ -16,6 +16,7 @@ from typing import Any
 
 from certify import __version__
 from certify.engine.result import HypothesisResult, RunResult
+from certify.report.markdown import cell, inline
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _WHERE = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+)(?::\d+)?$")
@@ -95,12 +96,12 @@ def github_summary(result: RunResult) -> str:
     icon = {"TRUE": "✅", "FALSE": "❌", "UNKNOWN": "❔", "WAIVED": "⏸️"}
     g = result.gate
     counts = " · ".join(f"{k} {v}" for k, v in g.counts.items())
-    lines = [f"## certify: {result.phase}", "",
-             f"**{g.summary}** (exit code {g.exit_code})", "", counts, "",
+    lines = [f"## certify: {inline(result.phase)}", "",
+             f"**{inline(g.summary)}** (exit code {g.exit_code})", "", counts, "",
              "| ID | Claim | Verdict | Evidence |", "|---|---|---|---|"]
     for h in result.hypotheses:
-        cells = [h.id, h.claim, f"{icon.get(h.verdict, '')} {h.verdict}", h.reason]
-        lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+        lines.append(f"| {cell(h.id)} | {cell(h.claim)} | {icon.get(h.verdict, '')} {h.verdict} | "
+                     f"{cell(h.reason)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,9 @@
 """EVIDENCE.md: the pack for people, rendered from templates/EVIDENCE.md.j2.
 
-Valid GitHub-flavoured Markdown whatever the evidence holds: table cells escaped,
-long output fenced with a fence longer than any backtick run inside it, nothing cut
+Valid GitHub-flavoured Markdown whatever the spec and the evidence hold: every piece of free
+text goes through one inline filter (`inline`, `cell` in tables) and every block of output
+through one block filter (`fence`: a fence longer than any backtick run inside it), so no
+claim, id, title or output can add a heading, a section, HTML or a link; nothing is cut
 without saying where the rest is.
 """
 
@@ -21,16 +23,36 @@ VERDICT_MARK = {"TRUE": "✅ TRUE", "FALSE": "❌ FALSE", "UNKNOWN": "❔ UNKNOW
 STATUS_MARK = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "skip": "SKIP"}
 
 
-def cell(value: Any) -> str:
-    """Text safe inside a table cell: one line, pipes and markup escaped."""
+_MARKUP = re.compile(r"([\\`*_<>\[\]|])")
+# What counts only at the start of a line: an ATX heading, a bullet, an ordered item, a setext
+# underline or thematic break, a tilde fence. (Backtick fences, quotes and HTML are escaped anywhere.)
+_LINE_START = re.compile(r"^(?:#{1,6}|[-+])(?=\s|$)|^(?:-+|=+)$|^~{3,}")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_CLOSING_HASHES = re.compile(r"(\s)(#+)$")  # an ATX heading's optional closing sequence
+
+
+def inline(value: Any) -> str:
+    """Free text (from the spec or the evidence) as inline Markdown that reads as it was written
+    and adds no structure, wherever it is put (a heading, a list item, a paragraph, a cell): one
+    line; backslashes, backticks, emphasis, HTML, links and pipes escaped; what would start a
+    heading, a list or a fence at the start of a line, and closing hashes at its end, escaped."""
     text = " ".join(str(value if value is not None else "").split())
-    text = re.sub(r"([\\|*_`<>\[\]])", r"\\\1", text)
-    return text or " "
+    text = _MARKUP.sub(r"\\\1", text)
+    text = _LINE_START.sub(lambda m: "\\" + m.group(0), text)
+    text = _ORDERED.sub(r"\1\\\2", text)
+    return _CLOSING_HASHES.sub(r"\1\\\2", text)
 
 
-def code(value: Any) -> str:
-    """Inline code that survives any backticks in the value."""
+def cell(value: Any) -> str:
+    """Free text in a table cell: inline text, never empty."""
+    return inline(value) or " "
+
+
+def code(value: Any, in_table: bool = False) -> str:
+    """Inline code that survives any backticks in the value (and, in a table, its pipes)."""
     text = " ".join(str(value).split())
+    if in_table:
+        text = text.replace("|", "\\|")
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -59,7 +81,7 @@ def _environment() -> jinja2.Environment:
         autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=cell, code=code, fence=fence, value=value)
+    env.filters.update(inline=inline, cell=cell, code=code, fence=fence, value=value)
     env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK,
                        attachment_path=attachment_path, run_attachment_path=run_attachment_path,
                        anchor=anchor)
