@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_to_posix, target, unmatched
+from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match_any, glob_to_posix, target
 from certify.spec.binder import meta
 
 PRIVILEGES = {
@@ -101,14 +101,14 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
         shown_sql = shown_sql.replace(placeholder, value)
     out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}"
                   " (has_*_privilege + aclexplode, one query)", reproduce=pg.reproduce(shown_sql))
-    with pg.session(catalog=True) as cur:
+    with pg.session(catalog=True, guard=ctx) as cur:
         if f.role is not None:
             cur.execute("SELECT %s::regrole", (f.role,))  # a missing role is ERROR, not FALSE
         cur.execute(NAMES)
         names = [r[0] for r in cur.fetchall()]
         cur.execute(QUERY, params)
         rows = cur.fetchall()
-    out.findings += unmatched(f.on, names, "object")
+    ctx.scope("objects", f.on, lambda p: glob_match_any(p, names), total=len(rows), noun="object")
     held: dict[tuple[str, str], dict[str, bool]] = {}
     public: dict[tuple[str, str], list[str]] = {}
     for type_, name, effective, direct, to_public in rows:

@@ -1,4 +1,6 @@
-"""Helpers the PostgreSQL kinds share: object-name globs and finding text."""
+"""Helpers the PostgreSQL kinds share: object-name globs, finding text, and the guard that
+refuses, when the spec is loaded, SQL that could act on the server despite a read-only
+transaction (COPY ... TO PROGRAM, dblink_exec, pg_terminate_backend...)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from certify.kinds.base import CheckContext, Finding, Outcome, head
-from certify.targets.postgres import PostgresTarget
+from certify.kinds.base import CheckContext, Outcome, head
+from certify.targets.postgres import GUARDED_SETTINGS, PostgresTarget
 
 # No `%` in it: the queries that embed it also take psycopg parameters.
 SYSTEM_SCHEMAS_SQL = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
@@ -48,29 +50,153 @@ def target(ctx: CheckContext[Any]) -> PostgresTarget:
 
 
 def finish(out: Outcome, ok_reason: str, inventory: Sequence[str] = (),
-           attachment: str = "objects.txt", limit: int = 3) -> Outcome:
-    """Set status, reason and output from the findings: fail naming the first few, else pass
-    showing the inventory of what was checked. A long inventory is attached in full."""
+           attachment: str = "objects.txt") -> Outcome:
+    """Show what was checked: the findings with their fixes when there are any (the engine's
+    settle step then fails the check, naming them), else the inventory. A long inventory is
+    attached in full."""
+    out.reason = ok_reason
     if out.findings:
-        out.status = "fail"
-        first = "; ".join(f"{f.where}: {f.what}" for f in out.findings[:limit])
-        more = f" (and {len(out.findings) - limit} more)" if len(out.findings) > limit else ""
-        out.reason = first + more
         out.output = head([f"{f.where}: {f.what}" + (f"  -- fix: {f.fix}" if f.fix else "")
                            for f in out.findings], 40)
     else:
-        out.status, out.reason = "pass", ok_reason
         out.output = head(list(inventory), 40)
     if len(inventory) > 40:
         out.attachments[attachment] = "\n".join(inventory)
     return out
 
 
-def unmatched(patterns: Sequence[str], names: Sequence[str], what: str) -> list[Finding]:
-    """A finding for every pattern that matched no object (a typo must not pass silently)."""
-    return [Finding(p, f"no {what} matches") for p in patterns if not glob_match_any(p, names)]
-
-
 def glob_match_any(pattern: str, names: Sequence[str]) -> bool:
     rx = _glob_rx(pattern)
     return any(rx.match(n) for n in names)
+
+
+# ---------------------------------------------------------------- the SQL guard
+
+# A read-only transaction stops writes to tables, not these: they act on the server itself
+# (run programs, write or read its files, reach other databases, signal other sessions, take
+# locks others wait on, reset statistics) or run a query given as a string, past this guard.
+REFUSED_FUNCTIONS = frozenset({
+    "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
+    "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_backup_start", "pg_backup_stop",
+    "pg_start_backup", "pg_stop_backup", "pg_log_backend_memory_contexts",
+    "pg_import_system_collations", "pg_stat_file", "loread", "lowrite", "ts_stat",
+})
+REFUSED_PREFIXES = ("dblink", "lo_", "pg_file_", "pg_read_", "pg_ls_", "pg_advisory_",
+                    "pg_try_advisory_", "pg_stat_reset", "pg_logical_", "pg_replication_",
+                    "pg_create_", "pg_drop_", "pg_wal_", "query_to_xml", "cursor_to_xml")
+# What a statement may start with: reading statements only (COPY, DO, CALL, SET, LOCK,
+# PREPARE... are refused; writes inside WITH fail in the read-only transaction).
+READING = ("select", "with", "values", "table", "show", "explain")
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<line>--[^\n]*)
+  | (?P<block>/\*)
+  | (?P<dollar>\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$)
+  | (?P<estring>[eE]')
+  | (?P<string>(?:[uU]&|[bBxXnN])?')
+  | (?P<ident>(?:[uU]&)?")
+  | (?P<param>\$\d+)
+  | (?P<word>[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*)
+  | (?P<number>\d[\w.]*)
+  | (?P<op>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+def sql_tokens(text: str) -> list[tuple[str, str]]:
+    """PostgreSQL SQL as (kind, value) tokens, comments and whitespace dropped: `word` (lower
+    case), `name` (a quoted identifier, as written inside the quotes), `string` (a literal's
+    text), `op` (one character). Raises ValueError on an unterminated literal or comment."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(text):
+        m = _TOKEN.match(text, i)
+        assert m is not None  # `op` matches any character
+        kind, value, i = m.lastgroup or "op", m.group(), m.end()
+        if kind == "block":
+            depth = 1
+            while depth:
+                nxt = min((j for j in (text.find("/*", i), text.find("*/", i)) if j >= 0), default=-1)
+                if nxt < 0:
+                    raise ValueError("an unterminated /* comment")
+                depth += 1 if text.startswith("/*", nxt) else -1
+                i = nxt + 2
+        elif kind == "dollar":
+            end = text.find(value, i)
+            if end < 0:
+                raise ValueError(f"an unterminated {value} string")
+            out.append(("string", text[i:end]))
+            i = end + len(value)
+        elif kind in ("string", "estring", "ident"):
+            quote = value[-1]
+            pieces: list[str] = []
+            while True:
+                j = i
+                while j < len(text) and text[j] != quote and not (kind == "estring" and text[j] == "\\"):
+                    j += 1
+                if j >= len(text):
+                    raise ValueError("an unterminated quoted " + ("name" if kind == "ident" else "string"))
+                pieces.append(text[i:j])
+                if text[j] == "\\":  # E'...': a backslash escapes the next character
+                    pieces.append(text[j + 1:j + 2])
+                    i = j + 2
+                elif text.startswith(quote * 2, j):
+                    pieces.append(quote)
+                    i = j + 2
+                else:
+                    i = j + 1
+                    break
+            out.append(("name" if kind == "ident" else "string", "".join(pieces)))
+        elif kind == "word":
+            out.append(("word", value.lower()))
+        elif kind not in ("space", "line"):
+            out.append((kind, value))
+    return out
+
+
+def _refused_function(name: str) -> bool:
+    return name in REFUSED_FUNCTIONS or name.startswith(REFUSED_PREFIXES)
+
+
+def sql_refusal(text: str) -> str | None:
+    """Why this SQL may not run on a checked server, or None. One reading statement; no COPY;
+    no call (qualified, quoted or not) of a function that acts on the server; set_config only
+    of a setting named by a literal that certify does not guard."""
+    try:
+        tokens = sql_tokens(text)
+    except ValueError as exc:
+        return f"cannot be read as SQL: {exc}"
+    while tokens and tokens[-1] == ("op", ";"):
+        tokens.pop()
+    if not tokens:
+        return "is empty"
+    if ("op", ";") in tokens:
+        return "holds more than one statement (one statement, no `;` between statements)"
+    first = tokens[0][1]
+    if tokens[0][0] == "word" and first == "copy":
+        return "uses COPY (COPY ... TO PROGRAM/FILE acts on the server, even read-only)"
+    if first != "(" and not (tokens[0][0] == "word" and first in READING):
+        return (f"starts with {first.upper()!s}: only a reading statement "
+                f"({', '.join(w.upper() for w in READING)}) is run")
+    for k, (kind, value) in enumerate(tokens[:-1]):
+        if kind not in ("word", "name") or tokens[k + 1] != ("op", "("):
+            continue
+        name = value.lower() if kind == "name" else value
+        if _refused_function(name):
+            return f"calls {name}(), which acts on the server even in a read-only transaction"
+        if name == "set_config":
+            arg = tokens[k + 2] if k + 2 < len(tokens) else ("op", "")
+            if arg[0] != "string":
+                return "calls set_config() with a setting that is not a literal"
+            refused = setting_refusal(arg[1])
+            if refused:
+                return f"calls set_config(): {refused}"
+    return None
+
+
+def setting_refusal(name: str) -> str | None:
+    """Why a spec may not set this setting (it guards the server, or the session's rights)."""
+    if name.strip().lower() in GUARDED_SETTINGS:
+        return (f"{name} may not be set: certify sets it to protect the server "
+                f"({', '.join(sorted(GUARDED_SETTINGS))} are its own)")
+    return None

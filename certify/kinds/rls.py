@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, qualify, target, unmatched
+from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, glob_match_any, qualify, target
 from certify.spec.binder import meta
 
 QUERY = f"""
@@ -43,9 +43,11 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     excluded = [qualify(t) for t in f.exclude]
     out = ctx.outcome(ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy",
                   reproduce=pg.reproduce(QUERY))
-    _, rows = pg.query(QUERY, catalog=True)
+    _, rows = pg.query(QUERY, catalog=True, guard=ctx)
     chosen = [r for r in rows if glob_match(r[0], patterns) and not glob_match(r[0], excluded)]
-    out.findings += unmatched(patterns, [r[0] for r in rows], "table")
+    names = [r[0] for r in rows]
+    ctx.scope("tables", f.tables, lambda p: glob_match_any(qualify(p), names), total=len(chosen),
+              noun="table")
     e = f.expect
     lines = []
     for _raw, name, enabled, forced, policies in chosen:

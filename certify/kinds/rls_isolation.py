@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import target
+from certify.kinds.pg_common import setting_refusal, target
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr
 from certify.targets.postgres import quote_ident, split_name
@@ -33,6 +33,9 @@ class RlsIsolationFields:
     def __post_init__(self) -> None:
         if not self.tenants:
             raise ValueError("tenants: give at least one tenant id and its expected count")
+        refused = setting_refusal(self.setting)
+        if refused:
+            raise ValueError(f"setting: {refused}")
 
 
 def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome:
@@ -45,7 +48,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
     count_text = f"SELECT count(*) FROM {shown}"
     out = ctx.outcome(ran=f"as {f.role}: {count_text}, with {f.setting} set to each tenant "
                                   "and unset", reproduce="")
-    with pg.session(catalog=True) as cur:
+    with pg.session(catalog=True, guard=ctx) as cur:
         cur.execute(ROLE_FACTS, {"role": f.role, "table": shown})
         facts = cur.fetchone()
     if facts is None:
@@ -65,7 +68,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
         cases.append(("(no tenant)", {}, f.no_tenant))
     cases += [(tenant, {f.setting: tenant}, expr) for tenant, expr in f.tenants.items()]
     for label, settings, expr in cases:
-        _, result = pg.query(count, role=f.role, settings=settings)
+        _, result = pg.query(count, role=f.role, settings=settings, guard=ctx)
         seen = int(result[0][0])
         rows.append((label, seen, str(expr)))
         repro.append(pg.reproduce(count_text, f.role, settings))
@@ -75,11 +78,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
     out.output = "\n".join([f"tenant | rows seen by {f.role} | expected"] +
                            [f"{label} | {seen} | {exp}" for label, seen, exp in rows])
     out.reproduce = "\n".join(repro)
-    if out.findings:
-        out.status = "fail"
-        out.reason = "; ".join(x.what if x.where.startswith(shown) else f"{x.where}: {x.what}"
-                               for x in out.findings[:3])
-    else:
+    if not out.findings:
         out.reason = f"isolated as {f.role}: " + ", ".join(f"{label} sees {seen}" for label, seen, _ in rows)
     return out
 

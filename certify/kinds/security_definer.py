@@ -90,7 +90,7 @@ def _schemas_on(path: str) -> list[str]:
 
 def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> Outcome:
     pg = target(ctx)
-    with pg.session(catalog=True) as cur:
+    with pg.session(catalog=True, guard=ctx) as cur:
         cur.execute("SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE "
                     + SYSTEM_SCHEMAS_SQL)
         all_schemas = cur.fetchone()[0]
@@ -102,7 +102,8 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
     shown = QUERY.replace("%(schemas)s", "ARRAY[" + ", ".join(f"'{s}'" for s in schemas) + "]::name[]")
     out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in "
                                   f"{', '.join(schemas)}", reproduce=pg.reproduce(shown))
-    out.findings += [Finding(s, "no such schema") for s in f.schemas if s not in all_schemas]
+    if f.schemas:
+        ctx.scope("schemas", f.schemas, [s for s in f.schemas if s in all_schemas], noun="schema")
     creatable: dict[str, list[str]] = data["creatable"]
     untrusted = set(f.untrusted)
     lines = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import target
+from certify.kinds.pg_common import setting_refusal, sql_refusal, target
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr
 
@@ -30,6 +30,15 @@ class SqlFields:
     expect: SqlExpect = field(default_factory=SqlExpect, metadata=meta(
         "expectations (default: the query runs)"))
 
+    def __post_init__(self) -> None:
+        refused = sql_refusal(self.query)
+        if refused:
+            raise ValueError(f"query: {refused}")
+        for name in self.settings:
+            refused = setting_refusal(name)
+            if refused:
+                raise ValueError(f"settings: {refused}")
+
 
 def _same(a: Any, b: Any) -> bool:
     return a == b or str(a) == str(b)
@@ -38,7 +47,7 @@ def _same(a: Any, b: Any) -> bool:
 def run(f: SqlFields, ctx: CheckContext[SqlFields]) -> Outcome:
     pg = target(ctx)
     out = ctx.outcome(ran=f.query.strip(), reproduce=pg.reproduce(f.query, f.role, f.settings))
-    columns, rows = pg.query(f.query, role=f.role, settings=f.settings)
+    columns, rows = pg.query(f.query, role=f.role, settings=f.settings, guard=ctx)
     out.values["rows"] = len(rows)
     shown = [" | ".join(columns)] + [" | ".join(str(v) for v in r) for r in rows[:20]]
     if len(rows) > 20:
@@ -48,7 +57,7 @@ def run(f: SqlFields, ctx: CheckContext[SqlFields]) -> Outcome:
     out.output = "\n".join(shown) if columns else "(no result set)"
     e = f.expect
     if e.rows is not None and not e.rows.matches(len(rows)):
-        out.findings.append(Finding("rows", f"{len(rows)} rows, expected {e.rows}"))
+        out.findings.append(Finding("rows", f"{len(rows)}, expected {e.rows}"))
     if e.value is not None:
         got = rows[0][0] if rows and rows[0] else None
         out.values["value"] = got
@@ -61,10 +70,7 @@ def run(f: SqlFields, ctx: CheckContext[SqlFields]) -> Outcome:
         elif not any(all(_same(r[columns.index(k)], v) for k, v in e.contains.items()) for r in rows):
             want = ", ".join(f"{k}={v!r}" for k, v in e.contains.items())
             out.findings.append(Finding("rows", f"no row has {want}"))
-    if out.findings:
-        out.status = "fail"
-        out.reason = "; ".join(x.what for x in out.findings)
-    else:
+    if not out.findings:
         out.reason = f"{len(rows)} row{'s' if len(rows) != 1 else ''}" + (
             f", value {out.values['value']!r}" if "value" in out.values else "") + " as expected"
     return out

@@ -2,7 +2,9 @@
 transactions that are always rolled back, and throwaway databases built from migrations.
 
 Never harm the target: every session sets `default_transaction_read_only`, a
-`statement_timeout` and a `lock_timeout`, and every transaction ends in ROLLBACK.
+`statement_timeout` (never past the check's own deadline) and a `lock_timeout`, none of
+which a spec may override, and every transaction ends in ROLLBACK. A check that is
+interrupted or runs out of time has its query cancelled on the server before it reports.
 Identifiers reach SQL only through `psycopg.sql.Identifier`.
 """
 
@@ -15,11 +17,27 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from certify.errors import CheckError
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
+
+# Settings certify sets to protect the server and to fix who the session is: no spec may set them.
+GUARDED_SETTINGS = frozenset({
+    "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
+    "idle_session_timeout", "default_transaction_read_only", "transaction_read_only",
+    "default_transaction_isolation", "transaction_isolation", "role", "session_authorization",
+})
+
+
+class Guard(Protocol):
+    """What bounds a session: the check's deadline, and the run's interrupt (a CheckContext)."""
+
+    cancelled: threading.Event
+
+    @property
+    def remaining(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -48,10 +66,14 @@ class PostgresConfig:
     statement_timeout: float = field(default=10.0, metadata=meta("seconds per statement"))
     lock_timeout: float = field(default=2.0, metadata=meta("seconds to wait for a lock"))
     connect_timeout: int = field(default=5, metadata=meta("seconds to connect"))
+    role: str | None = field(default=None, metadata=meta(
+        "SET ROLE to this role before any check (e.g. a read-only certify_reader)"))
 
     def __post_init__(self) -> None:
         if (self.dsn is None) == (self.ephemeral is None):
             raise ValueError("give exactly one of `dsn:` and `ephemeral:`")
+        if self.role is not None and not self.role.strip():
+            raise ValueError("role: give a role name")
 
 
 def dsn_password(dsn: str) -> str | None:
@@ -101,6 +123,7 @@ class PostgresTarget:
         self._throwaway: pgcluster.PrivateCluster | pgcluster.ScratchDatabase | None = None
         self._lock = threading.Lock()
         self._server_version: str | None = None
+        self._who = ""
         if self.config.dsn is not None:
             self.dsn = self.config.dsn
         else:
@@ -168,20 +191,25 @@ class PostgresTarget:
 
     @contextlib.contextmanager
     def session(self, role: str | None = None, settings: Mapping[str, str] | None = None,
-                catalog: bool = False) -> Iterator[Any]:
+                catalog: bool = False, guard: Guard | None = None) -> Iterator[Any]:
         """A read-only transaction (as `role`, with `settings` set locally), always rolled back.
 
         `catalog=True` pins search_path to pg_catalog, so regclass and regprocedure print
-        schema-qualified names (`public.fn(uuid)`).
+        schema-qualified names (`public.fn(uuid)`). With a `guard`, no statement runs past
+        its deadline (the server cancels it), and an interrupt cancels it on the server.
         """
         import psycopg
         from psycopg import sql
 
         self._ready()
+        for name in settings or {}:
+            if name.strip().lower() in GUARDED_SETTINGS:
+                raise CheckError(f"{name} may not be set by a check")
         c = self.config
+        timeout = c.statement_timeout if guard is None else min(c.statement_timeout, guard.remaining)
         options = ("-c default_transaction_read_only=on"
-                   f" -c statement_timeout={int(c.statement_timeout * 1000)}"
-                   f" -c lock_timeout={int(c.lock_timeout * 1000)}"
+                   f" -c statement_timeout={max(1, int(timeout * 1000))}"
+                   f" -c lock_timeout={max(1, int(c.lock_timeout * 1000))}"
                    " -c idle_in_transaction_session_timeout=60000")
         if catalog:
             options += " -c search_path=pg_catalog"
@@ -190,8 +218,16 @@ class PostgresTarget:
                                    application_name="certify", autocommit=False)
         except psycopg.Error as exc:
             raise pg_error(exc) from None
+        done = threading.Event()
+        watcher = None
+        if guard is not None:
+            watcher = threading.Thread(target=_cancel_on_interrupt, args=(conn, guard.cancelled, done),
+                                       daemon=True, name="certify-pg-cancel")
+            watcher.start()
         try:
             with conn.cursor() as cur:
+                if c.role is not None:
+                    cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(c.role)))
                 cur.execute("BEGIN READ ONLY")
                 if role is not None:
                     cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
@@ -199,17 +235,22 @@ class PostgresTarget:
                     cur.execute("SELECT set_config(%s, %s, true)", (name, value))
                 yield cur
         except psycopg.Error as exc:
+            if guard is not None and guard.cancelled.is_set():
+                raise CheckError("interrupted: the query was cancelled on the server") from None
             raise pg_error(exc) from None
         finally:
+            done.set()
+            if watcher is not None:
+                watcher.join()
             with contextlib.suppress(Exception):
                 conn.rollback()
             conn.close()
 
     def query(self, query: Any, params: Sequence[Any] | Mapping[str, Any] | None = None, *,
               role: str | None = None, settings: Mapping[str, str] | None = None,
-              catalog: bool = False) -> tuple[list[str], list[tuple[Any, ...]]]:
+              catalog: bool = False, guard: Guard | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one statement; return (column names, rows)."""
-        with self.session(role, settings, catalog) as cur:
+        with self.session(role, settings, catalog, guard) as cur:
             # prepare=True: the extended protocol takes exactly one statement, so a query
             # cannot smuggle in `COMMIT; ...` to escape the read-only transaction.
             cur.execute(query, params, prepare=True)
@@ -232,18 +273,48 @@ class PostgresTarget:
         return f"psql {shlex.quote(public_dsn(self.dsn))} -X -c {shlex.quote(' '.join(parts))}{note}"
 
     def facts(self) -> dict[str, str]:
+        """The server's version, and who the checks ran as, saying when that role could act on
+        the server beyond reading (a read-only transaction does not stop a superuser's COPY
+        ... TO PROGRAM; only certify's SQL guard does)."""
         if self._server_version is None:
             try:
-                _, rows = self.query("SELECT current_setting('server_version')")
-                self._server_version = str(rows[0][0])
+                _, rows = self.query(WHO_QUERY)
             except CheckError as exc:
                 self._server_version = f"unreachable ({exc})"
+            else:
+                version, user, superuser, program, write = rows[0]
+                powers = [p for p, held in (("run server programs", superuser or program),
+                                            ("write server files", superuser or write)) if held]
+                why = "superuser" if superuser else ", ".join(
+                    f"member of {r}" for r, held in (("pg_execute_server_program", program),
+                                                     ("pg_write_server_files", write)) if held)
+                self._server_version = f"{version}"
+                self._who = f"; connected as {user}" + (
+                    f" ({why}: may {' and '.join(powers)})" if powers else "")
         kind = "ephemeral" if self.build is not None else "dsn"
-        return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind})"}
+        return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind}){self._who}"}
 
     def secret_values(self) -> list[str]:
         pw = dsn_password(self.dsn)
         return [pw] if pw else []
+
+
+WHO_QUERY = """
+SELECT current_setting('server_version'), current_user, r.rolsuper,
+       pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER'),
+       pg_has_role(current_user, 'pg_write_server_files', 'MEMBER')
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
+def _cancel_on_interrupt(conn: Any, cancelled: threading.Event, done: threading.Event) -> None:
+    """Cancel the session's running statement on the server when the run is interrupted."""
+    while not done.is_set():
+        if cancelled.wait(0.05):
+            if not done.is_set():
+                with contextlib.suppress(Exception):
+                    conn.cancel_safe(timeout=5.0)
+            return
 
 
 def quote_ident(name: str) -> str:
