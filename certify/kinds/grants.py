@@ -18,6 +18,27 @@ PRIVILEGES = {
 }
 KEYWORD = {"table": "TABLE", "sequence": "SEQUENCE", "function": "FUNCTION", "schema": "SCHEMA"}
 
+PRIVS_OF_TYPE = """CASE o.type
+            WHEN 'table' THEN ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']
+            WHEN 'sequence' THEN ARRAY['USAGE','SELECT','UPDATE']
+            WHEN 'function' THEN ARRAY['EXECUTE']
+            ELSE ARRAY['USAGE','CREATE'] END"""
+
+
+def _holds(who: str) -> str:
+    """SQL: `who` (a role name or oid expression) holds privilege `p` on object `o`, whole
+    or (for a table) on some column."""
+    return f"""CASE o.type
+            WHEN 'table' THEN has_table_privilege({who}, o.oid, p)
+              OR (p IN ('SELECT','INSERT','UPDATE','REFERENCES')
+                  AND has_any_column_privilege({who}, o.oid, p))
+            WHEN 'sequence' THEN has_sequence_privilege({who}, o.oid, p)
+            WHEN 'function' THEN has_function_privilege({who}, o.oid, p)
+            ELSE has_schema_privilege({who}, o.oid, p) END"""
+
+
+# Column privileges are named "PRIV column"; `via` lists "PRIV role" for privileges the role
+# reaches only by SET ROLE to a role it is a member of (NOINHERIT, or INHERIT FALSE on 16+).
 QUERY = f"""
 WITH objs AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS type, c.oid,
@@ -37,13 +58,16 @@ WITH objs AS (
   FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL}
 ), chosen AS (
   SELECT * FROM objs WHERE raw ~ ANY(%(patterns)s)
+), reach AS (
+  SELECT r.oid, r.rolname FROM pg_roles r
+  WHERE %(role)s::text IS NOT NULL AND r.rolname <> %(role)s::text
+    AND pg_has_role(%(role)s::text, r.oid, %(how)s::text)
+), cols AS (
+  SELECT a.attrelid, a.attnum, quote_ident(a.attname) AS col, a.attacl FROM pg_attribute a
+  WHERE a.attrelid IN (SELECT oid FROM chosen WHERE type = 'table') AND a.attnum > 0 AND NOT a.attisdropped
 )
 SELECT o.type, o.name,
-  ARRAY(SELECT p FROM unnest(CASE o.type
-            WHEN 'table' THEN ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']
-            WHEN 'sequence' THEN ARRAY['USAGE','SELECT','UPDATE']
-            WHEN 'function' THEN ARRAY['EXECUTE']
-            ELSE ARRAY['USAGE','CREATE'] END) AS p
+  ARRAY(SELECT p FROM unnest({PRIVS_OF_TYPE}) AS p
         WHERE p = ANY(%(privs)s) AND %(role)s::text IS NOT NULL AND CASE o.type
             WHEN 'table' THEN has_table_privilege(%(role)s::text, o.oid, p)
             WHEN 'sequence' THEN has_sequence_privilege(%(role)s::text, o.oid, p)
@@ -51,7 +75,18 @@ SELECT o.type, o.name,
             ELSE has_schema_privilege(%(role)s::text, o.oid, p) END) AS effective,
   ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
         WHERE a.grantee = to_regrole(%(role)s::text)) AS direct,
-  ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a WHERE a.grantee = 0) AS public
+  ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a WHERE a.grantee = 0) AS public,
+  ARRAY(SELECT p || ' ' || c.col FROM cols c, unnest(ARRAY['SELECT','INSERT','UPDATE','REFERENCES']) AS p
+        WHERE c.attrelid = o.oid AND p = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
+          AND NOT has_table_privilege(%(role)s::text, o.oid, p)
+          AND has_column_privilege(%(role)s::text, o.oid, c.attnum, p) ORDER BY c.attnum, p) AS columns,
+  ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
+        WHERE c.attrelid = o.oid AND x.grantee = to_regrole(%(role)s::text)
+        ORDER BY c.attnum, x.privilege_type) AS direct_columns,
+  ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
+        WHERE c.attrelid = o.oid AND x.grantee = 0 ORDER BY c.attnum, x.privilege_type) AS public_columns,
+  ARRAY(SELECT p || ' ' || r.rolname FROM reach r, unnest({PRIVS_OF_TYPE}) AS p
+        WHERE p = ANY(%(privs)s) AND {_holds("r.oid")} ORDER BY p, r.rolname) AS via
 FROM chosen o
 ORDER BY o.type, o.raw
 """
@@ -92,15 +127,19 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     asked: set[str] = set(f.has) | set(f.lacks) | set(f.exactly or [])
     if f.exactly is not None:  # "no other" needs every privilege
         asked |= {p for privs in PRIVILEGES.values() for p in privs}
-    params = {"patterns": patterns, "role": f.role, "privs": sorted(asked)}
+    # Who may SET ROLE to a role: a member (15 and before); a member WITH SET (16+).
+    how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
+    params = {"patterns": patterns, "role": f.role, "privs": sorted(asked), "how": how}
     literal = {"%(patterns)s": "ARRAY[" + ", ".join("'" + p.replace("'", "''") + "'" for p in patterns) + "]",
                "%(role)s": "'" + f.role.replace("'", "''") + "'" if f.role else "NULL",
-               "%(privs)s": "ARRAY[" + ", ".join(f"'{p}'" for p in sorted(asked)) + "]::text[]"}
+               "%(privs)s": "ARRAY[" + ", ".join(f"'{p}'" for p in sorted(asked)) + "]::text[]",
+               "%(how)s": f"'{how}'"}
     shown_sql = QUERY
     for placeholder, value in literal.items():
         shown_sql = shown_sql.replace(placeholder, value)
-    out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}"
-                  " (has_*_privilege + aclexplode, one query)", reproduce=pg.reproduce(shown_sql))
+    out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}, whole and "
+                      "per column, and through SET ROLE (has_*_privilege + aclexplode, one query)",
+                      reproduce=pg.reproduce(shown_sql))
     with pg.session(catalog=True, guard=ctx) as cur:
         if f.role is not None:
             cur.execute("SELECT %s::regrole", (f.role,))  # a missing role is ERROR, not FALSE
@@ -111,15 +150,21 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     ctx.scope("objects", f.on, lambda p: glob_match_any(p, names), total=len(rows), noun="object")
     held: dict[tuple[str, str], dict[str, bool]] = {}
     public: dict[tuple[str, str], list[str]] = {}
-    for type_, name, effective, direct, to_public in rows:
+    to_everyone: list[Finding] = []  # listed after the role's own findings
+    lines = []
+    for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via in rows:
         granted = set(effective if f.effective else direct)
-        held[(type_, name)] = {p: p in granted for p in PRIVILEGES[type_]}
+        privs = {p: p in granted for p in PRIVILEGES[type_]}
+        held[(type_, name)] = privs
+        on_columns = _by_privilege(columns if f.effective else direct_columns)
+        reached = {p: r for p, r in _by_privilege(via).items() if not privs.get(p)} if f.effective else {}
         if to_public:
             public[(type_, name)] = sorted(set(to_public))
-    lines = []
-    for (type_, name), privs in held.items():
         has = [p for p, ok in privs.items() if ok]
+        extra = [f"{p} on column {', '.join(c)}" for p, c in on_columns.items()] + \
+                [f"{p} via SET ROLE {', '.join(r)}" for p, r in reached.items()]
         lines.append(f"{KEYWORD[type_].lower()} {name}: {', '.join(has) or '(nothing)'}"
+                     + (f" (and {'; '.join(extra)})" if extra else "")
                      + (f"; PUBLIC: {', '.join(public[(type_, name)])}" if (type_, name) in public else ""))
         applicable = PRIVILEGES[type_]
         need: list[str] = [p for p in (f.exactly if f.exactly is not None else f.has) if p in applicable]
@@ -134,13 +179,35 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
             if privs.get(p):
                 out.findings.append(Finding(name, f"{f.role} has {p}",
                                             f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM {f.role};"))
-    if f.public == "none":
-        for (type_, name), privs_ in public.items():
-            for p in privs_:
-                out.findings.append(Finding(name, f"PUBLIC has {p}",
-                                            f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
+                continue
+            for col in on_columns.get(p, []):
+                out.findings.append(Finding(name, f"{f.role} has {p} on column {col}",
+                                            f"REVOKE {p} ({col}) ON {KEYWORD[type_]} {name} FROM {f.role};"))
+            for via_role in reached.get(p, []):
+                out.findings.append(Finding(
+                    name, f"{f.role} has {p} via SET ROLE {via_role}",
+                    f"REVOKE {via_role} FROM {f.role}; -- or REVOKE {p} ON {KEYWORD[type_]} {name} "
+                    f"FROM {via_role};"))
+        if f.public == "none":
+            for p in public.get((type_, name), []):
+                to_everyone.append(Finding(name, f"PUBLIC has {p}",
+                                           f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
+            for p, cols in _by_privilege(public_columns).items():
+                for col in cols:
+                    to_everyone.append(Finding(name, f"PUBLIC has {p} on column {col}",
+                                               f"REVOKE {p} ({col}) ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
+    out.findings += to_everyone
     out.values["objects"] = len(held)
     return finish(out, f"{len(held)} objects as required", lines, "privileges.txt")
+
+
+def _by_privilege(pairs: list[str]) -> dict[str, list[str]]:
+    """["SELECT ssn", "UPDATE is_admin"] -> {"SELECT": ["ssn"], "UPDATE": ["is_admin"]}."""
+    out: dict[str, list[str]] = {}
+    for pair in pairs:
+        priv, _, what = pair.partition(" ")
+        out.setdefault(priv, []).append(what)
+    return out
 
 
 KIND = KindSpec(

@@ -17,8 +17,35 @@ from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
 from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, target
 from certify.spec.binder import meta
 
+
+def _invoker(rel: str) -> str:
+    """SQL: relation `rel` is a view with security_invoker (options are stored as written)."""
+    return (f"EXISTS (SELECT 1 FROM unnest({rel}.reloptions) o WHERE lower(o) IN ("
+            "'security_invoker=true', 'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))")
+
+
+# The relations a view or materialized view `c` reads with its owner's rights (a view's rewrite
+# rule depends on what it selects from): through the views it reads, except that a view with
+# security_invoker reads as whoever queries it. A materialized view is filled by REFRESH as its
+# owner, so every view under it reads as the owner.
+READS = f"""
+  WITH RECURSIVE dep(rel) AS (
+    SELECT d.refobjid FROM pg_rewrite rw
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                      AND d.refclassid = 'pg_class'::regclass
+    WHERE rw.ev_class = c.oid AND d.refobjid <> c.oid
+    UNION
+    SELECT d.refobjid FROM dep JOIN pg_class v ON v.oid = dep.rel AND v.relkind = 'v'
+                                AND (c.relkind = 'm' OR NOT {_invoker("v")})
+      JOIN pg_rewrite rw ON rw.ev_class = v.oid
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                      AND d.refclassid = 'pg_class'::regclass
+    WHERE d.refobjid <> v.oid)
+  SELECT rel FROM dep"""
+
 # One round trip. No SQL comments inside: reproduce lines put the query on one line.
-# View options are stored as written (on, TRUE, 1...), hence the lower() comparisons.
+# `creatable`: per schema, who of the untrusted can CREATE in it: PUBLIC by its grant, a role
+# by its own or inherited privilege or one it can SET ROLE to.
 QUERY = f"""
 SELECT json_build_object(
   'functions', (SELECT coalesce(json_agg(f ORDER BY f.sig), '[]') FROM (
@@ -31,21 +58,25 @@ SELECT json_build_object(
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE p.prosecdef AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) f),
   'views', (SELECT coalesce(json_agg(v ORDER BY v.name), '[]') FROM (
-      SELECT c.oid::regclass::text AS name, pg_get_userbyid(c.relowner) AS owner,
-             EXISTS (SELECT 1 FROM unnest(c.reloptions) o
-                     WHERE lower(o) IN ('security_invoker=true', 'security_invoker=on',
-                                        'security_invoker=1', 'security_invoker=yes')) AS invoker,
+      SELECT c.oid::regclass::text AS name, c.relkind AS kind, pg_get_userbyid(c.relowner) AS owner,
+             {_invoker("c")} AS invoker,
              (SELECT coalesce(json_agg(DISTINCT t.oid::regclass::text), '[]')
-              FROM pg_rewrite rw JOIN pg_depend d ON d.objid = rw.oid AND d.classid = 'pg_rewrite'::regclass
-                   JOIN pg_class t ON t.oid = d.refobjid
-              WHERE rw.ev_class = c.oid AND t.oid <> c.oid AND t.relrowsecurity) AS rls_tables
+              FROM ({READS}) r JOIN pg_class t ON t.oid = r.rel
+              WHERE t.relrowsecurity AND t.relkind IN ('r', 'p')) AS rls_tables,
+             (SELECT coalesce(json_agg(DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                       ELSE pg_get_userbyid(a.grantee) END), '[]')
+              FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+              WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner) AS readers
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'v' AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) v),
+      WHERE c.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) v),
   'creatable', (SELECT coalesce(json_object_agg(n.nspname, (
-        SELECT coalesce(json_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC'
-                                 ELSE pg_get_userbyid(a.grantee) END), '[]')
-        FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
-        WHERE a.privilege_type = 'CREATE')), '{{}}')
+        SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]')
+        FROM unnest(%(untrusted)s::text[]) AS u(name)
+        WHERE CASE WHEN u.name = 'PUBLIC' THEN EXISTS (
+                SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
+                WHERE a.grantee = 0 AND a.privilege_type = 'CREATE')
+              ELSE EXISTS (SELECT 1 FROM pg_roles r WHERE pg_has_role(u.name, r.oid, %(how)s::text)
+                           AND has_schema_privilege(r.oid, n.oid, 'CREATE')) END)), '{{}}')
       FROM pg_namespace n),
   'schemas', (SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL})
 )
@@ -72,9 +103,11 @@ class SecurityDefinerFields:
     allow: list[str] = field(default_factory=list, metadata=meta(
         "function signatures exempted, as regprocedure prints them: public.fn(uuid)"))
     untrusted: list[str] = field(default_factory=lambda: ["PUBLIC"], metadata=meta(
-        "roles that must not be able to create objects in a schema on a function's search_path"))
+        "roles that must not be able to create objects in a schema on a function's search_path "
+        "(PUBLIC, or role names: membership counts)"))
     views: bool = field(default=True, metadata=meta(
-        "also flag views over RLS tables that lack security_invoker"))
+        "also flag views over RLS tables (through other views) that lack security_invoker, and "
+        "materialized views over RLS tables that others can read"))
 
 
 def _path(config: list[str] | None) -> str | None:
@@ -85,27 +118,57 @@ def _path(config: list[str] | None) -> str | None:
 
 
 def _schemas_on(path: str) -> list[str]:
+    """The entries of a stored search_path (`public, pg_temp`, `""` for an empty one)."""
     return [s.strip().strip('"') for s in path.split(",") if s.strip().strip('"') not in ("", "''")]
+
+
+def _path_finding(sig: str, owner: str, path: str, creatable: dict[str, list[str]]) -> Finding | None:
+    """What is wrong with a pinned search_path: a schema on it that an untrusted role can create
+    in, or pg_temp not listed last (unlisted, it is searched first, so a caller's temporary
+    table takes the place of the function's tables). An empty path is pinned."""
+    entries = _schemas_on(path)
+    if not entries:
+        return None
+    for schema in entries:
+        named = owner if schema == "$user" else schema
+        who = creatable.get(named, [])
+        if who:
+            return Finding(sig, f"search_path includes {named}, where {', '.join(who)} can CREATE",
+                           f"ALTER FUNCTION {sig} SET search_path = ''; -- and qualify names, or "
+                           f"REVOKE CREATE ON SCHEMA {named} FROM {', '.join(who)};")
+    temp = [i for i, e in enumerate(entries) if e.lower() == "pg_temp"]
+    if temp != [len(entries) - 1]:
+        rest = ", ".join(e for e in entries if e.lower() != "pg_temp")
+        return Finding(sig, f"search_path is {path} without pg_temp last: a temporary table takes the "
+                            "place of its objects",
+                       f"ALTER FUNCTION {sig} SET search_path = {rest}, pg_temp;")
+    return None
 
 
 def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> Outcome:
     pg = target(ctx)
+    how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
+    untrusted = sorted(set(f.untrusted))
     with pg.session(catalog=True, guard=ctx) as cur:
+        for role in untrusted:
+            if role != "PUBLIC":
+                cur.execute("SELECT %s::regrole", (role,))  # a missing role is ERROR, not TRUE
         cur.execute("SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE "
                     + SYSTEM_SCHEMAS_SQL)
         all_schemas = cur.fetchone()[0]
         schemas = f.schemas or all_schemas
-        cur.execute(QUERY, {"schemas": schemas})
+        cur.execute(QUERY, {"schemas": schemas, "untrusted": untrusted, "how": how})
         data = cur.fetchone()[0]
     if isinstance(data, str):
         data = json.loads(data)
     shown = QUERY.replace("%(schemas)s", "ARRAY[" + ", ".join(f"'{s}'" for s in schemas) + "]::name[]")
+    shown = shown.replace("%(untrusted)s", "ARRAY[" + ", ".join(
+        "'" + u.replace("'", "''") + "'" for u in untrusted) + "]").replace("%(how)s", f"'{how}'")
     out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in "
                                   f"{', '.join(schemas)}", reproduce=pg.reproduce(shown))
     if f.schemas:
         ctx.scope("schemas", f.schemas, [s for s in f.schemas if s in all_schemas], noun="schema")
     creatable: dict[str, list[str]] = data["creatable"]
-    untrusted = set(f.untrusted)
     lines = []
     for fn in data["functions"]:
         sig = fn["sig"]
@@ -120,13 +183,9 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
             out.findings.append(Finding(sig, f"search_path is {path}, expected empty",
                                         f"ALTER FUNCTION {sig} SET search_path = '';"))
         else:
-            for schema in _schemas_on(path):
-                who = sorted(untrusted & set(creatable.get(schema, [])))
-                if who:
-                    out.findings.append(Finding(
-                        sig, f"search_path includes {schema}, where {', '.join(who)} can CREATE",
-                        f"ALTER FUNCTION {sig} SET search_path = ''; -- and qualify names, or "
-                        f"REVOKE CREATE ON SCHEMA {schema} FROM {', '.join(who)};"))
+            unpinned = _path_finding(sig, fn["owner"], path, creatable)
+            if unpinned:
+                out.findings.append(unpinned)
         executors = [e for e in fn["executors"] if e != fn["owner"]]
         if not f.expect.public_execute and "PUBLIC" in executors:
             out.findings.append(Finding(sig, "EXECUTE is granted to PUBLIC",
@@ -139,11 +198,20 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
                                                 f"REVOKE EXECUTE ON FUNCTION {sig} FROM {role};"))
     if f.views:
         for v in data["views"]:
-            if v["rls_tables"] and not v["invoker"]:
+            if not v["rls_tables"]:
+                continue
+            tables = ", ".join(v["rls_tables"])
+            if v["kind"] == "v" and not v["invoker"]:
                 out.findings.append(Finding(
-                    v["name"], f"view without security_invoker reads {', '.join(v['rls_tables'])} "
+                    v["name"], f"view without security_invoker reads {tables} "
                                f"as its owner {v['owner']}, bypassing row level security",
                     f"ALTER VIEW {v['name']} SET (security_invoker = true);"))
+            elif v["kind"] == "m" and v["readers"]:
+                readers = ", ".join(v["readers"])
+                out.findings.append(Finding(
+                    v["name"], f"materialized view reads {tables} without row level security (a "
+                               f"materialized view never applies it) and {readers} can read it",
+                    f"REVOKE SELECT ON {v['name']} FROM {readers};"))
     out.values.update(functions=len(data["functions"]), views=len(data["views"]))
     return finish(out, f"{len(data['functions'])} SECURITY DEFINER functions and {len(data['views'])} "
                 "views hardened", lines or ["(no SECURITY DEFINER functions)"], "functions.txt")

@@ -124,6 +124,7 @@ class PostgresTarget:
         self._lock = threading.Lock()
         self._server_version: str | None = None
         self._who = ""
+        self._version_num: int | None = None
         if self.config.dsn is not None:
             self.dsn = self.config.dsn
         else:
@@ -293,6 +294,13 @@ class PostgresTarget:
                     f" ({why}: may {' and '.join(powers)})" if powers else "")
         kind = "ephemeral" if self.build is not None else "dsn"
         return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind}){self._who}"}
+
+    def server_version_num(self) -> int:
+        """The server's version as a number (150018), read once."""
+        if self._version_num is None:
+            _, rows = self.query("SELECT current_setting('server_version_num')::int")
+            self._version_num = int(rows[0][0])
+        return self._version_num
 
     def secret_values(self) -> list[str]:
         pw = dsn_password(self.dsn)
