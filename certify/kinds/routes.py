@@ -8,9 +8,11 @@ from typing import Literal
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome, head, in_dir
 from certify.spec.binder import meta
-from certify.targets.globs import path_filter
+from certify.targets.globs import matches, path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.routes_extract import Route, code_routes, contract_routes, normalise
+from certify.targets.routes import Route, code_routes, contract_routes, normalise
+from certify.targets.routes.introspect import introspect
+from certify.targets.routes.js_static import JS_SUFFIXES
 
 TEST_FILES = ("tests/", "test/", "__tests__/", "test_*.py", "*_test.py", "conftest.py",
               "*.test.[jt]s", "*.spec.[jt]s", "node_modules/")
@@ -24,6 +26,25 @@ class CodeSpec:
         "which framework declares the routes"))
     exclude: list[str] = field(default_factory=lambda: list(TEST_FILES), metadata=meta(
         "globs of files that declare no served routes (default: tests and node_modules)"))
+    app: str = field(default="", metadata=meta(
+        'ask the framework: "pkg.main:app" (FastAPI, Starlette, Flask; imported in a subprocess) or '
+        '"src/server.js" (Express; loaded by node without listening); default: read the code statically'))
+    python: str = field(default="python3", metadata=meta(
+        "the interpreter that imports `app` (a venv's bin/python works), relative to the repository"))
+    node: str = field(default="node", metadata=meta("the node that loads an Express `app`"))
+    env: dict[str, str] = field(default_factory=dict, metadata=meta(
+        "environment variables the application needs to be imported"))
+    prefix: str = field(default="", metadata=meta(
+        "a prefix the code's routes are served under (a server prefix the contract includes)"))
+    hidden: bool = field(default=False, metadata=meta(
+        "compare routes hidden from the schema (FastAPI include_in_schema=False) too"))
+
+    def __post_init__(self) -> None:
+        if self.prefix and not self.prefix.startswith("/"):
+            raise ValueError(f'code.prefix: "{self.prefix}": expected a path starting with "/"')
+        if self.app and ":" not in self.app and not self.app.endswith(JS_SUFFIXES):
+            raise ValueError(f'code.app: "{self.app}": expected "package.module:variable" (Python) or '
+                             "a .js/.ts entry file (Express)")
 
 
 @dataclass(frozen=True)
@@ -38,8 +59,10 @@ class RoutesExpect:
 
 @dataclass(frozen=True)
 class RoutesFields:
-    """Extract routes statically from the code and compare them by method and path (path
-    parameters compared by position: {id}, :id and <int:id> are the same)."""
+    """List the routes of the code (asking the framework with `code.app`, or reading the code
+    statically) and compare them by method and path (path parameters compared by position:
+    {id}, :id and <int:id> are the same). What static reading cannot resolve makes the check
+    UNKNOWN, naming file:line."""
 
     code: CodeSpec = field(default_factory=CodeSpec, metadata=meta("where the route code is"))
     contract: list[str] = field(default_factory=list, metadata=meta(
@@ -72,68 +95,110 @@ def _home(path: str, paths_in: dict[str, list[str]]) -> str:
     return max(paths_in, key=lambda rel: max((shared(p) for p in paths_in[rel]), default=0))
 
 
+IMPLICIT = {"flask": ("HEAD", "OPTIONS")}  # methods a framework answers on every rule by itself
+
+
 def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     repo: RepoTarget = ctx.target
     accept = path_filter(f.code.paths, f.code.exclude)
     files = [p for p in repo.files() if accept(p)]
-    code, problems, framework = code_routes(repo.root, files, f.code.framework)
     where = ", ".join(f.code.paths) or "the repository"
-    out = ctx.outcome(ran=f"extract {framework} routes from {where}"
-                  + (f"; compare with {', '.join(f.contract)}" if f.contract else ""))
-    if not code and problems:
-        raise CheckError("; ".join(problems))
+    if f.code.app:
+        how = f"import {f.code.app} and list the routes its framework registered"
+    else:
+        how = f"extract {f.code.framework if f.code.framework != 'auto' else ''} routes from {where}"
+    calls = "get|post|put|patch|delete|route|api_route|use|include_router|register_blueprint|mount"
+    compare = f"; compare with {', '.join(f.contract)}" if f.contract else ""
+    out = ctx.outcome(ran=" ".join(how.split()) + compare, reproduce=in_dir(
+        repo.root, f"rg -n -e '\\.({calls})\\(' " + " ".join(f.code.paths or ["."])))
+    if f.code.app:
+        ex = introspect(repo.root, f.code.app, f.code.python, f.code.node, f.code.env, ctx.remaining)
+    else:
+        ctx.scope("code paths", f.code.paths,
+                  lambda pat: any(matches(p, pat) for p in files), total=len(files), noun="file")
+        if not files:
+            return out
+        ex = code_routes(repo.root, files, f.code.framework)
+        if ex.framework == "unknown":
+            raise CheckError(f"no FastAPI, Flask or Express code found in {where}")
+    out.ran = out.ran.replace("extract  routes", f"extract {ex.framework} routes")
+    implicit = IMPLICIT.get(ex.framework, ())
     implemented: dict[tuple[str, str], Route] = {}
-    for r in code:
+    hidden: list[Route] = []
+    for r in ex.routes:
+        if f.code.prefix:
+            r = Route(r.method, f.code.prefix.rstrip("/") + r.path, r.where, r.hidden)
+        if r.method in implicit:
+            continue
+        if r.hidden and not f.code.hidden:
+            hidden.append(r)
+            continue
         implemented.setdefault(r.key, r)
     documented: dict[tuple[str, str], Route] = {}
     contracts = sorted({str(p.relative_to(repo.root)) for pattern in f.contract
                         for p in repo.root.glob(pattern) if p.is_file()})
-    if f.contract and not contracts:
-        raise CheckError(f"no contract file matches {', '.join(f.contract)}")
+    if f.contract:
+        ctx.scope("contract", f.contract, lambda pat: any(matches(c, pat) for c in contracts),
+                  total=len(contracts), noun="file")
+        if not contracts:
+            return out
     paths_in: dict[str, list[str]] = {rel: [] for rel in contracts}  # contract -> its paths
     for rel in contracts:
         try:
             for r in contract_routes(repo.root / rel, rel, f.prefix):
-                documented.setdefault(r.key, r)
-                paths_in[rel].append(r.key[1])
+                if r.method not in implicit:
+                    documented.setdefault(r.key, r)
+                    paths_in[rel].append(r.key[1])
         except (ValueError, OSError) as exc:
             raise CheckError(f"{rel}: cannot read the contract: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - YAML/JSON parse errors, one line
             raise CheckError(f"{rel}: not YAML/JSON: {' '.join(str(exc).split())[:200]}") from None
-    out.values.update(implemented=len(implemented), documented=len(documented), framework=framework)
-    short: list[str] = []  # one phrase per finding, for the one-line reason
+    any_method = {path for (method, path) in implemented if method == "ALL"}  # Express router.all
+    out.values.update(implemented=len(implemented), documented=len(documented), framework=ex.framework,
+                      mode=ex.mode)
+    # Whatever could not be resolved may hold any route: a route missing from the code is then
+    # not proven missing (only what was found is certain).
+    incomplete = ex.unparsed + ex.unresolved
+    out.unproven += incomplete
+    certain: list[Finding] = []
+    doubtful: list[Finding] = []
     if contracts:
-        undocumented = [r for k, r in sorted(implemented.items()) if k not in documented]
-        unimplemented = [r for k, r in sorted(documented.items()) if k not in implemented]
+        undocumented = [r for k, r in sorted(implemented.items()) if k not in documented
+                        and not (r.method == "ALL" and any(p == k[1] for _, p in documented))]
+        unimplemented = [r for k, r in sorted(documented.items()) if k not in implemented
+                         and k[1] not in any_method]
         out.values.update(undocumented=len(undocumented), unimplemented=len(unimplemented))
         if f.expect.undocumented == "none":
-            out.findings += [Finding(f"{r.method} {r.path}", f"implemented at {r.where}, not in the contract",
-                                     f"document it in {_home(r.key[1], paths_in)}") for r in undocumented]
-            short += [f"{r.method} {r.path} undocumented ({r.where})" for r in undocumented]
+            certain += [Finding(f"{r.method} {r.path}", f"implemented at {r.where}, not in the contract",
+                                f"document it in {_home(r.key[1], paths_in)}") for r in undocumented]
         if f.expect.unimplemented == "none":
-            out.findings += [Finding(f"{r.method} {r.path}", f"in the contract ({r.where}), not implemented")
-                             for r in unimplemented]
-            short += [f"{r.method} {r.path} unimplemented ({r.where})" for r in unimplemented]
+            doubtful += [Finding(f"{r.method} {r.path}", f"in the contract ({r.where}), not implemented")
+                         for r in unimplemented]
     for wanted in f.routes:
         method, _, path = wanted.strip().partition(" ")
-        if (method.upper(), normalise(path)) not in implemented:
-            out.findings.append(Finding(f"{method.upper()} {path}", "not found in the code"))
-            short.append(f"{method.upper()} {path} not found in the code")
-    listing = [f"{r.method} {r.path}  ({r.where})" for _, r in sorted(implemented.items())]
+        key = (method.upper(), normalise(path))
+        if key not in implemented and key[1] not in any_method:
+            doubtful.append(Finding(f"{method.upper()} {path}", "not found in the code"))
+    out.findings = certain + (doubtful if not incomplete else [])
+    out.lead = f"{len(out.findings)} mismatch{'es' if len(out.findings) != 1 else ''}"
+    listing = [str(r) for _, r in sorted(implemented.items())]
     out.attachments = {"routes.txt": "\n".join(listing)} if len(listing) > 20 else {}
-    calls = "get|post|put|patch|delete|route|api_route|use|include_router|register_blueprint"
-    out.reproduce = in_dir(repo.root, f"rg -n -e '\\.({calls})\\(' " + " ".join(f.code.paths or ["."]))
-    if problems:
-        out.values["unparsed"] = problems
+    if ex.unparsed:
+        out.values["unparsed"] = ex.unparsed
+    if ex.unresolved:
+        out.values["unresolved"] = ex.unresolved
+    if hidden:
+        out.values["hidden"] = [str(r) for r in sorted(hidden, key=lambda r: (r.key, r.where))]
+    notes = [*ex.notes, *(f"not counted as missing while the code is not fully resolved: {x.where}"
+                          for x in (doubtful if incomplete else []))]
     if out.findings:
-        out.status = "fail"
-        out.reason = f"{len(out.findings)} mismatch{'es' if len(out.findings) != 1 else ''}: " + "; ".join(
-            short[:3]) + ("; ..." if len(short) > 3 else "")
         out.output = head([f"{x.where}: {x.what}" for x in out.findings], 30)
     else:
         out.reason = f"{len(implemented)} routes in code" + (
             f", {len(documented)} in the contract, all matching" if contracts else ", all required present")
         out.output = head(listing, 30)
+    if notes:
+        out.output = "\n".join([out.output, *(f"note: {n}" for n in notes)])
     return out
 
 

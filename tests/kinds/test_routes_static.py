@@ -1,0 +1,286 @@
+"""`routes`, static mode on the patterns real applications use: prefixes from constants, settings
+defaults, Enum values and f-strings across modules; and fail closed: whatever static extraction
+cannot resolve makes the check UNKNOWN naming file:line, never a guessed path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import certify, spec_text, write
+
+
+def run_routes(tmp_path: Path, check: str) -> dict[str, Any]:
+    write(tmp_path / "checks.yaml", spec_text(f"""
+        - id: R
+          claim: c
+          check: {check}
+    """, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    h: dict[str, Any] = res.results["hypotheses"][0]
+    return h
+
+
+def listing(h: dict[str, Any]) -> list[str]:
+    """The routes the check extracted, 'METHOD /path' each (from its output)."""
+    return sorted(line.split("  (")[0] for line in h["checks"][0]["output"].splitlines() if "  (" in line)
+
+
+def test_an_unresolved_prefix_is_unknown_naming_where(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app" / "main.py", """
+        import os
+        from fastapi import FastAPI
+        from app.users import router
+
+        app = FastAPI()
+        app.include_router(router, prefix=os.environ["API_PREFIX"])
+    """)
+    write(tmp_path / "repo" / "app" / "users.py", """
+        from fastapi import APIRouter
+        router = APIRouter()
+
+        @router.get("/users")
+        def users(): ...
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "app/main.py:6" in h["reason"] and "API_PREFIX" in h["reason"], h["reason"]
+
+
+def test_a_file_that_does_not_parse_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n"
+          "@app.get('/a')\ndef a(): ...\n")
+    write(tmp_path / "repo" / "more.py", "from app import app\n@app.get('/b'\ndef b(): ...\n")
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /a']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "more.py" in h["reason"] and "parse" in h["reason"], h["reason"]
+
+
+def test_routers_included_in_a_loop_over_something_unknown_are_unknown(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "main.py", """
+        from fastapi import FastAPI
+        from plugins import load_plugins
+
+        api = FastAPI()
+        for plugin in load_plugins():
+            api.include_router(plugin.events, prefix="/{organization}/events")
+    """)
+    write(tmp_path / "repo" / "plugins.py", """
+        from fastapi import APIRouter
+        events = APIRouter()
+
+        @events.get("/recent")
+        def recent(): ...
+
+        def load_plugins(): ...
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /recent']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "main.py:6" in h["reason"], h["reason"]
+
+
+def test_fastapi_prefixes_from_settings_enums_constants_and_fstrings(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "app" / "core" / "config.py", """
+        from enum import Enum
+        from pydantic_settings import BaseSettings
+
+        class Version(str, Enum):
+            V1 = "v1"
+
+        class Settings(BaseSettings):
+            API_V1_STR: str = "/api/v1"
+            PROJECT: str = "x"
+
+        settings = Settings()
+        ITEMS = "/items"
+    """)
+    write(root / "app" / "main.py", """
+        from fastapi import FastAPI
+        from app.core.config import settings, Version
+        from app.api import api_router, auth_router, register_user
+        from app.core import config
+
+        app = FastAPI(root_path="/proxy")
+        app.include_router(api_router, prefix=settings.API_V1_STR)
+        app.include_router(auth_router, prefix=f"/auth/{Version.V1.value}")
+        auth_router.post("/register")(register_user)
+        sub = FastAPI()
+        app.mount("/sub", sub)
+
+        @sub.get("/ping")
+        def ping(): ...
+
+        @app.get(config.ITEMS + "/{id}", include_in_schema=False)
+        def item(id: int): ...
+    """)
+    write(root / "app" / "api.py", """
+        from fastapi import APIRouter
+        from app.core.config import ITEMS
+
+        api_router = APIRouter()
+        auth_router = APIRouter(prefix="")
+        items = APIRouter(prefix=ITEMS)
+        api_router.include_router(items, tags=["items"])
+
+        @items.api_route("/", methods=["GET", "POST"])
+        def list_items(): ...
+
+        def register_user(): ...
+
+        def health(): ...
+
+        api_router.add_api_route("/health", health, methods=["GET"])
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/v1/items']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["GET /api/v1/health", "GET /api/v1/items/", "GET /sub/ping",
+                          "POST /api/v1/items/", "POST /auth/v1/register"]
+    assert h["checks"][0]["values"]["hidden"] == ["GET /items/{id}  (app/main.py:16)"]
+
+
+def test_routers_included_in_a_loop_over_a_known_list_are_resolved(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "main.py", """
+        from fastapi import FastAPI
+        from fastapi import APIRouter
+        a = APIRouter()
+        b = APIRouter()
+
+        @a.get("/x")
+        def x(): ...
+
+        @b.get("/y")
+        def y(): ...
+
+        ROUTERS = [(a, "/a"), (b, "/b")]
+        app = FastAPI()
+        for router, prefix in ROUTERS:
+            app.include_router(router, prefix=prefix)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /a/x', 'GET /b/y']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["GET /a/x", "GET /b/y"]
+
+
+def test_flask_patterns(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "svc" / "enums.py", """
+        from enum import Enum
+
+        class EndpointEnum(Enum):
+            API_V1 = "/api/v1"
+    """)
+    write(root / "svc" / "views.py", """
+        from flask import Blueprint
+        from flask.views import MethodView
+        from svc.enums import EndpointEnum
+
+        accounts = Blueprint("accounts", __name__, url_prefix=f"{EndpointEnum.API_V1.value}/accounts")
+        ops = Blueprint("ops", __name__, url_prefix="/ops")
+        parent = Blueprint("parent", __name__, url_prefix="/parent")
+        child = Blueprint("child", __name__, url_prefix="/child")
+
+        @ops.route("healthz")
+        def healthz(): ...
+
+        @accounts.route("/<int:id>", methods=["GET", "OPTIONS"])
+        def account(id): ...
+
+        class Things(MethodView):
+            def get(self): ...
+            def post(self): ...
+
+        def leaf(): ...
+
+        accounts.add_url_rule("/things", view_func=Things.as_view("things"))
+        child.add_url_rule("/leaf", "leaf", leaf)
+        parent.register_blueprint(child)
+    """)
+    write(root / "svc" / "app.py", """
+        from flask import Flask
+        from svc import views
+
+        def create_app():
+            app = Flask(__name__)
+            app.register_blueprint(views.accounts)
+            app.register_blueprint(views.ops)
+            app.register_blueprint(views.parent, url_prefix="/p")
+            return app
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /ops/healthz']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["GET /api/v1/accounts/<int:id>", "GET /api/v1/accounts/things", "GET /ops/healthz",
+                          "GET /p/child/leaf", "POST /api/v1/accounts/things"]
+
+
+def test_express_patterns_in_typescript(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "src" / "server.ts", """
+        import express, { Application } from 'express';
+        import api from './routes';
+        import { init } from './auth';
+
+        const API = '/api';
+
+        class Server {
+          public app: Application;
+          constructor() {
+            this.app = express();
+            this.app.use(`${API}/v1`, api);
+            init(this.app);
+          }
+        }
+        export default new Server().app;
+    """)
+    write(root / "src" / "auth.ts", """
+        import type { Express } from 'express';
+        export function init(app: Express): void {
+          app.post('/api/v1/auth/login', (req, res) => { res.json({}); });
+        }
+    """)
+    write(root / "src" / "routes" / "index.ts", """
+        import { Router } from 'express';
+        import datasets from './datasets';
+        import { users } from './users';
+        const checkPlan = (p: string) => (req: any, res: any, next: any) => next();
+        export default Router()
+          .use('/datasets', checkPlan('x'), datasets)
+          .use('/users', users);
+    """)
+    write(root / "src" / "routes" / "datasets.ts", """
+        import express from 'express';
+        const router = express.Router();
+        router.get(['/', '/:id'], (req, res) => res.json([]));  // a path array
+        router.route('/:id/rows').get(list).post(add);
+        router.all('/:id/any', handler);
+        /* router.delete('/:id', remove); */
+        export default router;
+    """)
+    write(root / "src" / "routes" / "users.ts", """
+        import { Router } from 'express';
+        export const users = Router();
+        users.get('/me', (req, res) => res.send(`hello ${req.user}`));
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/v1/datasets/{id}']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["ALL /api/v1/datasets/:id/any", "GET /api/v1/datasets/", "GET /api/v1/datasets/:id",
+                          "GET /api/v1/datasets/:id/rows", "GET /api/v1/users/me", "POST /api/v1/auth/login",
+                          "POST /api/v1/datasets/:id/rows"]
+
+
+def test_express_unresolved_mount_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.js", """
+        const express = require('express');
+        const users = require('./users');
+        const app = express();
+        app.use(process.env.API_PREFIX || '/api', users);
+        module.exports = app;
+    """)
+    write(tmp_path / "repo" / "users.js", """
+        const router = require('express').Router();
+        router.get('/users', (req, res) => res.json([]));
+        module.exports = router;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "app.js:4" in h["reason"] and "environment" in h["reason"], h["reason"]
