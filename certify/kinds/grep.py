@@ -10,18 +10,22 @@ from typing import Literal
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, head, in_dir
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
+from certify.targets.globs import matches as glob_matches
 from certify.targets.globs import path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import LineMatch, read_regular, rg_friendly
+from certify.targets.textscan import LineMatch, rg_friendly
 
 
 @dataclass(frozen=True)
 class GrepFields:
-    """Search the repository (honouring .gitignore, skipping binary files) line by line."""
+    """Search the repository line by line: in git, every tracked file and every untracked one
+    not ignored; elsewhere what .gitignore leaves. Binary files are read as text, BOM'd UTF-16
+    decoded, symlinks inside the repository followed."""
 
     pattern: Regex = field(metadata=meta("the regular expression to look for, per line"))
     paths: list[str] = field(default_factory=list, metadata=meta(
-        "globs or folders to search (default: the whole repository)"))
+        "globs or folders to search (default, or `.`: the whole repository; `./src`: the folder "
+        "at the root). One that matches no file is noted; all of them: UNKNOWN"))
     exclude: list[str] = field(default_factory=list, metadata=meta("globs or folders to skip"))
     expect: Literal["none", "some"] | CountExpr | None = field(default=None, metadata=meta(
         'how many matching lines: none, some, or a count like ">= 3". Default: none; '
@@ -38,7 +42,9 @@ class GrepFields:
 
 
 def plan(f: GrepFields, ctx: CheckContext[GrepFields]) -> None:
-    ctx.repo.want(f.pattern.source)
+    ctx.repo.want(f.pattern.source, ctx.timeout)
+    if f.then is not None:
+        ctx.repo.want(f.then.source, ctx.timeout)
 
 
 def _expectation(f: GrepFields) -> Literal["none", "some"] | CountExpr | None:
@@ -66,41 +72,31 @@ def _describe(expect: Literal["none", "some"] | CountExpr | None) -> str:
     return str(expect)
 
 
-def _violations(repo: RepoTarget, f: GrepFields,
-                matches: list[LineMatch]) -> tuple[list[LineMatch], list[str]]:
-    """Matches whose block (up to `window` lines, until the next match) lacks `then`, and the
-    files that could not be read again to look (gone or changed into something unreadable)."""
-    assert f.then is not None
-    by_file: dict[str, list[LineMatch]] = {}
-    for m in matches:
-        by_file.setdefault(m.path, []).append(m)
+def _violations(f: GrepFields, matches: list[LineMatch], then: list[LineMatch]) -> list[LineMatch]:
+    """Matches whose block (the match's line and up to `window` more, ending before the next
+    match) has no line matching `then`. Both come from the same scan, so their line numbers
+    are the scanner's."""
+    followed: dict[str, list[int]] = {}
+    for t in then:
+        followed.setdefault(t.path, []).append(t.line)
     bad: list[LineMatch] = []
-    unread: list[str] = []
-    for path, ms in by_file.items():
-        try:
-            text = read_regular(repo.root / path).decode("utf-8", errors="replace")
-        except OSError:
-            unread.append(path)
-            continue
-        lines = text.splitlines()
-        starts = [m.line for m in ms]
-        for i, m in enumerate(ms):
-            end = m.line + f.window
-            if i + 1 < len(starts):
-                end = min(end, starts[i + 1] - 1)
-            block = lines[m.line - 1:end]
-            if not any(f.then.compiled.search(line) for line in block):
-                bad.append(m)
-    return bad, unread
+    for i, m in enumerate(matches):
+        end = m.line + f.window
+        if i + 1 < len(matches) and matches[i + 1].path == m.path:
+            end = min(end, matches[i + 1].line - 1)
+        if not any(m.line <= n <= end for n in followed.get(m.path, ())):
+            bad.append(m)
+    return bad
 
 
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
     if rg_friendly(f.pattern.source):
-        args = ["rg", "-n", "--hidden", "--no-require-git", "-g", "!.git", "-e", f.pattern.source]
+        args = ["rg", "-n", "--text", "--crlf", "--hidden", "--no-require-git", "--no-ignore-dot",
+                "-g", "!.git", "-e", f.pattern.source]
         for p in f.exclude:
             args += ["-g", f"!{p}"]
     else:  # look-arounds, back-references: ripgrep's default engine refuses them, GNU grep -P does not
-        args = ["grep", "-rnIP", "--exclude-dir=.git", "-e", f.pattern.source]
+        args = ["grep", "-rnaP", "--exclude-dir=.git", "-e", f.pattern.source]
         for p in f.exclude:
             args += [f"--exclude-dir={p.rstrip('/')}", f"--exclude={p}"]
     args += f.paths or ["."]
@@ -110,57 +106,65 @@ def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
     return in_dir(repo.root, cmd)
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
 def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     repo: RepoTarget = ctx.target
-    accept = path_filter(f.paths, f.exclude)
-    matches = [m for m in repo.matches(f.pattern.source) if accept(m.path)]
     where = ", ".join(f.paths) if f.paths else "the repository"
-    out = ctx.outcome(reproduce=_reproduce(repo, f), values={"matches": len(matches)})
+    out = ctx.outcome(reproduce=_reproduce(repo, f))
     out.ran = f"search {where} for /{f.pattern.source}/" + (
         f" (excluding {', '.join(f.exclude)})" if f.exclude else "") + (
         f", each match followed within {f.window} lines by /{f.then.source}/" if f.then else "")
-    listing = [f"{m.path}:{m.line}: {m.text.strip()}" for m in matches]
-    if len(listing) > 20:
-        out.attachments["matches.txt"] = "\n".join(listing)
-    out.output = head(listing) if listing else "(no matches)"
-    expect = _expectation(f)
-    count_ok = _count_ok(expect, len(matches))
+    accept = path_filter(f.paths, f.exclude)
+    all_matches = repo.matches(f.pattern.source, ctx.remaining, ctx.cancelled)
+    then = repo.matches(f.then.source, ctx.remaining, ctx.cancelled) if f.then is not None else []
+    listing = repo.listing()
     blind = [p for p in repo.unreadable if accept(p) or accept(p.rstrip("/") + "/_")]
-    counted = f"{len(matches)} matching line{'s' if len(matches) != 1 else ''}"
+    reached = [p for p in listing.files if accept(p)] + blind
+    ctx.scope("paths", f.paths or ["."], lambda g: any(glob_matches(p.rstrip("/"), g) or
+                                                        glob_matches(p.rstrip("/") + "/_", g)
+                                                        for p in reached), total=len(reached))
+    matches = [m for m in all_matches if accept(m.path)]
+    out.values["matches"] = len(matches)
+    shown = [f"{m.path}:{m.line}: {m.text.strip()}" for m in matches]
+    if len(shown) > 20:
+        out.attachments["matches.txt"] = "\n".join(shown)
+    out.output = head(shown) if shown else "(no matches)"
+    expect = _expectation(f)
+    counted = f"{_plural(len(matches), 'matching line')}, expected {_describe(expect)}"
+    found = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
+    count_wrong = [] if _count_ok(expect, len(matches)) else \
+        found or [Finding(where, f"no line matches /{f.pattern.source}/")]
     if f.then is None:
-        out.reason = f"{counted}, expected {_describe(expect)}"
-        if not count_ok or expect != "none":
-            out.findings = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
-        out.status = "pass" if count_ok else "fail"
-        out.inventory = count_ok  # the matches are what was counted, not violations
-        _unreadable(out, blind, can_overturn=expect != "some")  # more matches cannot undo "some"
-        return out
-    bad, unread = _violations(repo, f, matches)
-    out.values["violations"] = len(bad)
-    out.findings = [Finding(f"{m.path}:{m.line}", f"no /{f.then.source}/ within its block: "
-                                                  f"{m.text.strip()}") for m in bad]
-    if bad:
-        out.output = head([f"{x.where}: {x.what}" for x in out.findings])
-        out.status, out.reason = "fail", f"{len(bad)} of {len(matches)} matches lack /{f.then.source}/"
-    elif not count_ok:
-        out.status, out.reason = "fail", f"{counted}, expected {_describe(expect)}"
+        out.reason = counted
+        if expect == "none" or count_wrong:
+            out.findings, out.lead = count_wrong, counted
+        else:
+            out.findings, out.inventory = found, True  # what was counted, not violations
     else:
-        out.reason = f"all {len(matches)} matches are followed by /{f.then.source}/"
-    _unreadable(out, blind + unread, can_overturn=True)
+        bad = _violations(f, matches, then)
+        out.values["violations"] = len(bad)
+        out.findings = [Finding(f"{m.path}:{m.line}", f"no /{f.then.source}/ within its block: "
+                                                      f"{m.text.strip()}") for m in bad]
+        if bad:
+            out.output = head([f"{x.where}: {x.what}" for x in out.findings])
+            out.lead = f"{len(bad)} of {_plural(len(matches), 'match')} lack /{f.then.source}/"
+        elif count_wrong:
+            out.findings, out.lead = count_wrong, counted
+        out.reason = f"all {_plural(len(matches), 'match')} are followed by /{f.then.source}/"
+    outside = [p for p in listing.outside if accept(p)]
+    if outside:
+        out.output += "\n" + head([f"not followed (a symlink out of the repository): {p}"
+                                   for p in outside], 10)
+    if blind:
+        out.values["unreadable"] = len(blind)
+        out.output += "\n" + head([f"could not read: {p}" for p in blind], 10)
+        if expect != "some" or f.then is not None:  # more matches cannot undo "some"
+            out.unproven.append(f"{_plural(len(blind), 'path')} in scope could not be read "
+                                f"({blind[0]}{', ...' if len(blind) > 1 else ''})")
     return out
-
-
-def _unreadable(out: Outcome, blind: list[str], can_overturn: bool) -> None:
-    """Paths in scope that could not be read are listed in the evidence; a pass they could
-    overturn is not proven."""
-    if not blind:
-        return
-    out.values["unreadable"] = len(blind)
-    out.output += "\n" + head([f"could not read: {p}" for p in blind], 10)
-    if can_overturn and out.status == "pass":
-        out.status = "error"
-        out.reason = (f"{len(blind)} path{'s' if len(blind) != 1 else ''} in scope could not be read "
-                      f"({blind[0]}{', ...' if len(blind) > 1 else ''}); {out.reason}")
 
 
 KIND = KindSpec(

@@ -2,7 +2,8 @@
 
 Rules, as in .gitignore and most CI tools: `*` and `?` stay within one path segment,
 `**` spans segments, a pattern ending in `/` (or naming a directory) covers everything
-under it, and a pattern without `/` matches the name at any depth.
+under it, and a pattern without `/` matches the name at any depth. `.` is the whole tree;
+`./src` and `src/.` are the folder `src` at the root.
 """
 
 from __future__ import annotations
@@ -46,14 +47,25 @@ def translate(pat: str) -> str:
     return "".join(out)
 
 
+def normalise(pattern: str) -> tuple[str, bool, bool]:
+    """A pattern as (segments joined by `/`, anchored at the root, covers a folder only).
+    `.` segments and empty ones are dropped, so `.` and `./` are the whole tree, `./src` and
+    `src/.` the folder at the root (a leading `./` or `/` anchors, as `/` does in .gitignore)."""
+    pat = pattern.strip()
+    segments = pat.split("/")
+    kept = [s for s in segments if s not in ("", ".")]
+    anchored = (len(segments) > 1 and segments[0] in ("", ".")) or "/" in pat.rstrip("/")
+    directory = len(segments) > 1 and segments[-1] in ("", ".")
+    return "/".join(kept), anchored, directory
+
+
 @lru_cache(maxsize=1024)
 def glob_regex(pattern: str) -> re.Pattern[str]:
-    pat = pattern.strip()
-    if pat.startswith("./"):
-        pat = pat[2:]
-    anywhere = "/" not in pat.rstrip("/")
-    directory = pat.endswith("/")
-    body = translate(pat.rstrip("/"))
+    pat, anchored, directory = normalise(pattern)
+    if not pat:  # `.`, `./`, `/`: everything
+        return re.compile("^.*$")
+    anywhere = not anchored and "/" not in pat
+    body = translate(pat)
     prefix = "(?:.*/)?" if anywhere else ""
     # A pattern also matches everything under a directory it names.
     suffix = "/.*" if directory else "(?:/.*)?"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from certify.errors import CheckError
 from certify.targets import textscan
-from certify.targets.textscan import LineMatch
+from certify.targets.textscan import Failed, LineMatch, Listing
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,13 @@ class RepoTarget:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._lock = threading.Lock()
-        self._wanted: list[str] = []
-        self._scanned: dict[str, list[LineMatch]] = {}
-        self.unreadable: list[str] = []  # paths the scans could not read
-        self._files: list[str] | None = None
+        self._list_lock = threading.Lock()
+        self._ready = threading.Condition()
+        self._budget: dict[str, float] = {}  # pattern -> seconds its scan may take
+        self._started: set[str] = set()
+        self._results: dict[str, list[LineMatch] | Failed] = {}
+        self.unreadable: list[str] = []  # paths the listing or the scans could not read
+        self._listing: Listing | None = None
         self._git: GitState | None = None
 
     # ------------------------------------------------------------ git
@@ -80,28 +84,64 @@ class RepoTarget:
 
     # ------------------------------------------------------------ files and scans
 
+    def listing(self) -> Listing:
+        """What scans read: git's list of the tree (see `textscan.list_files`)."""
+        with self._list_lock:
+            if self._listing is None:
+                self._listing = textscan.list_files(self.root)
+                self.unreadable += [p for p in self._listing.unreadable if p not in self.unreadable]
+            return self._listing
+
     def files(self) -> list[str]:
-        """Every file that is not ignored, relative to the root, sorted."""
-        with self._lock:
-            if self._files is None:
-                self._files = textscan.list_files(self.root)
-            return self._files
+        """Every file scans read, relative to the root, sorted."""
+        return self.listing().files
 
-    def want(self, pattern: str) -> None:
-        """Announce a pattern before scanning starts, so one pass serves every check."""
-        with self._lock:
-            if pattern not in self._wanted:
-                self._wanted.append(pattern)
+    def want(self, pattern: str, timeout: float) -> None:
+        """Announce a pattern (and how long its check may take) before scanning starts, so one
+        pass serves every check."""
+        with self._ready:
+            self._budget[pattern] = max(self._budget.get(pattern, 0.0), timeout)
 
-    def matches(self, pattern: str) -> list[LineMatch]:
-        """Every non-ignored line matching the pattern (one shared pass for all wanted ones)."""
-        with self._lock:
-            if pattern not in self._scanned:
-                todo = [p for p in self._wanted if p not in self._scanned]
-                if pattern not in todo:
-                    todo.append(pattern)
-                self._scanned.update(textscan.scan(self.root, todo, self.unreadable))
-            return self._scanned[pattern]
+    def matches(self, pattern: str, timeout: float,
+                cancelled: threading.Event | None = None) -> list[LineMatch]:
+        """Every scanned line matching the pattern (one shared pass for all wanted ones), waiting
+        at most `timeout` seconds. CheckError when its scan did not finish (a regex that ran past
+        its check's timeout, an interrupted run)."""
+        deadline = time.monotonic() + timeout
+        files = self.files()
+        with self._ready:
+            if pattern not in self._started:
+                self._budget[pattern] = max(self._budget.get(pattern, 0.0), timeout)
+                now = time.monotonic()
+                todo = {p: now + b for p, b in self._budget.items() if p not in self._started}
+                self._started.update(todo)
+                threading.Thread(target=self._scan, args=(files, todo, cancelled), daemon=True,
+                                 name="repo-scan").start()
+            while pattern not in self._results and time.monotonic() < deadline \
+                    and not (cancelled is not None and cancelled.is_set()):
+                self._ready.wait(0.1)
+            result = self._results.get(pattern)
+        if isinstance(result, Failed):
+            raise CheckError(result.reason)
+        if result is None:
+            raise CheckError("interrupted while scanning" if cancelled is not None and cancelled.is_set()
+                             else f"regex timed out: /{pattern}/ did not finish within the check's timeout")
+        return result
+
+    def _scan(self, files: list[str], deadlines: dict[str, float],
+              cancelled: threading.Event | None) -> None:
+        def publish(pattern: str, result: list[LineMatch] | Failed) -> None:
+            with self._ready:
+                self._results[pattern] = result
+                self._ready.notify_all()
+
+        try:
+            textscan.scan(self.root, files, deadlines, self.unreadable, cancelled, publish)
+        except Exception as exc:  # noqa: BLE001 - every waiting check hears why, none hangs
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            for pattern in deadlines:
+                if pattern not in self._results:
+                    publish(pattern, Failed(f"the scan failed: {first}"))
 
     def facts(self) -> dict[str, str]:
         state = self.git_state()

@@ -1,12 +1,23 @@
-"""Many regular expressions over a whole tree in one pass.
+"""Many regular expressions over a whole tree in one pass, bounded in time.
 
-ripgrep walks the tree once with every pattern (honouring .gitignore, skipping binary
-files), and reports each line that matches any of them. Each reported line is then
-attributed to the patterns that match it with Python's `re`, so results are per
-pattern and in the spec's (Python) regex syntax. Patterns ripgrep cannot parse
-(look-arounds, back-references) and trees where ripgrep is missing are scanned in
-Python instead: slower, same answer. Measured on this kind of machine: Python's `re`
-once per pattern over 79 MB took 186 s where one ripgrep pass took 0.6 s.
+What is scanned: in a git repository, what git tracks plus untracked files it does not
+ignore (`git ls-files --cached --others --exclude-standard`: a tracked file is never
+skipped, even when .gitignore matches it); elsewhere, what .gitignore files leave.
+.ignore/.rgignore files never narrow it. Symlinks to files inside the tree are read
+(under the link's name); symlinks leading out of it are listed, not followed.
+
+How: ripgrep searches that list once with every pattern and reports each line that
+matches any of them (binary-looking files are searched as text, BOM'd UTF-16/UTF-8 is
+decoded). Each reported line is then attributed to the patterns that match it with
+Python's `re`, so results are per pattern and in the spec's (Python) regex syntax.
+Patterns ripgrep cannot parse (look-arounds, back-references) and trees where ripgrep is
+missing are scanned in Python instead: slower, same answer. Measured on this kind of
+machine: Python's `re` once per pattern over 79 MB took 186 s where one ripgrep pass
+took 0.6 s.
+
+Python's `re` can backtrack for minutes on one line without releasing the GIL, so all
+Python-side regex work runs in a worker process (this file, run as a script): pattern
+by pattern, each stopped at its own deadline or when the run is cancelled.
 """
 
 from __future__ import annotations
@@ -20,11 +31,17 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, Any
 
-BINARY_SNIFF = 8192
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+NESTED_REPOS = 8  # how deep repositories inside repositories are listed
+FIRST_ROUND = 1.0  # seconds each pattern's Python work gets before the slow ones run again
 
 
 @dataclass(frozen=True)
@@ -34,15 +51,46 @@ class LineMatch:
     text: str
 
 
-def ripgrep() -> str | None:
-    """The ripgrep executable: the one installed beside this Python first, then PATH."""
-    beside = Path(sys.executable).parent / "rg"  # a venv's bin/, where the wheel puts it
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which("rg")
+@dataclass(frozen=True)
+class Failed:
+    """A pattern whose scan did not finish: why (one line)."""
+
+    reason: str
 
 
-RG_WALK = ["--hidden", "--no-require-git", "--glob", "!.git", "--no-config"]
+@dataclass
+class Listing:
+    """What a scan of the tree reads."""
+
+    files: list[str] = field(default_factory=list)  # sorted; links to files inside included
+    unreadable: list[str] = field(default_factory=list)  # could not be listed (folders end in /)
+    outside: list[str] = field(default_factory=list)  # symlinks leading out of the tree
+
+
+# ------------------------------------------------------------------ text: one rule for every reader
+
+def decode_text(data: bytes) -> str:
+    """Text as the scanner reads it: a UTF-8 or UTF-16 byte-order mark says the encoding (as
+    ripgrep sniffs it); anything else is UTF-8 with undecodable bytes replaced."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+def line_text(raw: str) -> str:
+    """One line without its terminator (`\\n`, or `\\r\\n`)."""
+    raw = raw[:-1] if raw.endswith("\n") else raw
+    return raw[:-1] if raw.endswith("\r") else raw
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as ripgrep numbers them: split on `\\n` only (never on `\\r`, `\\f`, `\\x1c`-`\\x1e`,
+    `\\x85` or U+2028, which `str.splitlines` also splits on), `\\r\\n` endings dropped."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line_text(x) for x in lines]
 
 
 def read_regular(path: Path) -> bytes:
@@ -52,31 +100,142 @@ def read_regular(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def list_files(root: Path) -> list[str]:
-    """Every regular file under root that is not ignored (.gitignore, .ignore), sorted."""
+def read_text(path: Path) -> str:
+    return decode_text(read_regular(path))
+
+
+# ------------------------------------------------------------------ listing
+
+def ripgrep() -> str | None:
+    """The ripgrep executable: the one installed beside this Python first, then PATH."""
+    beside = Path(sys.executable).parent / "rg"  # a venv's bin/, where the wheel puts it
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("rg")
+
+
+GIT_LIST = ["ls-files", "-z", "--others", "--exclude-standard"]
+_GIT_WARNING = re.compile(r"could not open directory '([^']+)(')?")
+
+
+def _git_unreadable(stderr: bytes) -> list[str]:
+    """The folders git warned it could not open (a warning past 4 KB is cut: its folder is
+    taken up to the last whole name)."""
+    out = []
+    for line in os.fsdecode(stderr).splitlines():
+        if m := _GIT_WARNING.search(line):
+            path = m.group(1) if m.group(2) else m.group(1).rsplit("/", 1)[0]
+            out.append(path.rstrip("/") + "/")
+    return out
+
+
+def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes] | None:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def _git_names(root: Path) -> tuple[list[str], list[str]] | None:
+    """(names, unreadable folders) as git lists them: in a work tree, tracked files and untracked
+    ones not ignored; elsewhere (through an empty repository) files .gitignore leaves."""
+    inside = _git(["rev-parse", "--is-inside-work-tree"], root)
+    if inside is None:
+        return None
+    if inside.returncode == 0 and inside.stdout.strip() == b"true":
+        proc = _git([*GIT_LIST, "--cached"], root)
+    else:
+        with tempfile.TemporaryDirectory(prefix="certify-list-") as empty:
+            if (made := _git(["init", "-q", "--bare", empty], root)) is None or made.returncode:
+                return None
+            proc = _git([f"--git-dir={empty}", f"--work-tree={root}", "-c", "core.excludesFile=",
+                         *GIT_LIST], root)
+    if proc is None or proc.returncode != 0:
+        return None
+    return [n for n in os.fsdecode(proc.stdout).split("\0") if n], _git_unreadable(proc.stderr)
+
+
+def _rg_names(root: Path) -> list[str] | None:
     rg = ripgrep()
-    if rg is not None:
-        proc = subprocess.run([rg, "--files", *RG_WALK, "."], cwd=root, capture_output=True)
-        if proc.returncode in (0, 1, 2):  # 2: some paths could not be read; the rest are listed
-            names = os.fsdecode(proc.stdout).splitlines()
-            return sorted(n[2:] if n.startswith("./") else n for n in names)
+    if rg is None:
+        return None
+    proc = subprocess.run([rg, "--files", "--hidden", "--no-require-git", "--no-ignore-dot",
+                           "--no-ignore-global", "--no-ignore-parent", "--no-config",
+                           "--glob", "!.git", "."], cwd=root, capture_output=True)
+    if proc.returncode not in (0, 1, 2):  # 2: some paths could not be read; the rest are listed
+        return None
+    return [n[2:] if n.startswith("./") else n for n in os.fsdecode(proc.stdout).splitlines()]
+
+
+def _walk_names(root: Path) -> list[str]:
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
-        for name in filenames:
-            full = os.path.join(dirpath, name)
-            with contextlib.suppress(OSError):
-                if stat.S_ISREG(os.stat(full).st_mode):
-                    out.append(os.path.relpath(full, root).replace(os.sep, "/"))
-    return sorted(out)
+        out += [os.path.relpath(os.path.join(dirpath, n), root).replace(os.sep, "/") for n in filenames]
+    return out
 
 
-def _decode(field: dict[str, str], errors: str = "replace") -> str:
+def list_files(root: Path) -> Listing:
+    """Every file a scan of root reads (see the module's doc), sorted."""
+    listing = Listing()
+    _list_into(listing, root.resolve(), root, "", NESTED_REPOS)
+    listing.files.sort()
+    return listing
+
+
+def _list_into(listing: Listing, top: Path, here: Path, prefix: str, depth: int) -> None:
+    got = _git_names(here)
+    names, unreadable = got if got is not None else (_rg_names(here) or _walk_names(here), [])
+    listing.unreadable += [prefix + u for u in unreadable]
+    for name in names:
+        rel = prefix + name.rstrip("/")
+        full = here / name
+        try:
+            mode = os.lstat(full).st_mode
+        except FileNotFoundError:  # tracked but deleted from the tree: nothing there to read
+            continue
+        except OSError:  # a path past PATH_MAX, a folder on the way that cannot be searched
+            listing.unreadable.append(rel)
+            continue
+        if stat.S_ISREG(mode):
+            listing.files.append(rel)
+        elif stat.S_ISLNK(mode):
+            _link(listing, top, full, rel)
+        elif stat.S_ISDIR(mode) and depth > 0:  # a repository inside (submodule or nested clone)
+            _list_into(listing, top, full, rel + "/", depth - 1)
+
+
+def _link(listing: Listing, top: Path, full: Path, rel: str) -> None:
+    """A symlink to a file inside the tree is read under its own name; one leading out of the
+    tree is listed as not followed; dangling links and loops name nothing to read."""
+    try:
+        target = Path(os.path.realpath(full, strict=True))
+    except (OSError, RuntimeError):
+        return
+    if not target.is_relative_to(top):
+        listing.outside.append(rel)
+    elif target.is_file():
+        listing.files.append(rel)
+
+
+# ------------------------------------------------------------------ scanning
+
+def rg_friendly(pattern: str) -> bool:
+    """Constructs ripgrep's default engine lacks: look-around and back-references."""
+    return not re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern)
+
+
+RG_SEARCH = ["--json", "--no-config", "--text", "--crlf", "--no-ignore"]
+_RG_ERROR = re.compile(r"^rg: (?:\./)?(.+?): (?:Permission denied|.*os error \d+)")
+ARG_BYTES = 256 * 1024  # paths per ripgrep invocation, well under the kernel's ARG_MAX
+
+
+def _decode(part: dict[str, str], errors: str = "replace") -> str:
     """ripgrep's JSON gives text, or base64 bytes when it is not UTF-8. Paths decode with
     surrogateescape (as os.walk's do), so they still name the file on disk."""
-    if "text" in field:
-        return field["text"]
-    return base64.b64decode(field.get("bytes", "")).decode("utf-8", errors=errors)
+    if "text" in part:
+        return part["text"]
+    return base64.b64decode(part.get("bytes", "")).decode("utf-8", errors=errors)
 
 
 def _rg_rejects(rg: str, pattern: str) -> bool:
@@ -84,87 +243,242 @@ def _rg_rejects(rg: str, pattern: str) -> bool:
     return proc.returncode == 2
 
 
-def scan(root: Path, patterns: Sequence[str],
-         unreadable: list[str] | None = None) -> dict[str, list[LineMatch]]:
-    """Every line under root matching each pattern (Python syntax), in file and line order.
+def _batches(files: Sequence[str]) -> Iterable[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for name in files:
+        if batch and size + len(name) > ARG_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(name)
+        size += len(os.fsencode(name)) + 1
+    if batch:
+        yield batch
+
+
+class _Watchdog:
+    """Kills a process once the deadline of what it is doing passes or the run is cancelled."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], deadline: float,
+                 cancelled: threading.Event | None) -> None:
+        self.proc = proc
+        self.deadline = deadline
+        self.cancelled = cancelled
+        self.fired = ""  # "timeout" or "cancelled" once it killed the process
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="scan-watchdog").start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            if self.proc.poll() is not None:
+                return
+            cancelled = self.cancelled is not None and self.cancelled.is_set()
+            if cancelled or time.monotonic() > self.deadline:
+                self.fired = "cancelled" if cancelled else "timeout"
+                with contextlib.suppress(OSError):
+                    self.proc.kill()
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _scan_rg(rg: str, root: Path, files: Sequence[str], patterns: list[str],
+             lines: list[tuple[str, int, str]], unreadable: list[str], deadline: float,
+             cancelled: threading.Event | None) -> tuple[list[str], str]:
+    """Every line of `files` matching any pattern, appended to `lines`. Returns the patterns
+    ripgrep refused (to be scanned in Python) and, when it was stopped, why."""
+    args = [rg, *RG_SEARCH, *(f"--regexp={p}" for p in patterns), "--"]
+    before = len(lines)
+    for batch in _batches(files):
+        proc = subprocess.Popen([*args, *batch], cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        dog = _Watchdog(proc, deadline, cancelled)
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            if not raw.startswith(b'{"type":"match"'):
+                continue
+            data = json.loads(raw)["data"]
+            path = _decode(data["path"], "surrogateescape")
+            lines.append((path, data["line_number"], line_text(_decode(data["lines"]))))
+        _, err = proc.communicate()
+        dog.stop()
+        if dog.fired:
+            return [], dog.fired
+        if proc.returncode == 2 and b"regex" in err.lower():
+            rejected = [p for p in patterns if _rg_rejects(rg, p)]
+            if rejected:
+                del lines[before:]
+                keep = [p for p in patterns if p not in rejected]
+                if not keep:
+                    return rejected, ""
+                more, stopped = _scan_rg(rg, root, files, keep, lines, unreadable, deadline, cancelled)
+                return rejected + more, stopped
+        for line in os.fsdecode(err).splitlines():
+            m = _RG_ERROR.match(line)
+            if m and m.group(1) not in unreadable:
+                unreadable.append(m.group(1))
+    return [], ""
+
+
+def scan(root: Path, files: Sequence[str], deadlines: Mapping[str, float],
+         unreadable: list[str] | None = None, cancelled: threading.Event | None = None,
+         publish: Callable[[str, list[LineMatch] | Failed], None] | None = None,
+         ) -> dict[str, list[LineMatch] | Failed]:
+    """Every line of `files` (under root) matching each pattern (Python syntax), in file and line
+    order, or why it could not be found (the pattern's deadline, a `time.monotonic()`, passed;
+    the run was cancelled). Each result is also given to `publish` as soon as it is known.
     Paths that could not be read are appended to `unreadable` (a match there is unknown)."""
     unreadable = [] if unreadable is None else unreadable
-    compiled = {p: re.compile(p) for p in dict.fromkeys(patterns)}
-    results: dict[str, list[LineMatch]] = {p: [] for p in compiled}
-    if not compiled:
-        return results
+    results: dict[str, list[LineMatch] | Failed] = {}
+
+    def done(pattern: str, result: list[LineMatch] | Failed) -> None:
+        if isinstance(result, list):
+            result.sort(key=lambda m: (m.path, m.line))
+        results[pattern] = result
+        if publish is not None:
+            publish(pattern, result)
+
+    patterns = list(deadlines)
     rg = ripgrep()
-    python_only = list(compiled) if rg is None else [p for p in compiled if not rg_friendly(p)]
-    with_rg = [p for p in compiled if p not in python_only]
+    python_only = patterns if rg is None else [p for p in patterns if not rg_friendly(p)]
+    with_rg = [p for p in patterns if p not in python_only]
+    lines: list[tuple[str, int, str]] = []
     if rg is not None and with_rg:
-        rejected = _scan_rg(rg, root, with_rg, compiled, results, unreadable)
-        python_only += rejected
-    if python_only:
-        _scan_python(root, list_files(root), python_only, compiled, results, unreadable)
-    for matches in results.values():
-        matches.sort(key=lambda m: (m.path, m.line))
+        rejected, stopped = _scan_rg(rg, root, files, with_rg, lines, unreadable,
+                                     max(deadlines[p] for p in with_rg), cancelled)
+        if stopped:
+            for p in with_rg:
+                done(p, _failed(stopped, p))
+            with_rg = []
+        python_only = [*python_only, *rejected]
+        with_rg = [p for p in with_rg if p not in rejected]
+    jobs = [{"pattern": p, "over": "lines"} for p in with_rg] + \
+           [{"pattern": p, "over": "files"} for p in python_only]
+    if jobs:
+        payload = {"root": str(root), "files": list(files), "texts": [t for _, _, t in lines]}
+        for pattern, got in _regex_jobs(jobs, payload, deadlines, cancelled):
+            if isinstance(got, Failed):
+                done(pattern, got)
+            elif "hits" in got:
+                done(pattern, [LineMatch(*lines[i]) for i in got["hits"]])
+            else:
+                unreadable += [u for u in got["unreadable"] if u not in unreadable]
+                done(pattern, [LineMatch(p, n, t) for p, n, t in got["matches"]])
     return results
 
 
-def rg_friendly(pattern: str) -> bool:
-    """Constructs ripgrep's default engine lacks: look-around and back-references."""
-    return not re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern)
+def _failed(why: str, pattern: str) -> Failed:
+    if why == "cancelled":
+        return Failed("interrupted while scanning")
+    return Failed(f"regex timed out: /{pattern}/ did not finish within the check's timeout")
 
 
-_RG_ERROR = re.compile(r"^rg: (?:\./)?(.+?): (?:Permission denied|.*os error \d+)")
+def _worker_failed(err: bytes, code: int | None) -> str:
+    return (os.fsdecode(err).strip().splitlines() or [f"exit code {code}"])[-1]
 
 
-def _scan_rg(rg: str, root: Path, patterns: list[str], compiled: dict[str, re.Pattern[str]],
-             results: dict[str, list[LineMatch]], unreadable: list[str]) -> list[str]:
-    """Scan with ripgrep; return the patterns it refused (to be scanned in Python)."""
-    args = [rg, "--json", *RG_WALK, *(f"--regexp={p}" for p in patterns), "."]
-    proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None
-    order = [(p, compiled[p]) for p in patterns]
-    for raw in proc.stdout:
-        if not raw.startswith(b'{"type":"match"'):
+def _regex_jobs(jobs: list[dict[str, str]], payload: dict[str, Any], deadlines: Mapping[str, float],
+                cancelled: threading.Event | None) -> Iterable[tuple[str, dict[str, Any] | Failed]]:
+    """Run the jobs in worker processes, yielding each result as it comes. A job past its
+    deadline (or a cancelled run) kills the worker; the rest go on in a new one. So that one
+    runaway pattern does not starve the others, a first round gives each job FIRST_ROUND
+    seconds; those that need more run again afterwards, earliest deadline first."""
+    pending = sorted(jobs, key=lambda j: deadlines[j["pattern"]])
+    deferred: list[dict[str, str]] = []
+    first_round = True
+    while pending or deferred:
+        if not pending:
+            pending, deferred, first_round = deferred, [], False
+        stopped = cancelled is not None and cancelled.is_set()
+        while pending and (stopped or deadlines[pending[0]["pattern"]] <= time.monotonic()):
+            job = pending.pop(0)
+            yield job["pattern"], _failed("cancelled" if stopped else "timeout", job["pattern"])
+        if not pending:
             continue
-        data = json.loads(raw)["data"]
-        path = _decode(data["path"], "surrogateescape")
-        if path.startswith("./"):
-            path = path[2:]
-        text = _decode(data["lines"]).rstrip("\r\n")
-        line = data["line_number"]
-        for p, rx in order:
-            if rx.search(text):
-                results[p].append(LineMatch(path, line, text))
-    _, err = proc.communicate()
-    if proc.returncode == 2 and b"regex" in err.lower():
-        rejected = [p for p in patterns if _rg_rejects(rg, p)]
-        if rejected:
-            for p in patterns:
-                results[p].clear()
-            keep = [p for p in patterns if p not in rejected]
-            return rejected + (_scan_rg(rg, root, keep, compiled, results, unreadable) if keep else [])
-    for line in os.fsdecode(err).splitlines():
-        m = _RG_ERROR.match(line)
-        if m and m.group(1) not in unreadable:
-            unreadable.append(m.group(1))
-    return []
+        proc = subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        dog = _Watchdog(proc, float("inf"), cancelled)
+        threading.Thread(target=_feed, args=(proc.stdin, {**payload, "jobs": pending}),
+                         daemon=True, name="scan-feed").start()
+        finished: set[int] = set()
+        current = -1
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            try:
+                msg = json.loads(raw)
+            except ValueError:  # cut short by the kill
+                break
+            if "start" in msg:
+                current = msg["start"]
+                deadline = deadlines[pending[current]["pattern"]]
+                dog.deadline = min(deadline, time.monotonic() + FIRST_ROUND) if first_round else deadline
+                continue
+            dog.deadline = float("inf")
+            current = -1
+            finished.add(msg["done"])
+            yield pending[msg["done"]]["pattern"], msg
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        proc.wait()
+        dog.stop()
+        if current >= 0:  # stopped (deadline, cancel) or crashed in the middle of a job
+            job = pending[current]
+            finished.add(current)
+            if dog.fired == "timeout" and first_round and time.monotonic() < deadlines[job["pattern"]]:
+                deferred.append(job)
+            elif dog.fired:
+                yield job["pattern"], _failed(dog.fired, job["pattern"])
+            else:
+                yield job["pattern"], Failed(f"the regex worker failed on /{job['pattern']}/: "
+                                             f"{_worker_failed(err, proc.returncode)}")
+        elif len(finished) < len(pending) and not dog.fired:  # died between jobs
+            for k, job in enumerate(pending):
+                if k not in finished:
+                    yield job["pattern"], Failed(
+                        f"the regex worker failed: {_worker_failed(err, proc.returncode)}")
+            return
+        pending = [j for k, j in enumerate(pending) if k not in finished]
 
 
-def _is_binary(head: bytes) -> bool:
-    return b"\0" in head[:BINARY_SNIFF]
+def _feed(stream: IO[bytes] | None, payload: dict[str, Any]) -> None:
+    assert stream is not None
+    with contextlib.suppress(OSError):  # the worker was killed: nothing left to feed
+        stream.write(json.dumps(payload).encode())
+        stream.close()
 
 
-def _scan_python(root: Path, files: Iterable[str], patterns: list[str],
-                 compiled: dict[str, re.Pattern[str]], results: dict[str, list[LineMatch]],
-                 unreadable: list[str]) -> None:
+# ------------------------------------------------------------------ the worker (run as a script)
+
+def _scan_files(root: Path, files: Sequence[str], rx: re.Pattern[str],
+                ) -> tuple[list[tuple[str, int, str]], list[str]]:
+    matches: list[tuple[str, int, str]] = []
+    unreadable: list[str] = []
     for rel in files:
         try:
-            data = read_regular(root / rel)
+            text = read_text(root / rel)
         except OSError as exc:
-            if "not a regular file" not in str(exc) and rel not in unreadable:
+            if "not a regular file" not in str(exc):
                 unreadable.append(rel)
             continue
-        if _is_binary(data):
-            continue
-        for number, text in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
-            for p in patterns:
-                if compiled[p].search(text):
-                    results[p].append(LineMatch(rel, number, text))
+        matches += [(rel, n, line) for n, line in enumerate(split_lines(text), 1) if rx.search(line)]
+    return matches, unreadable
+
+
+def worker(stdin: IO[bytes], stdout: IO[str]) -> None:
+    """Read a scan's payload, run its jobs in order, say when each starts and what it found."""
+    payload = json.load(stdin)
+    root = Path(payload["root"])
+    for i, job in enumerate(payload["jobs"]):
+        print(json.dumps({"start": i}), file=stdout, flush=True)
+        rx = re.compile(job["pattern"])
+        if job["over"] == "lines":
+            result: dict[str, Any] = {"hits": [k for k, t in enumerate(payload["texts"]) if rx.search(t)]}
+        else:
+            matches, unread = _scan_files(root, payload["files"], rx)
+            result = {"matches": matches, "unreadable": unread}
+        print(json.dumps({"done": i, **result}), file=stdout, flush=True)
+
+
+if __name__ == "__main__":  # run as `python -I -S textscan.py` (-I: this folder is not on sys.path)
+    worker(sys.stdin.buffer, sys.stdout)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from certify.targets import textscan
@@ -79,6 +80,7 @@ def test_expectations_paths_and_excludes(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     write(root / "src" / "a.py", "print('x')\nprint('y')\n")
     write(root / "src" / "vendor" / "b.py", "print('z')\n")
+    write(root / "src" / "c.py", "log('c')\n")
     write(root / "docs" / "c.md", "print('doc')\n")
     hyps = run_spec(tmp_path, """
         - id: NONE-FAILS
@@ -120,7 +122,7 @@ def test_gitignore_is_honoured_in_a_real_git_repo(tmp_path: Path) -> None:
     assert hyps["H"]["verdict"] == "TRUE"
 
 
-def test_binary_and_non_utf8_files_do_not_break_the_scan(tmp_path: Path) -> None:
+def test_binary_and_non_utf8_files_are_read_as_text(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     write(root / "text.txt", "needle here\n")
     (root / "blob.bin").write_bytes(b"\x00\x01needle\x00" * 100)
@@ -131,7 +133,7 @@ def test_binary_and_non_utf8_files_do_not_break_the_scan(tmp_path: Path) -> None
           check: {kind: grep, pattern: 'needle', expect: some}
     """)
     where = sorted(f["where"] for f in hyps["H"]["checks"][0]["findings"])
-    assert where == ["latin1.txt:1", "text.txt:1"]
+    assert where == ["blob.bin:1", "latin1.txt:1", "text.txt:1"]
 
 
 def test_python_fallback_gives_the_same_answer_as_ripgrep(tmp_path: Path) -> None:
@@ -140,8 +142,9 @@ def test_python_fallback_gives_the_same_answer_as_ripgrep(tmp_path: Path) -> Non
     write(tmp_path / "b.py", "foo(4)\n")
     lookahead = r"foo(?!_)"  # ripgrep's default engine refuses this
     plain = r"foo\("
-    res = textscan.scan(tmp_path, [lookahead, plain])
-    as_tuples = {p: [(m.path, m.line) for m in ms] for p, ms in res.items()}
+    files = textscan.list_files(tmp_path).files
+    res = textscan.scan(tmp_path, files, dict.fromkeys([lookahead, plain], time.monotonic() + 30))
+    as_tuples = {p: [(m.path, m.line) for m in ms] for p, ms in res.items() if isinstance(ms, list)}
     assert as_tuples[lookahead] == as_tuples[plain] == [("a.py", 1), ("b.py", 1)]
 
 
