@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from certify.spec.model import Spec
 
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 2  # the run finished but some of its evidence could not be written
 DEFAULT_SPEC = "checks.yaml"
 
 
@@ -113,7 +114,8 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     """Run the checks of SPEC (default ./checks.yaml) and write an evidence pack.
 
     Exit codes: 0 every gating hypothesis TRUE or waived; 1 some FALSE; 3 some UNKNOWN
-    and none FALSE (0 with --allow-unknown); 2 bad usage or an invalid spec.
+    and none FALSE (0 with --allow-unknown); 2 bad usage or an invalid spec, or evidence that
+    could not all be written (the pack, once written, is kept; the message says what is missing).
     """
     from certify.console import ProgressPrinter
     from certify.engine import run as engine
@@ -156,22 +158,32 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
 
 def _finish_run(result: Any, out_dir: str, redactor: Any, junit_path: str | None, json_path: str | None,
                 github: bool | None, sarif_path: str | None) -> NoReturn:
-    """Write the pack (and the copies asked for), print the verdict, exit with the gate's code."""
-    from certify.console import summary
-    from certify.report.pack import write_pack
+    """Deliver the outputs (report/outputs.py), print the verdict, exit with the gate's code, or 2
+    when some evidence could not be written (the message says what was and what was not)."""
+    import os
 
+    from certify.console import summary
+    from certify.report.outputs import Destinations, PackNotWritten, deliver
+
+    on_github = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY") if on_github else None
+    to = Destinations(Path(out_dir), junit=_path(junit_path), json=_path(json_path), sarif=_path(sarif_path),
+                      annotations=on_github, step_summary=_path(step_summary))
     try:
-        pack = write_pack(result, Path(out_dir), redactor)
-        for wanted, name in ((junit_path, "junit.xml"), (json_path, "results.json")):
-            if wanted:
-                Path(wanted).parent.mkdir(parents=True, exist_ok=True)
-                Path(wanted).write_bytes((pack / name).read_bytes())
-    except OSError as exc:
-        _fail(f"cannot write the evidence pack under {out_dir}: {exc}")
-    click.echo(summary(result, redactor, sys.stdout))
-    click.echo(f"Evidence pack: {pack}")
-    _ci_outputs(redactor.deep(result), redactor, github, sarif_path)
-    sys.exit(result.gate.exit_code)
+        done = deliver(result, redactor, to)
+    except PackNotWritten as exc:
+        _fail(str(exc))
+    click.echo(summary(done.result, redactor, sys.stdout))
+    click.echo(f"Evidence pack: {done.pack}")
+    for line in done.annotations:
+        click.echo(line)
+    for problem in done.problems:
+        click.echo(f"certify: {problem}", err=True)
+    sys.exit(result.gate.exit_code if done.complete else EXIT_INCOMPLETE)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 @cli.command()
@@ -195,30 +207,6 @@ def merge(packs: tuple[str, ...], out_dir: str, junit_path: str | None, json_pat
     except MergeError as exc:
         _fail(str(exc))
     _finish_run(result, out_dir, Redactor(), junit_path, json_path, github, sarif_path)
-
-
-def _ci_outputs(result: Any, redactor: Any, github: bool | None, sarif_path: str | None) -> None:
-    """SARIF, and on GitHub Actions the annotations (stdout) and the step summary."""
-    import json
-    import os
-
-    from certify.report.ci import github_annotations, github_summary, sarif
-
-    cwd = Path.cwd()
-    try:
-        if sarif_path:
-            Path(sarif_path).parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(sarif(result, cwd), indent=2, ensure_ascii=False)
-            Path(sarif_path).write_text(redactor.text(text, shapes=False) + "\n")
-        if github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-            for line in github_annotations(result, cwd):
-                click.echo(redactor.text(line))
-            summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-            if summary_file:
-                with open(summary_file, "a", encoding="utf-8") as fh:
-                    fh.write(redactor.text(github_summary(result)) + "\n")
-    except OSError as exc:
-        _fail(f"cannot write the CI outputs: {exc}")
 
 
 def _terminate_like_interrupt() -> None:
@@ -294,7 +282,10 @@ def schema() -> None:
 @cli.command()
 @click.argument("pack", type=click.Path(file_okay=False))
 def verify(pack: str) -> None:
-    """Re-hash PACK against its MANIFEST.sha256 (exit 1 if anything changed)."""
+    """Re-hash PACK against its MANIFEST.sha256 (exit 1 if anything changed).
+
+    An intact pack that its folder's ledger (INDEX.md) does not list gets its row there."""
+    from certify.report.pack import LEDGER, restore_ledger_row
     from certify.report.verify import NotAPack
     from certify.report.verify import verify as verify_pack
 
@@ -308,6 +299,13 @@ def verify(pack: str) -> None:
             click.echo(f"{label:8} {p}")
     if result.intact:
         click.echo(f"{pack}: intact ({len(result.ok)} files match the manifest)")
+        try:
+            ledger = restore_ledger_row(Path(pack))
+        except (OSError, ValueError) as exc:
+            _fail(f"{pack} is intact, but its ledger row could not be added to "
+                  f"{Path(pack).resolve().parent.parent / LEDGER}: {getattr(exc, 'strerror', None) or exc}")
+        if ledger:
+            click.echo(f"its missing ledger row was added to {ledger}")
         sys.exit(0)
     click.echo(f"{pack}: NOT intact ({len(result.changed)} changed, {len(result.missing)} missing, "
                f"{len(result.added)} added)")

@@ -41,18 +41,29 @@ class _SpecRun:
             raise pytest.UsageError("\n".join(str(e) for e in exc.errors)) from None
         self._result: Any = None
         self.pack: Path | None = None
+        self.unwritten = ""  # why the evidence pack could not be written
 
     def result(self) -> Any:
+        """The run's redacted result, once its evidence is written as `certify run` writes it."""
         if self._result is None:
+            import warnings
+
             from certify.engine import run as engine
-            from certify.report.pack import write_pack
+            from certify.report.outputs import Destinations, PackNotWritten, deliver
             from certify.targets import redactor_for
 
             redactor = redactor_for(self.spec)
             result = engine.run(self.spec, list(self.spec.hypotheses),
                                 allow_unknown=self.config.getoption("certify_allow_unknown"))
-            self.pack = write_pack(result, Path(self.config.getoption("certify_output")), redactor)
-            self._result = redactor.deep(result)
+            try:
+                done = deliver(result, redactor, Destinations(Path(self.config.getoption("certify_output"))))
+            except PackNotWritten as exc:
+                self.unwritten = str(exc)
+                self._result = redactor.deep(result)
+                return self._result
+            for problem in done.problems:
+                warnings.warn(pytest.PytestWarning(f"certify: {problem}"), stacklevel=1)
+            self._result, self.pack = done.result, done.pack
         return self._result
 
 
@@ -81,6 +92,8 @@ class HypothesisItem(pytest.Item):
         result = run.result()
         h = next(x for x in result.hypotheses if x.id == self.hypothesis_id)
         allow_unknown = self.config.getoption("certify_allow_unknown")
+        if run.unwritten:  # no evidence, no verdict: fail closed
+            raise CertifyFailure(f"{h.id} {h.verdict}, but {run.unwritten}")
         if h.verdict == "TRUE":
             return
         if h.verdict == "WAIVED":

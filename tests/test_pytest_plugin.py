@@ -51,3 +51,19 @@ def test_hypotheses_become_pytest_items(tmp_path: Path) -> None:
     assert list((tmp_path / "reports").glob("*/*/EVIDENCE.md"))  # and the pack is written
     _, outcomes = pytest("--certify-allow-unknown")
     assert outcomes["P-3"] == "skipped"
+
+
+def test_no_evidence_pack_no_passing_item(tmp_path: Path) -> None:
+    """The same delivery as `certify run`: when the pack cannot be written, no item passes, and the
+    report says why in one line instead of a traceback."""
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: P-1
+          claim: true holds
+          check: {kind: command, run: "true"}
+    """))
+    (tmp_path / "reports").write_text("a file where the packs should go\n")
+    argv = [sys.executable, "-m", "pytest", "--certify", "checks.yaml", "-p", "no:cacheprovider"]
+    proc = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "P-1 TRUE, but cannot write the evidence pack under reports" in proc.stdout
+    assert "Traceback" not in proc.stdout and "1 failed" in proc.stdout

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from certify.engine.result import CheckResult, HypothesisResult, RunResult
+from certify.engine.result import Baseline, CheckResult, Gate, HypothesisResult, RunResult
 from certify.kinds.base import Finding
 from certify.report.naming import attachment_path, run_attachment_path
 
@@ -82,3 +82,22 @@ def hypothesis_from_dict(raw: dict[str, Any], pack: Path) -> HypothesisResult:
         spec_at=raw.get("spec_at", ""))
     hyp.checks = [_check_from_dict(c, hyp, pack) for c in raw["checks"]]
     return hyp
+
+
+def run_header_from_dict(raw: dict[str, Any]) -> RunResult:
+    """A written pack's run without its hypotheses: what its ledger row says (phase, shard or
+    merge, baseline, gate)."""
+    b, g = raw["baseline"], raw["gate"]
+    return RunResult(
+        phase=raw["phase"], description=raw.get("description"), spec_path=raw["spec"]["path"],
+        spec_sha256=raw["spec"]["sha256"], spec_files=raw["spec"].get("files", []),
+        tool_version=raw["tool"]["version"],
+        baseline=Baseline(commit=b["commit"], branch=b["branch"], dirty=b["dirty"], started=b["started"],
+                          finished=b["finished"], repo=b["repo"], who=b["who"], where=b["where"]),
+        environment=raw.get("environment", {}),
+        gate=Gate(passed=g["passed"], exit_code=g["exit_code"],
+                  runtime_proof_claimed=g["runtime_proof_claimed"],
+                  runtime_proof_reason=g["runtime_proof_reason"], counts=g["counts"],
+                  allow_unknown=g["allow_unknown"], summary=g["summary"]),
+        hypotheses=[], selection=raw.get("selection", {}), groups=raw.get("groups", {}),
+        interrupted=raw.get("interrupted", False), shard=raw.get("shard"))

@@ -3,7 +3,9 @@
 The pack is assembled in a hidden temporary folder beside its final place and renamed
 into place in one step, so a crash leaves no half pack; an existing pack is never
 overwritten (a clash of names gets a suffix). The ledger (INDEX.md) is appended to
-under a lock, so concurrent runs into one reports folder both land.
+under a lock, so concurrent runs into one reports folder both land. A row that could not
+be written (a full disk after the pack was in place) is added from the pack's own
+results.json by the next run into the same folder, or by `certify verify PACK`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -19,8 +22,8 @@ from pathlib import Path
 
 from certify.engine.result import RunResult
 from certify.redact import Redactor
-from certify.report import json_report, junit_report, markdown
-from certify.report.naming import attachment_path, run_attachment_path, slug
+from certify.report import json_report, markdown
+from certify.report.naming import slug
 
 MANIFEST = "MANIFEST.sha256"
 LEDGER = "INDEX.md"
@@ -30,24 +33,6 @@ LEDGER_HEADER = (
     "| Finished (UTC) | Phase | Commit | Gate | TRUE | FALSE | UNKNOWN | WAIVED | Runtime proof | Pack |\n"
     "|---|---|---|---|---|---|---|---|---|---|\n"
 )
-
-
-def pack_files(result: RunResult, redactor: Redactor) -> dict[str, bytes]:
-    """Every file of the pack but the manifest, redacted, by relative path."""
-    r = redactor.deep(result)
-    files: dict[str, str] = {}
-    for h in r.hypotheses:
-        for c in h.checks:
-            for name, text in c.attachments.items():
-                files[attachment_path(h, c, name)] = text
-    for name, text in r.attachments.items():
-        files[run_attachment_path(name)] = text
-    files["EVIDENCE.md"] = markdown.render(r)
-    files["junit.xml"] = junit_report.render(r)
-    files["results.json"] = json_report.render(r)
-    structured = ("results.json", "junit.xml")
-    return {path: redactor.text(text, shapes=path not in structured).encode("utf-8")
-            for path, text in files.items()}
 
 
 def manifest(files: dict[str, bytes]) -> bytes:
@@ -63,11 +48,12 @@ def pack_name(result: RunResult) -> str:
     return f"{stamp}-{commit}{dirty}"
 
 
-def write_pack(result: RunResult, out_dir: Path, redactor: Redactor) -> Path:
-    """Write the pack under out_dir/<phase-slug>/ and append its ledger row; return its folder."""
-    files = pack_files(result, redactor)
-    files[MANIFEST] = manifest(files)
-    parent = out_dir / slug(result.phase)
+def write_pack(r: RunResult, files: dict[str, bytes], out_dir: Path) -> Path:
+    """Write `files` and their manifest as a new pack under out_dir/<phase-slug>/; return its folder.
+
+    All or nothing: an OSError leaves no pack behind (and no ledger row: see add_ledger_rows)."""
+    files = {**files, MANIFEST: manifest(files)}
+    parent = out_dir / slug(r.phase)
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=parent))
     try:
@@ -78,12 +64,10 @@ def write_pack(result: RunResult, out_dir: Path, redactor: Redactor) -> Path:
             with path.open("rb") as fh:
                 os.fsync(fh.fileno())
         os.chmod(tmp, 0o755)
-        final = _claim(tmp, parent, pack_name(result))
+        return _claim(tmp, parent, pack_name(r))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    append_ledger(out_dir, result, final, redactor)
-    return final
 
 
 def _claim(tmp: Path, parent: Path, name: str) -> Path:
@@ -110,21 +94,81 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
-def append_ledger(out_dir: Path, result: RunResult, pack: Path, redactor: Redactor) -> None:
-    g = result.gate
-    commit = (result.baseline.commit[:12] or "-") + (" (dirty)" if result.baseline.dirty else "")
-    rel = pack.relative_to(out_dir).as_posix()
-    row = (f"| {result.baseline.finished} | {markdown.cell(result.label)} | `{commit}` | "
-           f"{markdown.cell(g.summary)} | {g.counts['TRUE']} | {g.counts['FALSE']} | "
-           f"{g.counts['UNKNOWN']} | {g.counts['WAIVED']} | "
-           f"{'claimed' if g.runtime_proof_claimed else 'not claimed'} | "
-           f"[{rel}]({rel}/EVIDENCE.md) |\n")
+def _row(r: RunResult, rel: str) -> str:
+    g = r.gate
+    commit = (r.baseline.commit[:12] or "-") + (" (dirty)" if r.baseline.dirty else "")
+    return (f"| {markdown.cell(r.baseline.finished)} | {markdown.cell(r.label)} | "
+            f"{markdown.code(commit, True)} | {markdown.cell(g.summary)} | {g.counts['TRUE']} | "
+            f"{g.counts['FALSE']} | {g.counts['UNKNOWN']} | {g.counts['WAIVED']} | "
+            f"{'claimed' if g.runtime_proof_claimed else 'not claimed'} | "
+            f"{_link(rel)} |\n")
+
+
+def _link(rel: str) -> str:
+    return f"[{rel}]({rel}/EVIDENCE.md)"
+
+
+def _packs_without_row(out_dir: Path, ledger_text: str, skip: Path) -> list[tuple[Path, RunResult]]:
+    """Intact packs under out_dir that the ledger does not list (a run whose ledger write failed),
+    with what their results.json says, oldest first. A pack that is not intact gets no row."""
+    from certify.report.verify import NotAPack, verify
+
+    found = []
+    for manifest_file in out_dir.glob(f"*/*/{MANIFEST}"):
+        folder = manifest_file.parent
+        if folder.name.startswith(".") or folder == skip or _link(_rel(out_dir, folder)) in ledger_text:
+            continue
+        try:
+            if verify(folder).intact:
+                found.append((folder, _header(folder)))
+        except (NotAPack, OSError, ValueError):
+            continue  # not a pack certify can vouch for: `certify verify` says why
+    return sorted(found, key=lambda pr: pr[1].baseline.finished)
+
+
+def _header(folder: Path) -> RunResult:
+    """What a written pack's results.json says its run was (ValueError when it cannot say)."""
+    try:
+        data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        return json_report.run_header_from_dict(data)
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{folder}/results.json does not say what its ledger row needs ({exc!r})") from None
+
+
+def _rel(out_dir: Path, folder: Path) -> str:
+    return folder.relative_to(out_dir).as_posix()
+
+
+def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor) -> bool:
+    """Append the row of the pack `folder` (r: its result, or None to read it from its
+    results.json) to out_dir/INDEX.md, after the rows of any other pack the ledger misses; under a
+    lock, and only rows not already there. True when a row was added. Raises OSError."""
     ledger = out_dir / LEDGER
     with _locked(out_dir / ".INDEX.lock"):
-        fresh = not ledger.exists() or ledger.stat().st_size == 0
+        text = ledger.read_text(encoding="utf-8", errors="replace") if ledger.exists() else ""
+        rows = [_row(run, _rel(out_dir, p)) for p, run in _packs_without_row(out_dir, text, folder)]
+        if _link(_rel(out_dir, folder)) not in text:
+            rows.append(_row(r or _header(folder), _rel(out_dir, folder)))
+        if not rows:
+            return False
         with ledger.open("a", encoding="utf-8") as fh:
-            if fresh:
+            if not text.strip():
                 fh.write(LEDGER_HEADER)
-            fh.write(redactor.text(row))
+            elif not text.endswith("\n"):
+                fh.write("\n")  # a row cut short by a failed write stays a line of its own
+            fh.write(redactor.text("".join(rows)))
             fh.flush()
             os.fsync(fh.fileno())
+        return True
+
+
+def restore_ledger_row(folder: Path) -> Path | None:
+    """`certify verify`: give an intact pack its ledger row if the ledger misses it (and any other
+    pack's it misses). The ledger is <out_dir>/INDEX.md, when out_dir has (or had) one; it is
+    returned when rows were added. Raises OSError, and ValueError for a results.json that cannot
+    say what the row needs."""
+    folder = folder.resolve()
+    out_dir = folder.parent.parent
+    if not ((out_dir / LEDGER).is_file() or (out_dir / ".INDEX.lock").exists()):
+        return None
+    return out_dir / LEDGER if add_ledger_rows(out_dir, None, folder, Redactor()) else None
