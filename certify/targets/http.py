@@ -82,6 +82,10 @@ class Service:
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         cleanup.register(self)
 
+    def identity(self) -> dict[str, object]:
+        """What a later run needs to stop this service should this run die (see cleanup.reap)."""
+        return {"what": "service", "pid": self.proc.pid, "group": True, "log": self.log.name}
+
     def alive(self) -> bool:
         return self.proc.poll() is None
 

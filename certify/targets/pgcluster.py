@@ -9,6 +9,7 @@ terminal reaches certify, which then stops the cluster, rather than the server.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -144,6 +145,7 @@ class PrivateCluster:
     def __init__(self) -> None:
         self.bindir = find_bindir()
         self.root = Path(tempfile.mkdtemp(prefix="certify-pg-"))
+        self.pid: int | None = None  # the server's, once started
         cleanup.register(self)
         self.port = _free_port()
         self.user: str | None = None
@@ -179,7 +181,14 @@ class PrivateCluster:
             tail = log.read_text()[-300:] if log.exists() else started.stderr
             raise ClusterError(f"pg_ctl start failed: {tail.strip()}")
         self.started = True
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            self.pid = int((data / "postmaster.pid").read_text().split()[0])
+        cleanup.record(self)  # now with the server's pid, for a later run to reap
         return self.dsn("postgres")
+
+    def identity(self) -> dict[str, object]:
+        """What a later run needs to stop this cluster should this run die (see cleanup.reap)."""
+        return {"what": "postgres cluster", "pid": self.pid, "folder": str(self.root), "signal": "SIGQUIT"}
 
     def dsn(self, dbname: str) -> str:
         return make_conninfo(host=str(self.root), port=self.port, user="postgres", dbname=dbname)

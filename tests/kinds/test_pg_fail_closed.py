@@ -179,3 +179,29 @@ def test_a_scope_that_names_nothing_is_unknown_and_one_stray_pattern_a_note(tmp_
     assert "note: tables: public.no_such_table matched no table" in stray
     assert hyps["GRANTS-NONE"]["reason"].startswith("objects matched no object: public.no_such_*")
     assert hyps["DEFINER-NO-SCHEMA"]["reason"].startswith("schemas matched no schema: no_such_schema")
+
+
+def test_an_interrupted_run_cancels_its_query_on_the_server(tmp_path: Path, fixture_dsn: str) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: SLOW
+          claim: c
+          check: {kind: sql, query: "SELECT pg_sleep(30.75)"}
+    """, header=f"targets:\n  postgres:\n    db: {{dsn: '{fixture_dsn}', statement_timeout: 60}}\n"))
+    proc = subprocess.Popen([sys.executable, "-m", "certify", "run", "-q"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        while not [s for _, s in certify_backends(fixture_dsn, "pg_sleep(30.75)") if s == "active"]:
+            assert time.monotonic() < deadline, "the query never started"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert "Traceback" not in err
+    assert proc.returncode == 3
+    assert [s for _, s in certify_backends(fixture_dsn, "pg_sleep(30.75)") if s == "active"] == []
