@@ -24,7 +24,19 @@ from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import cleanup
 
-SENSITIVE_HEADER = re.compile(r"(?i)^(authorization|proxy-authorization|cookie|x-[\w-]*(key|token|secret))$")
+# Words that make a header a credential, wherever they stand in its name (Authorization,
+# Proxy-Authorization, Cookie, Api-Key, X-Api-Key, Private-Token, X-Auth-Token, X-CSRFToken ...).
+_CREDENTIAL_WORDS = frozenset({"authorization", "authentication", "auth", "cookie", "key", "apikey",
+                               "token", "secret", "password", "passwd", "session", "signature",
+                               "credential", "credentials", "jwt"})
+_CREDENTIAL_ENDINGS = ("token", "secret", "apikey", "password", "cookie")
+
+
+def credential_header(name: str) -> bool:
+    """Whether a header carries a credential: what an identity never inherits from the target,
+    and whose value never reaches the pack."""
+    words = [w for w in re.split(r"[-_\s]+", name.lower()) if w]
+    return any(w in _CREDENTIAL_WORDS or w.endswith(_CREDENTIAL_ENDINGS) for w in words)
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,11 @@ class Response:
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
+
+
+def _no_auth(r: Any) -> Any:
+    """An auth hook that adds nothing (given, it keeps requests from reading ~/.netrc)."""
+    return r
 
 
 def _free_port() -> int:
@@ -152,24 +169,36 @@ class HttpTarget:
         self.close()
         raise CheckError(f"{c.ready} did not answer within {c.ready_timeout:g}s ({last})")
 
-    def url(self, path: str) -> str:
-        if re.match(r"^https?://", path):
-            return path
-        return str(urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/")))
+    def url(self, path: str, inherit_auth: bool = True) -> str:
+        """The URL of `path`; without the user and password of the base URL when `inherit_auth`
+        is false."""
+        url = path if re.match(r"^https?://", path) else \
+            str(urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/")))
+        if inherit_auth:
+            return url
+        parts = urlsplit(url)
+        return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
     def defaults(self, inherit_auth: bool = True) -> dict[str, str]:
         """The target's default headers; without its credentials when `inherit_auth` is false."""
         return {k: v for k, v in self.config.headers.items()
-                if inherit_auth or not SENSITIVE_HEADER.match(k)}
+                if inherit_auth or not credential_header(k)}
 
     def request(self, method: str, path: str, headers: dict[str, str] | None = None,
                 json: Any = None, timeout: float | None = None, inherit_auth: bool = True) -> Response:
         import requests
+        from requests.auth import HTTPBasicAuth
+        from requests.utils import get_auth_from_url
 
         merged = {**self.defaults(inherit_auth), **(headers or {})}
+        url = self.url(path, inherit_auth)
+        # Exactly the spec's headers: the user and password of the URL when the target's
+        # credentials are inherited, and never ~/.netrc (requests reads it when no auth is given).
+        user, password = get_auth_from_url(url)
+        auth = HTTPBasicAuth(user, password) if user or password else _no_auth
         start = time.monotonic()
         try:
-            with requests.request(method, self.url(path), headers=merged, json=json,
+            with requests.request(method, url, headers=merged, json=json, auth=auth,
                                   timeout=timeout or self.config.timeout, verify=self.config.verify_tls,
                                   stream=True, allow_redirects=False) as r:
                 body = bytearray()
@@ -183,7 +212,7 @@ class HttpTarget:
                 return Response(r.status_code, dict(r.headers), bytes(body[: self.config.max_body]),
                                 truncated, ms)
         except requests.RequestException as exc:
-            raise CheckError(f"{method} {self.url(path)}: {one_line(exc)}") from None
+            raise CheckError(f"{method} {url}: {one_line(exc)}") from None
 
     def curl(self, method: str, path: str, headers: dict[str, str] | None = None,
              json_body: Any = None, inherit_auth: bool = True) -> str:
@@ -196,7 +225,7 @@ class HttpTarget:
             parts += ["-H", "Content-Type: application/json", "--data", json.dumps(json_body)]
         if not self.config.verify_tls:
             parts.append("-k")
-        parts.append(self.url(path))
+        parts.append(self.url(path, inherit_auth))
         return " ".join(shlex.quote(p) for p in parts)
 
     def facts(self) -> dict[str, str]:
@@ -221,7 +250,7 @@ def config_secrets(config: HttpConfig) -> list[str]:
     """Values of sensitive default headers, and the credential part of Authorization."""
     out = []
     for name, value in config.headers.items():
-        if SENSITIVE_HEADER.match(name) and value:
+        if credential_header(name) and value:
             out.append(value)
             scheme, _, cred = value.partition(" ")
             if cred and scheme.lower() in ("bearer", "basic", "token"):

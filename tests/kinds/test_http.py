@@ -100,9 +100,9 @@ def test_http_expectations(tmp_path: Path, api: str) -> None:
     """, extra_header=f"    small: {{base_url: '{api}', max_body: 1000000}}\n")
     assert {k: v["verdict"] for k, v in hyps.items()} == {
         "OK": "TRUE", "WRONG-JSON": "FALSE", "NOT-JSON": "FALSE", "STATUS-LIST": "TRUE", "BIG": "UNKNOWN"}
-    assert hyps["WRONG-JSON"]["reason"] == ('$.tenant: expected "globex", got "acme"; '
+    assert hyps["WRONG-JSON"]["reason"] == ('GET /twins/t1: $.tenant: expected "globex", got "acme"; '
                                             '$.plan: missing (expected "pro")')
-    assert "body is not JSON (text/html)" in hyps["NOT-JSON"]["reason"]
+    assert hyps["NOT-JSON"]["reason"] == "GET /html: body: not JSON (text/html), expected JSON"
     assert "larger than 1000000 bytes" in hyps["BIG"]["reason"]
     assert hyps["OK"]["checks"][0]["reproduce"].startswith("curl -sS -i -X GET")
 

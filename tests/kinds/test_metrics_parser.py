@@ -41,7 +41,26 @@ def test_json_subset_diff_is_readable() -> None:
     actual = {"status": "down", "checks": [{"name": "db", "ok": True}], "extra": 1}
     assert subset_diff({"checks": [{"name": "db"}]}, actual) == []
     assert subset_diff({"status": "ok", "missing": 1, "checks": [{"name": "cache"}]}, actual) == [
-        '$.status: expected "ok", got "down"',
-        "$.missing: missing (expected 1)",
-        '$.checks[0]: no item matches {"name": "cache"}',
+        ("$.status", 'expected "ok", got "down"'),
+        ("$.missing", "missing (expected 1)"),
+        ("$.checks[0].name", 'expected "cache", got "db"'),
     ]
+    assert subset_diff({"checks": {"$contains": [{"name": "cache"}]}}, actual) == [
+        ("$.checks", 'no item matches {"name": "cache"}')]
+
+
+@pytest.mark.parametrize("expected, actual", [
+    (False, 0), (True, 1), (0, False), (1, True), ("1", 1), (1, "1"), (None, 0), (None, False),
+    ([], ["admin"]), (["a"], ["a", "b"]), (["b", "a"], ["a", "b"]), ({}, []), ([], {}),
+    ({"$contains": ["x"]}, "x"), (1, None),
+])
+def test_json_types_and_lengths_must_match(expected: object, actual: object) -> None:
+    assert subset_diff(expected, actual) != []
+
+
+@pytest.mark.parametrize("expected, actual", [
+    (1, 1.0), (1.0, 1), (False, False), (None, None), ([{"id": 1}], [{"id": 1, "x": 2}]),
+    ({"$contains": [2]}, [1, 2, 3]), ({}, {"a": 1}),
+])
+def test_json_matches(expected: object, actual: object) -> None:
+    assert subset_diff(expected, actual) == []
