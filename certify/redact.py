@@ -73,6 +73,46 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 _ANY_TRIGGER = re.compile("|".join(re.escape(t) for s in _SHAPES for t in s.triggers))
 
 
+_URI_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^:@]*):(.*)@", re.I | re.S)  # greedy: to the LAST @
+_KEYWORD_PASSWORD = re.compile(r"(?:^|\s)password\s*=\s*", re.I)
+_QUERY_PASSWORD = re.compile(r"[?&]password=([^&#]*)", re.I)
+_NEXT_KEYWORD = re.compile(r"\s+[A-Za-z_][A-Za-z0-9_]*\s*=")
+MIN_PIECE = 4  # a fragment of a password shorter than this is not redacted on its own
+
+
+def dsn_passwords(dsn: str) -> list[str]:
+    """Every form the password of a DSN may take in an error message, found without parsing it
+    (libpq echoes what it cannot parse: `invalid percent-encoded token: "s3cr%t"`). A URI's
+    password is everything between `user:` and the last `@` of the authority; a keyword DSN's
+    runs from `password=` to the next ` key=` (quoted or not, its quotes closed or not). Each is
+    given raw and percent-decoded, whole and cut where libpq might cut it (at an `@`, at a space)."""
+    found: list[str] = []
+    uri = _URI_USERINFO.match(dsn)
+    if uri:
+        found.append(uri.group(2))
+        authority = dsn[uri.start(2):].split("/", 1)[0]
+        if "@" in authority:  # a query holding an @ moved the last @ past the authority
+            found.append(authority.rsplit("@", 1)[0])
+    found += _QUERY_PASSWORD.findall(dsn)
+    for m in _KEYWORD_PASSWORD.finditer(dsn):
+        rest = dsn[m.end():]
+        if rest[:1] in ("'", '"'):
+            quote = rest[0]
+            end = re.search(rf"(?<!\\){quote}", rest[1:])
+            found.append(rest[1:end.start() + 1] if end else rest[1:])
+            if end is None:
+                found.append(rest)
+        else:
+            nxt = _NEXT_KEYWORD.search(rest)
+            found.append((rest[:nxt.start()] if nxt else rest).rstrip())
+    out: list[str] = []
+    for value in found:
+        for form in (value, urllib.parse.unquote(value), value.replace("\\'", "'").replace('\\"', '"')):
+            pieces = [form, *re.split(r"[@\s]+", form)]
+            out += [p for p in pieces if len(p) >= MIN_PIECE or (p == form and p)]
+    return list(dict.fromkeys(out))
+
+
 class Redactor:
     def __init__(self, secrets: Mapping[str, str] | None = None) -> None:
         """`secrets`: name -> value of every secret whose value is known."""

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from certify.engine.result import CheckResult, HypothesisResult
-
-
-def slug(text: str, limit: int = 60) -> str:
-    s = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    return s[:limit].rstrip("-") or "phase"
+from certify.names import slug as slug
 
 
 def attachment_path(hyp: HypothesisResult, check: CheckResult, name: str) -> str:

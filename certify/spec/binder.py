@@ -110,6 +110,7 @@ def _plural(text: str) -> str:
 
 
 def _kind_of(value: Any) -> str:
+    """What was given, for `expected X, got Y` (call `_got(node)`: it quotes the spec's text)."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -119,6 +120,11 @@ def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     return repr(value) if isinstance(value, str) and len(value) < 40 else type(value).__name__
+
+
+def _got(node: Node) -> str:
+    """What a node holds, as the spec wrote it: `${API_TOKEN}`, never the value it expands to."""
+    return _kind_of(node.shown())
 
 
 def bind(tp: Any, node: Node, errors: list[SpecError], where: str = "") -> Any:
@@ -141,7 +147,7 @@ def child_where(where: str, key: str) -> str:
 
 def _expect(tp: Any, node: Node, where: str) -> SpecError:
     label = f"{where}: " if where else ""
-    return SpecError(node.mark, f"{label}expected {describe(tp)}, got {_kind_of(node.value)}")
+    return SpecError(node.mark, f"{label}expected {describe(tp)}, got {_got(node)}")
 
 
 def _bind(tp: Any, node: Node, errors: list[SpecError], where: str) -> Any:
@@ -184,8 +190,9 @@ def _bind(tp: Any, node: Node, errors: list[SpecError], where: str) -> Any:
     if hasattr(tp, "bind") and isinstance(tp, type):
         try:
             return typing.cast(ValueType, tp).bind(node)
-        except SpecError as exc:
-            raise SpecError(exc.mark, f"{where}: {exc.message}" if where else exc.message) from None
+        except SpecError as exc:  # it may quote the value: quote what the spec wrote instead
+            message = node.unexpand(exc.message)
+            raise SpecError(exc.mark, f"{where}: {message}" if where else message) from None
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return bind_dataclass(tp, node, errors, where)
     args = _union_args(tp)
@@ -197,7 +204,7 @@ def _bind(tp: Any, node: Node, errors: list[SpecError], where: str) -> Any:
             return value
         hint = did_you_mean(str(value), [str(a) for a in get_args(tp)])
         raise SpecError(node.mark, f"{where + ': ' if where else ''}expected {describe(tp)}, "
-                        f"got {_kind_of(value)}{hint}")
+                        f"got {_got(node)}{hint}")
     if origin is list:
         (item_tp,) = get_args(tp)
         items = value if isinstance(value, list) else None
@@ -288,7 +295,8 @@ def bind_dataclass(cls: type[T], node: Node, errors: list[SpecError], where: str
     except (ValueError, TypeError) as exc:  # __post_init__ cross-field rules
         # "filter: ..." is about the field `filter`: point at its value
         named = node.get(str(exc).split(":", 1)[0]) if isinstance(node.value, dict) else None
-        errors.append(SpecError(named.mark if named else node.mark, f"{where + ': ' if where else ''}{exc}"))
+        errors.append(SpecError(named.mark if named else node.mark,
+                                f"{where + ': ' if where else ''}{node.unexpand(str(exc))}"))
         return typing.cast(T, INVALID)
 
 

@@ -8,19 +8,24 @@ raises them only for what a run actually selected (SPEC §2).
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import glob as globlib
 import hashlib
+import json
 import os
 import re
+import stat
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from certify.names import slug
 from certify.spec.binder import INVALID, bind, bind_dataclass, meta, yaml_key
 from certify.spec.errors import Mark, SpecError, SpecErrors, did_you_mean
 from certify.spec.model import (
+    ID_PATTERN,
     Catalog,
     CheckCommon,
     CheckSpec,
@@ -33,6 +38,9 @@ from certify.spec.yamlnodes import Env, Node, load_yaml
 
 FORMAT_VERSION = 1
 DEFAULT_GROUP = "Other"
+MAX_SPEC_BYTES = 4 * 1024 * 1024  # a spec file larger than this is refused, not read
+MAX_GLOB_ENTRIES = 20_000  # directory entries one glob include may look at
+MAX_GLOB_FILES = 200  # files one glob include may match
 
 
 Vars = dict[str, str | list[str]]
@@ -79,7 +87,9 @@ class _Loader:
         self.files: list[Path] = []
         self.groups: dict[str, str] = {}
         self.secrets: list[str] = []
-        self.defaults: list[tuple[str, str]] = []  # (VAR, default) taken anywhere in the files
+        self.substituted: list[tuple[str, str]] = []  # (VAR, value) for every ${VAR} expanded
+        self.var_defs: list[tuple[str, Node]] = []  # every `vars:` entry (a file's or an include's)
+        self.root_data = b""  # the bytes of the spec named to certify (its sha256 names the run)
         self.targets: dict[tuple[str, str], TargetSpec] = {}
         self.hyp_nodes: list[tuple[Node, Path]] = []
         self.unset: UnsetVars | None = None  # made for the first file read: the one named to certify
@@ -88,23 +98,25 @@ class _Loader:
     # ------------------------------------------------------------ files
 
     def read_file(self, path: Path, included_from: Mark | None,
-                  given: Mapping[str, str | Sequence[str]]) -> SpecFields | None:
+                  given: Mapping[str, str | Sequence[str]], label: str | None = None) -> SpecFields | None:
         """Read one spec file. `given`: the vars its includers set (nearest first), which win
-        over the file's own `vars:`, which win over the environment."""
+        over the file's own `vars:`, which win over the environment. `label`: the file as the
+        spec wrote it (`${PACKS}/x.yaml`), for error messages."""
+        label = label or str(path)
         try:
             resolved = path.resolve()
         except (OSError, ValueError, RuntimeError) as exc:  # a NUL byte, a symlink loop
             self.errors.append(SpecError(included_from or Mark(str(path), 1, 1),
-                                         f"{str(path)!r}: not a usable path: {exc}"))
+                                         f"{label!r}: not a usable path: {exc}"))
             return None
         if resolved in self.files:
-            self.errors.append(SpecError(included_from, f"{path} is included twice (or includes itself)"))
+            self.errors.append(SpecError(included_from, f"{label} is included twice (or includes itself)"))
             return None
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
             text = data.decode("utf-8")
         except FileNotFoundError:
-            self.errors.append(SpecError(included_from, f"{path}: no such spec file"))
+            self.errors.append(SpecError(included_from, f"{label}: no such spec file"))
             return None
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
@@ -112,10 +124,13 @@ class _Loader:
             self.errors.append(SpecError(Mark(str(path), line, col), f"not UTF-8 text: byte 0x"
                                          f"{data[exc.start]:02x} cannot be decoded; save the spec as UTF-8"))
             return None
-        except OSError as exc:
+        except (OSError, Unreadable) as exc:
             where = included_from or Mark(str(path), 1, 1)
-            self.errors.append(SpecError(where, f"{path}: cannot read: {exc}"))
+            reason = exc if isinstance(exc, Unreadable) else f"cannot read: {exc.strerror or exc}"
+            self.errors.append(SpecError(where, f"{label}: {reason}"))
             return None
+        if not self.files:
+            self.root_data = data
         self.files.append(resolved)
         self.unset = self.unset or UnsetVars(str(path))
         try:
@@ -127,7 +142,8 @@ class _Loader:
         except SpecError as exc:
             self.errors.append(exc)
             return None
-        self.defaults += root.defaults_anywhere()
+        self.substituted += root.substituted_anywhere()
+        self.var_defs += _var_defs(root)
         if not root.is_map():
             self.errors.append(SpecError(root.mark, "expected a mapping with `certify: 1`, "
                                                     "`phase` and `hypotheses`"))
@@ -160,14 +176,35 @@ class _Loader:
         for key, title in top.groups.items():
             self.groups.setdefault(key, title)
         include_node = root.get("include")
-        for i, entry in enumerate(top.include):
-            mark = include_node.value[i].mark if include_node and include_node.is_list() else (
-                include_node.mark if include_node else None)
+        entries = (include_node.value if include_node.is_list() else [include_node]) if include_node else []
+        for entry, node in zip(top.include, entries, strict=True):
+            assert node is not None
+            path_node = node.get("path") or node
+            written = str(path_node.shown())
             if isinstance(entry, str):
-                self.read_include(base, entry, mark, scope)
+                self.read_include(base, entry, written, node.mark, scope)
             else:
-                self.read_include(base, entry.path, mark, ChainMap(dict(entry.vars), dict(scope)))
+                self.read_include(base, entry.path, written, node.mark,
+                                  ChainMap(dict(entry.vars), dict(scope)))
         return top
+
+    def secret_values(self) -> tuple[tuple[str, str], ...]:
+        """(NAME, value) for every value a secret variable took, wherever it came from (the
+        environment, a `vars:` block, an include's `vars`, a default), and for every variable
+        whose value was made from a secret one (`vars: {PACK_TOKEN: "${CI_TOKEN}"}`)."""
+        secret = set(self.secrets)
+        grew = True
+        while grew:
+            grew = False
+            for name, node in self.var_defs:
+                if name not in secret and any(var in secret for var, _ in node.substituted_anywhere()):
+                    secret.add(name)
+                    grew = True
+        found = {(name, value) for name, value in self.substituted if name in secret and value}
+        found |= {(name, str(leaf.value)) for name, node in self.var_defs if name in secret
+                  for leaf in node.walk() if not leaf.unset_vars and isinstance(leaf.value, str | int | float)
+                  and not isinstance(leaf.value, bool) and str(leaf.value)}
+        return tuple(sorted(found))
 
     def own_vars(self, root: Node) -> Vars:
         """The file's `vars:` block (expanded with what is already known)."""
@@ -182,17 +219,22 @@ class _Loader:
         # reported where it is used.
         return {k: v for k, v in own.items() if not node.value[k].unset_anywhere()}
 
-    def read_include(self, base: Path, pattern: str, mark: Mark | None,
+    def read_include(self, base: Path, pattern: str, written: str, mark: Mark | None,
                      given: Mapping[str, str | Sequence[str]]) -> None:
+        """`pattern`: the include's path (expanded); `written`: as the spec wrote it."""
         full = base / pattern
-        if globlib.has_magic(pattern):
-            matches = sorted(Path(p) for p in globlib.glob(str(full), recursive=True))
-            if not matches:
-                self.errors.append(SpecError(mark, f'include: no file matches "{pattern}"'))
-            for p in matches:
-                self.read_file(p, mark, given)
-        else:
-            self.read_file(full, mark, given)
+        if not globlib.has_magic(pattern):
+            self.read_file(full, mark, given, written)
+            return
+        try:
+            matches = bounded_glob(full)
+        except Unreadable as exc:
+            self.errors.append(SpecError(mark, f'include "{written}": {exc}'))
+            return
+        if not matches:
+            self.errors.append(SpecError(mark, f'include: no file matches "{written}"'))
+        for p in matches:
+            self.read_file(p, mark, given)
 
     def report_unset(self, node: Node) -> None:
         for name, mark in node.unset_anywhere():
@@ -240,13 +282,18 @@ class _Loader:
                                                     f"(first at {first})"))
             return
         unset = tuple(node.unset_anywhere())
-        self.targets[(type_, name)] = TargetSpec(type_, name, config, base, node.mark, unset)
+        substituted = tuple((path, var, value) for path, child in _field_paths(node)
+                            for var, value in child.substituted)
+        self.targets[(type_, name)] = TargetSpec(type_, name, config, base, node.mark, unset, substituted)
 
     # ------------------------------------------------------------ hypotheses
 
     def read_hypotheses(self) -> list[Hypothesis]:
+        """The hypotheses, each with its own id and its own evidence file: ids that differ only in
+        case or punctuation (`H-1`, `h_1`) would share one attachment file and one anchor."""
         out: list[Hypothesis] = []
         seen: dict[str, Mark] = {}
+        slugs: dict[str, Hypothesis] = {}
         for node, base in self.hyp_nodes:
             hyp = self.read_hypothesis(node, base)
             if hyp is None:
@@ -256,14 +303,21 @@ class _Loader:
                                                        f"(first at {seen[hyp.id]})"))
                 continue
             seen[hyp.id] = hyp.mark
+            same = slugs.setdefault(slug(hyp.id, 40), hyp)
+            if same is not hyp:
+                self.errors.append(SpecError(hyp.mark, f'hypothesis id "{hyp.id}" names the same evidence '
+                                             f'file and anchor as "{same.id}" (at {same.mark}): ids must '
+                                             "differ by more than case and punctuation, within their "
+                                             "first 40 characters"))
+                continue
             out.append(hyp)
         return out
 
     def read_hypothesis(self, node: Node, base: Path) -> Hypothesis | None:
         where = "hypothesis"
         id_node = node.get("id")
-        if id_node is not None and isinstance(id_node.value, str):
-            where = f"hypothesis {id_node.value}"
+        if id_node is not None and isinstance(id_node.value, str) and ID_PATTERN.fullmatch(id_node.value):
+            where = f"hypothesis {id_node.shown()}"
         fields = bind_dataclass(HypothesisFields, node, self.errors, where, extra_keys=_CHECK_KEYS)
         check_nodes = self.check_nodes(node, where)
         checks = [self.read_check(c, i + 1, where) for i, c in enumerate(check_nodes)]
@@ -271,7 +325,7 @@ class _Loader:
         if (gnode is not None and isinstance(gnode.value, str) and self.groups
                 and gnode.value not in self.groups):
             hint = did_you_mean(gnode.value, self.groups)
-            self.errors.append(SpecError(gnode.mark, f'{where}: unknown group "{gnode.value}"{hint}; '
+            self.errors.append(SpecError(gnode.mark, f'{where}: unknown group "{gnode.shown()}"{hint}; '
                                                      f"declared groups: {', '.join(self.groups)}"))
             return None
         if fields is INVALID or not check_nodes or any(c is None for c in checks):
@@ -320,8 +374,8 @@ class _Loader:
         fields_cls = self.catalog.kind_fields(kind)
         if fields_cls is None:
             hint = did_you_mean(kind, self.catalog.kind_names())
-            self.errors.append(SpecError(kind_node.mark, f'{where}: unknown kind "{kind}"{hint}; '
-                                         f"expected one of: {', '.join(self.catalog.kind_names())}"))
+            self.errors.append(SpecError(kind_node.mark, f'{where}: unknown kind "{kind_node.shown()}"'
+                                         f"{hint}; expected one of: {', '.join(self.catalog.kind_names())}"))
             return None
         where = f"{where} ({kind})"
         kind_keys = {yaml_key(f) for f in dataclasses.fields(fields_cls)}
@@ -378,7 +432,8 @@ class _Loader:
                     self.unset_error(var, mark, where)
                 return INVALID  # type: ignore[no-any-return]
             hint = did_you_mean(name, names)
-            self.errors.append(SpecError(mark, f'{where}: no {type_} target named "{name}"{hint}'))
+            shown = named.shown() if named is not None else name
+            self.errors.append(SpecError(mark, f'{where}: no {type_} target named "{shown}"{hint}'))
             return INVALID  # type: ignore[no-any-return]
         return name
 
@@ -407,12 +462,6 @@ def load_spec(path: Path, catalog: Catalog, env: Env | None = None) -> Spec:
     """Read and validate a spec. Raises SpecErrors listing every mistake."""
     env = os.environ if env is None else env
     loader = _Loader(catalog, env)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecErrors([SpecError(None, f"{path}: no such spec file")]) from None
-    except OSError as exc:
-        raise SpecErrors([SpecError(None, f"{path}: cannot read: {exc}")]) from None
     top = loader.read_file(path, None, {})
     if top is not None:
         if top.certify is None:
@@ -428,16 +477,159 @@ def load_spec(path: Path, catalog: Catalog, env: Env | None = None) -> Spec:
     if top is not None and not loader.hyp_nodes:
         loader.errors.append(SpecError(Mark(str(path), 1, 1), "no hypotheses: expected a "
                                                               "`hypotheses:` list with at least one claim"))
+    secret_values = loader.secret_values()
     if loader.errors:
-        raise SpecErrors(loader.errors)
+        raise SpecErrors(_scrubbed(loader.errors, secret_values))
     assert top is not None and top.phase is not None
     return Spec(
-        path=path, sha256=hashlib.sha256(data).hexdigest(), version=FORMAT_VERSION,
+        path=path, sha256=hashlib.sha256(loader.root_data).hexdigest(), version=FORMAT_VERSION,
         phase=top.phase, description=top.description, groups=loader.groups,
         secrets=tuple(loader.secrets), targets=loader.targets, hypotheses=tuple(hypotheses),
-        files=tuple(loader.files),
-        secret_defaults=tuple(sorted({(n, v) for n, v in loader.defaults if n in loader.secrets and v})),
+        files=tuple(loader.files), secret_values=secret_values,
     )
+
+
+def _scrubbed(errors: list[SpecError], secrets: Sequence[tuple[str, str]]) -> list[SpecError]:
+    """The errors with the value of every secret variable written back as `${NAME}` (a message
+    quotes the spec's text where it can; this is the net under it)."""
+    forms = sorted({(form, name) for name, value in secrets
+                    for form in (value, json.dumps(value)[1:-1], repr(value)[1:-1]) if form},
+                   key=lambda fn: -len(fn[0]))
+    for err in errors:
+        for form, name in forms:
+            if form in err.message:
+                err.message = err.message.replace(form, f"${{{name}}}")
+    return errors
+
+
+class Unreadable(Exception):
+    """A spec file (or glob include) that is refused before anything is read from it."""
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                (stat.S_ISSOCK, "a socket"))
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_SPEC_BYTES. A FIFO, a device, a directory or
+    a file past the cap is refused (Unreadable) without waiting on it or reading it whole."""
+    def check(mode: int) -> None:
+        if not stat.S_ISREG(mode):
+            what = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+            raise Unreadable(f"not a regular file ({what}); a spec must be a regular file")
+
+    check(os.stat(path).st_mode)
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        check(os.fstat(fd).st_mode)  # the same file that was looked at, not a swapped one
+        chunks, size = [], 0
+        while size <= MAX_SPEC_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > MAX_SPEC_BYTES:
+        raise Unreadable(f"larger than {MAX_SPEC_BYTES // (1024 * 1024)} MiB; a spec file may be at most "
+                         f"{MAX_SPEC_BYTES // (1024 * 1024)} MiB")
+    return b"".join(chunks)
+
+
+def bounded_glob(pattern: Path) -> list[Path]:
+    """The files (not folders) a glob matches, as `glob.glob(recursive=True)` would, but bounded:
+    at most MAX_GLOB_ENTRIES directory entries looked at and MAX_GLOB_FILES files matched
+    (Unreadable past either), and wildcards never follow a symlinked folder or enter another
+    filesystem, so `/proc/self/**` or a link cycle cannot keep it walking."""
+    parts = pattern.parts
+    fixed = 0
+    while fixed < len(parts) and not globlib.has_magic(parts[fixed]):
+        fixed += 1
+    base = Path(*parts[:fixed]) if fixed else Path(".")
+    found: set[Path] = set()
+    budget = [MAX_GLOB_ENTRIES]
+    try:
+        device = base.stat().st_dev
+    except (OSError, ValueError):
+        return []
+
+    def entries(folder: Path) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as it:
+                out = []
+                for entry in it:
+                    budget[0] -= 1
+                    if budget[0] < 0:
+                        raise Unreadable(f"the pattern looks at more than {MAX_GLOB_ENTRIES} folder entries; "
+                                         "narrow it")
+                    out.append(entry)
+                return out
+        except OSError:
+            return []
+
+    def is_folder(entry: os.DirEntry[str]) -> bool:
+        try:
+            return entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_dev == device
+        except OSError:
+            return False
+
+    def hidden(name: str, part: str) -> bool:
+        return name.startswith(".") and not part.startswith(".")
+
+    def add(path: Path) -> None:
+        if not path.is_dir():
+            found.add(path)
+            if len(found) > MAX_GLOB_FILES:
+                raise Unreadable(f"matches more than {MAX_GLOB_FILES} files; narrow it")
+
+    def walk(folder: Path, rest: tuple[str, ...]) -> None:
+        part, more = rest[0], rest[1:]
+        if part == "**":
+            if more:
+                walk(folder, more)
+            for entry in entries(folder):
+                if is_folder(entry) and not hidden(entry.name, part):
+                    walk(folder / entry.name, rest)
+                elif not more and not hidden(entry.name, part):
+                    add(folder / entry.name)
+        elif globlib.has_magic(part):
+            for entry in entries(folder):
+                if hidden(entry.name, part) or not fnmatch.fnmatch(entry.name, part):
+                    continue
+                if not more:
+                    add(folder / entry.name)
+                elif is_folder(entry):
+                    walk(folder / entry.name, more)
+        elif more:
+            walk(folder / part, more)
+        elif os.path.lexists(folder / part):
+            add(folder / part)
+
+    if fixed < len(parts):
+        walk(base, parts[fixed:])
+    return sorted(found)
+
+
+def _var_defs(root: Node) -> list[tuple[str, Node]]:
+    """Every `NAME: value` of a file's `vars:` block and of its includes' `vars`."""
+    blocks = [root.get("vars")]
+    include = root.get("include")
+    if include is not None:
+        blocks += [entry.get("vars") for entry in (include.value if include.is_list() else [include])]
+    return [(name, node) for block in blocks if block is not None and block.is_map()
+            for name, node in block.value.items()]
+
+
+def _field_paths(node: Node, prefix: str = "") -> list[tuple[str, Node]]:
+    """(dotted path, node) for every value under a mapping node: `ephemeral.admin_dsn`."""
+    if node.is_map():
+        return [pair for key, child in node.value.items()
+                for pair in _field_paths(child, f"{prefix}.{key}" if prefix else key)]
+    if node.is_list():
+        return [pair for child in node.value for pair in _field_paths(child, prefix)]
+    return [(prefix, node)]
 
 
 def require_vars(spec: Spec, hypotheses: list[Hypothesis], type_of_kind: Catalog) -> None:

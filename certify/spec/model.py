@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -11,6 +13,8 @@ from certify.spec.binder import meta
 from certify.spec.errors import Mark
 
 Proof = Literal["local", "runtime"]
+# A hypothesis id names files and anchors in the pack: letters, digits, `.`, `_`, `-`, at most 64.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,12 @@ class HypothesisFields:
         "asked in the pack when the verdict is FALSE or UNKNOWN"))
     waiver: Waiver | None = field(default=None, metadata=meta("an accepted risk, until it expires"))
 
+    def __post_init__(self) -> None:
+        if not ID_PATTERN.fullmatch(self.id):
+            raise ValueError(f"id: {json.dumps(self.id, ensure_ascii=False)} is not a usable id; expected "
+                             f"^{ID_PATTERN.pattern}$ (a letter or digit, then letters, digits, `.`, `_` "
+                             "or `-`, at most 64 characters)")
+
 
 @dataclass(frozen=True)
 class CheckSpec:
@@ -107,6 +117,8 @@ class TargetSpec:
     base_dir: Path  # the folder of the spec file that declared it
     mark: Mark
     unset_vars: tuple[tuple[str, Mark], ...] = ()
+    # (field path, VAR, value) for each ${VAR} its config expanded: `("dsn", "DATABASE_URL", "...")`
+    substituted: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,9 @@ class Spec:
     targets: dict[tuple[str, str], TargetSpec]  # (type, name) -> target
     hypotheses: tuple[Hypothesis, ...]
     files: tuple[Path, ...]  # the spec and every file it included
-    secret_defaults: tuple[tuple[str, str], ...] = ()  # (secret, default) a ${SECRET:-x} fell back to
+    # (NAME, value) of every value a secret variable (or one made from a secret) took, wherever it
+    # came from: the environment, `vars:`, an include's `vars`, a `:-default`
+    secret_values: tuple[tuple[str, str], ...] = ()
 
     @property
     def base_dir(self) -> Path:

@@ -66,8 +66,8 @@ class CountExpr:
             try:
                 return cls.parse(value)
             except ValueError as exc:
-                raise SpecError(node.mark, str(exc)) from None
-        raise SpecError(node.mark, f'expected {cls.expected()}, got {value!r}')
+                raise SpecError(node.mark, node.unexpand(str(exc))) from None
+        raise SpecError(node.mark, f"expected {cls.expected()}, got {node.shown()!r}")
 
     @classmethod
     def expected(cls) -> str:
@@ -99,14 +99,14 @@ class Regex:
     @classmethod
     def bind(cls, node: Node) -> Regex:
         if not isinstance(node.value, str):
-            raise SpecError(node.mark, f"expected {cls.expected()}, got {node.value!r}")
+            raise SpecError(node.mark, f"expected {cls.expected()}, got {node.shown()!r}")
         try:
             return cls.of(node.value)
         except re.error as exc:
             at = f" at position {exc.pos}" if exc.pos is not None else ""
-            raise SpecError(node.mark, f'bad regular expression "{node.value}": {exc.msg}{at}') from None
+            raise SpecError(node.mark, f'bad regular expression "{node.shown()}": {exc.msg}{at}') from None
         except (OverflowError, RecursionError) as exc:  # a{99999999999}, thousands of nested groups
-            raise SpecError(node.mark, f'bad regular expression "{node.value}": {exc}') from None
+            raise SpecError(node.mark, f'bad regular expression "{node.shown()}": {exc}') from None
 
     @classmethod
     def expected(cls) -> str:

@@ -4,10 +4,13 @@ PyYAML's composer gives every node a position; we keep it on a small `Node` tree
 that validation, much later, can still say `checks.yaml:12:7: ...`. Plain scalars are
 converted with PyYAML's safe constructor (ints, bools, dates...), and `${VAR}` /
 `${VAR:-default}` in strings are expanded here, from the spec's `vars:` and the
-environment. A value that is exactly `${VAR}` where VAR holds a list (from `vars:`)
+environment; `$${` writes a literal `${`, and every other `$` stays as written (`DO $$`,
+`$1`). A value that is exactly `${VAR}` where VAR holds a list (from `vars:`)
 becomes that list. An unset
 variable does not fail at once: the node remembers it, and the loader decides whether
-the field is used by anything that will run.
+the field is used by anything that will run. An expanded node keeps the text it was
+written as (`source`, for error messages) and what each variable put in (`substituted`,
+so that the values of secret variables can be redacted whatever their origin).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import yaml
 from certify.spec.errors import Mark, SpecError
 
 MAX_NODES = 200_000
-_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 Env = Mapping[str, "str | Sequence[str]"]  # the environment, with `vars:` (strings or lists) over it
 
 
@@ -34,8 +37,9 @@ class Node:
     mark: Mark
     key_marks: dict[str, Mark] = field(default_factory=dict)
     unset_vars: tuple[str, ...] = ()  # ${VAR}s without default that were not set
-    defaults_used: tuple[tuple[str, str], ...] = ()  # (VAR, default) for each ${VAR:-default} taken
     expanded: bool = False  # the text came (partly) from the environment
+    source: str | None = None  # the text as written, when expansion changed it
+    substituted: tuple[tuple[str, str], ...] = ()  # (VAR, the text it put in) for each ${VAR} expanded
 
     def is_map(self) -> bool:
         return isinstance(self.value, dict)
@@ -57,9 +61,27 @@ class Node:
         for child in children:
             yield from child.walk()
 
-    def defaults_anywhere(self) -> list[tuple[str, str]]:
-        """Every (VAR, default) a `${VAR:-default}` under this node fell back to."""
-        return [d for n in self.walk() for d in n.defaults_used]
+    def substituted_anywhere(self) -> list[tuple[str, str]]:
+        """Every (VAR, value) a `${VAR}` under this node was expanded to (defaults included)."""
+        return [s for n in self.walk() for s in n.substituted]
+
+    def shown(self) -> Any:
+        """The value as the spec wrote it (`${API_TOKEN}`, not what it expands to): what an error
+        message may quote."""
+        return self.source if self.source is not None else self.value
+
+    def unexpand(self, message: str) -> str:
+        """`message` with the expanded text of every node under this one put back as written
+        (a value under 4 characters only where it is quoted: "30", not every 3 and 0)."""
+        for n in self.walk():
+            if n.source is None or not isinstance(n.value, str) or not n.value or n.value not in message:
+                continue
+            if len(n.value) >= 4:
+                message = message.replace(n.value, n.source)
+            else:
+                for q in ('"', "'"):
+                    message = message.replace(f"{q}{n.value}{q}", f"{q}{n.source}{q}")
+        return message
 
     def unset_anywhere(self) -> list[tuple[str, Mark]]:
         """Every unset variable under this node, with where it is used."""
@@ -78,33 +100,38 @@ class Node:
 class Expansion:
     text: str
     unset: tuple[str, ...]  # ${VAR}s without a default that were not set
-    defaults: tuple[tuple[str, str], ...]  # (VAR, default) where the default was taken
     used: bool  # the text came (partly) from the environment or a default
+    substituted: tuple[tuple[str, str], ...]  # (VAR, text put in), defaults included
 
 
 def expand_vars(text: str, env: Env) -> Expansion:
-    """Expand `${VAR}`, `${VAR:-default}` and `$$` (a list value inside text: comma-joined)."""
+    """Expand `${VAR}` and `${VAR:-default}` (a list value inside text: comma-joined); `$${` is a
+    literal `${`. Any other `$` is text (`DO $$ ... $$`, `$1`)."""
     unset: list[str] = []
-    defaults: list[tuple[str, str]] = []
+    substituted: list[tuple[str, str]] = []
     used = False
 
     def sub(m: re.Match[str]) -> str:
         nonlocal used
-        if m.group(0) == "$$":
-            return "$"
+        if m.group(0) == "$${":
+            return "${"
         name, default = m.group(1), m.group(2)
         used = True
         value = env.get(name)
         if value:  # an empty variable counts as unset, like the shell's :-
-            return value if isinstance(value, str) else ",".join(value)
+            if not isinstance(value, str):
+                substituted.extend((name, item) for item in value)
+                value = ",".join(value)
+            substituted.append((name, value))
+            return value
         if default is not None:
-            defaults.append((name, default))
+            substituted.append((name, default))
             return default
         unset.append(name)
         return m.group(0)
 
     expanded = _VAR.sub(sub, text)
-    return Expansion(expanded, tuple(unset), tuple(defaults), used)
+    return Expansion(expanded, tuple(unset), used, tuple(substituted))
 
 
 def _mark(file: str, node: yaml.Node) -> Mark:
@@ -161,11 +188,15 @@ class _Builder:
                                   f"{type(exc).__name__}") from None
         if isinstance(value, str):
             whole = _VAR.fullmatch(value)
-            listed = self.env.get(whole.group(1)) if whole and whole.group(1) else None
-            if listed and not isinstance(listed, str):
-                return Node([Node(item, mark, expanded=True) for item in listed], mark, expanded=True)
+            name = whole.group(1) if whole else None
+            listed = self.env.get(name) if name else None
+            if name and listed and not isinstance(listed, str):
+                return Node([Node(item, mark, expanded=True, source=value,
+                                  substituted=((name, item),)) for item in listed],
+                            mark, expanded=True, source=value)
             ex = expand_vars(value, self.env)
-            return Node(ex.text, mark, unset_vars=ex.unset, defaults_used=ex.defaults, expanded=ex.used)
+            return Node(ex.text, mark, unset_vars=ex.unset, expanded=ex.used,
+                        source=value if ex.text != value else None, substituted=ex.substituted)
         return Node(value, mark)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -61,23 +63,47 @@ TARGET_TYPES: dict[str, TargetType] = {
 }
 
 
-def secret_values(spec: Spec) -> list[str]:
-    """Every secret value the targets of a spec carry in their config."""
-    out: list[str] = []
+def secret_values(spec: Spec) -> list[tuple[str, str]]:
+    """(name, value) of every secret value the targets of a spec carry in their config: what each
+    target type knows (a parsed DSN's password, credential headers), and for every DSN field
+    (`dsn`, `*_dsn`), parsed or not, the password found without parsing it and the whole value of
+    every variable the field was made from."""
+    from certify.redact import dsn_passwords
+
+    out: list[tuple[str, str]] = []
     for t in spec.targets.values():
-        out += TARGET_TYPES[t.type].secrets(t.config)
+        out += [("DSN_PASSWORD", v) for v in TARGET_TYPES[t.type].secrets(t.config)]
+        for path, dsn in _dsn_fields(t.config):
+            out += [("DSN_PASSWORD", v) for v in dsn_passwords(dsn)]
+            # a port or a timeout (digits only) is no secret; a digits-only password is found above
+            out += [(var, value) for field_path, var, value in t.substituted
+                    if field_path == path and not value.isdigit()]
     return out
 
 
+def _dsn_fields(config: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted path, value) of every DSN string in a target config (fields `dsn` or `*_dsn`)."""
+    if not dataclasses.is_dataclass(config) or isinstance(config, type):
+        return []
+    out: list[tuple[str, str]] = []
+    for f in dataclasses.fields(config):
+        value, path = getattr(config, f.name), prefix + f.name
+        if isinstance(value, str) and value and (f.name == "dsn" or f.name.endswith("_dsn")):
+            out.append((path, value))
+        else:
+            out += _dsn_fields(value, path + ".")
+    return out
+
 
 def redactor_for(spec: Spec) -> Any:
-    """The redactor of a run: the spec's secrets (their values, or the defaults they fell back
-    to) and the secret values its targets carry."""
+    """The redactor of a run: the values of the spec's secrets (from the environment, `vars:`,
+    includes or defaults, and of variables made from them) and the secret values its targets
+    carry."""
     from certify.redact import Redactor
 
     redactor = Redactor.for_names(spec.secrets)
-    for name, value in spec.secret_defaults:
-        redactor.add(name, value, variable=True)
-    for value in secret_values(spec):
-        redactor.add("DSN_PASSWORD", value)
+    for name, value in spec.secret_values:
+        redactor.add(name, value, variable=name in spec.secrets and os.environ.get(name) in (None, value))
+    for name, value in secret_values(spec):
+        redactor.add(name, value)
     return redactor

@@ -864,6 +864,19 @@ ONE_HYP = "hypotheses:\n  - id: H1\n    claim: c\n    check: {kind: file, path: 
     pytest.param(HEAD + "targets: {http: {a: {base_url: 'http://x'}}}\nhypotheses:\n  - {id: X, claim: c, "
                  "check: {kind: auth_matrix, requests: 5, as: {anon: {headers: {}}}, expect: {anon: 200}}}\n",
                  id="scalar-for-a-list-of-mappings"),
+    pytest.param(HEAD + "include: [/dev/zero]\n" + ONE_HYP, id="include-a-device"),
+    pytest.param(HEAD + "include: [/dev/stdin]\n" + ONE_HYP, id="include-stdin"),
+    pytest.param(HEAD + 'include: ["/proc/self/**/*.yaml"]\n' + ONE_HYP, id="include-glob-over-proc"),
+    pytest.param(HEAD + 'include: ["/proc/self/status"]\n' + ONE_HYP, id="include-a-proc-file"),
+    pytest.param(HEAD + "include: ['${API_TOKEN}/**']\n" + ONE_HYP, id="include-glob-from-a-secret"),
+    pytest.param(HEAD + "hypotheses:\n  - {id: H-1, claim: c, check: {kind: file, path: x}}\n"
+                 "  - {id: h_1, claim: c, check: {kind: file, path: x}}\n", id="ids-that-slug-alike"),
+    pytest.param(HEAD + 'hypotheses:\n  - {id: "H\\n1", claim: c, check: {kind: file, path: x}}\n',
+                 id="newline-in-an-id"),
+    pytest.param(HEAD + "hypotheses:\n  - {id: '${API_TOKEN}(', claim: c, check: {kind: file, path: x}}\n",
+                 id="id-from-a-secret"),
+    pytest.param(HEAD + "hypotheses:\n  - {id: H1, claim: c, check: {kind: command, "
+                 "run: 'DO $$ $1 $${X} $$$${'}}\n", id="dollars"),
 ])
 def test_spec_regressions(text: str) -> None:
     CASES["spec: regressions"] += 1
