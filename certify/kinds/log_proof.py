@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
+from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
 from certify.targets import logquery as lq
@@ -46,6 +46,16 @@ class LogExpect:
         if self.count is not None:
             return self.count.matches(n)
         return n >= self.min and (self.max is None or n <= self.max)
+
+    def holds_between(self, low: int, high: int | None) -> bool | None:
+        """Whether the expectation holds for every count from `low` to `high` (None: no end),
+        for none of them (False), or for some only (None). It changes only at its bounds, so
+        the ends and the counts next to each bound stand for all."""
+        top = high if high is not None else max(low, 0) + (1 << 62)
+        bounds = [self.min, self.max] if self.count is None else [self.count.low, self.count.high]
+        probe = {low, top} | {int(b) + d for b in bounds if b is not None for d in (-1, 0, 1)}
+        seen = {self.holds(n) for n in probe if low <= n <= top}
+        return seen.pop() if len(seen) == 1 else None
 
 
 def _parse(name: str, text: str) -> lq.Node:
@@ -121,9 +131,15 @@ def build_query(f: LogProofFields, now: float) -> Query:
     text = " AND ".join(parts)
     none_text = lq.strip_comments(f.none).strip() if f.none else None
     wanted = f.filter is not None or f.message is not None  # else only `none` is checked
-    return Query(text=text, node=lq.parse(text) if wanted else None,
+    node = lq.parse(text)
+    # A claim that holds with no entry at all (`none`, count 0, at most n) needs one in its window.
+    window = lq.time_terms(node) if none_text or not wanted or f.expect.holds(0) else []
+    window_node = (window[0] if len(window) == 1 else lq.BoolOp("AND", tuple(window))) if window else None
+    return Query(text=text, node=node if wanted else None,
                  since_ns=start if start is not None else 0,
-                 none_text=none_text, none_node=lq.parse(none_text) if none_text else None)
+                 none_text=none_text, none_node=lq.parse(none_text) if none_text else None,
+                 window_text=" AND ".join(lq.unparse_time(c) for c in window) if window else None,
+                 window=window_node)
 
 
 def entry_line(s: dict[str, Any]) -> str:
@@ -147,7 +163,7 @@ def reproduce(t: LogsTarget, q: Query) -> str:
     if c.cloud_logging:
         lines.append(f"{gcloud} --project={c.cloud_logging.project}")
     else:
-        source = " ".join(f"--file {shlex.quote(str(p))}" for p in t.paths()) if c.files \
+        source = " ".join(f"--file {shlex.quote(str(p))}" for p in t.files()) if c.files \
             else f"--command {shlex.quote(c.command or '')}"
         lines.append(f"certify logs {shlex.quote(q.text)} {source}")
         lines.append(f"# the same query against Cloud Logging:\n{gcloud} --project=PROJECT")
@@ -162,12 +178,31 @@ def run(f: LogProofFields, ctx: CheckContext[LogProofFields]) -> Outcome:
     out = ctx.outcome(ran=f"{t.describe()}: {q.text}"
                   + (f"; none after the last match: {q.none_text}" if q.none_text else ""))
     out.reproduce = reproduce(t, q)
+    for pattern, found in t.globs() if t.config.files else ():
+        ctx.scope("log files", [pattern], [pattern] if found else [], noun="file")
     scan = t.scan(q, ctx.cancelled)
     judge(f, q, scan, out)
+    if out.findings:  # proven false: how much the source held cannot change that
+        return out
+    local = not t.config.cloud_logging
+    if local and scan.sources:
+        ctx.scope("log source", scan.sources, lambda s: scan.per_source.get(s, 0) > 0,
+                  total=scan.scanned, noun="entry")
+    if scan.window_hit is False and (scan.scanned or not local):
+        newest = lq.format_time(scan.newest) if scan.newest is not None else \
+            ("none has a usable timestamp" if scan.scanned else "none")
+        ctx.scope("log window", [f"{q.window_text} in {', '.join(scan.sources)} (the newest entry read: "
+                                 f"{newest})"], [], total=0, noun="entry")
     return out
 
 
+BOTH = ("an entry matches both `filter` and `none`, so `none` can never follow the last match: narrow "
+        "`filter` to the success you mean, e.g. httpRequest.status=200")
+
+
 def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
+    """What the scan shows: findings when the claim is false, `unproven` when entries without a
+    usable timestamp, a count cut short or overlapping filters leave it open."""
     at_least = "at least " if scan.capped else ""
     out.values.update(matched=scan.matched, scanned=scan.scanned)
     if q.none_text:
@@ -185,9 +220,20 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
         later = [s for s in last if all(s is not x for x in first)]
         if later:
             report += ["Last:", *(f"  {entry_line(s)}" for s in later)]
-        if not f.expect.holds(scan.matched):
-            verb = "entry matches" if scan.matched == 1 else "entries match"
+        high = None if scan.capped else scan.matched + scan.undated_could
+        holds = f.expect.holds_between(scan.matched, high)
+        verb = "entry matches" if scan.matched == 1 else "entries match"
+        if holds is False:
             problems.append(f"{at_least}{scan.matched} {verb}, {f.expect.describe()}")
+            if scan.matched and f.expect.holds_between(0, scan.matched - 1) is not False:
+                out.findings += [_finding(s) for s in reversed(last)]  # too many: these are the violations
+        elif holds is None and scan.capped:
+            out.unproven.append(f"reading stopped at max_entries: at least {scan.matched} {verb}, "
+                                f"{f.expect.describe()} (raise max_entries or narrow the filter)")
+        elif holds is None:
+            out.unproven.append(f"{scan.undated_could} entr{'y' if scan.undated_could == 1 else 'ies'} "
+                                "without a usable timestamp match `filter` but cannot be placed in the "
+                                f"window: from {scan.matched} to {high} match, {f.expect.describe()}")
     if q.none_text:
         after = (f"after the last match ({lq.format_time(scan.last_match)})" if scan.last_match is not None
                  and scan.matched else "in the window")
@@ -195,32 +241,50 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
                       f"entr{'y' if scan.violations == 1 else 'ies'}")
         samples = scan.violation_samples.last()
         report += [f"  {entry_line(s)}" for s in samples]
-        for s in samples:
-            out.findings.append(Finding(s.get("insertId") or s.get("timestamp", "?"),
-                                        f"matches `none` {after}: {entry_line(s)}"))
-        if scan.violations:
-            latest: dict[str, Any] = samples[-1] if samples else {}
+        placed = not (scan.undated_matched or scan.undated_could)
+        if scan.violations and placed:
             verb = "entry matches" if scan.violations == 1 else "entries match"
-            problems.append(f"{scan.violations} {verb} `none` "
-                            f"{after}, the latest {latest.get('timestamp', '?')}"
-                            + (f" [{latest['insertId']}]" if latest.get("insertId") else ""))
+            problems.insert(0, f"{scan.violations} {verb} `none` {after}")
+            out.findings[:0] = [_finding(s) for s in reversed(samples)]
+        elif scan.violations:
+            out.unproven.append(f"{scan.violations} entries match `none` after the last dated match of "
+                                "`filter`, but matches without a usable timestamp may be later")
+        if scan.undated_none:
+            out.unproven.append(f"{scan.undated_none} entr{'y' if scan.undated_none == 1 else 'ies'} without "
+                                f"a usable timestamp match `none` but cannot be placed {after}")
+        if scan.both:
+            out.unproven.append(BOTH)
+            if scan.both_sample:
+                report.append(f"Matches both `filter` and `none` ({scan.both}): "
+                              f"{entry_line(scan.both_sample)}")
     if scan.undated:
-        report.append(f"{scan.undated} entries have no timestamp: they fall outside any time window")
+        report.append(f"{scan.undated} entries without a usable timestamp (missing, numeric or not "
+                      f"RFC 3339): {scan.undated_matched + scan.undated_could} could match `filter`"
+                      + (f", {scan.undated_none} `none`" if q.none_text else "")
+                      + "; they cannot be placed in the window")
     out.output = "\n".join(report)
     if problems:
-        if scan.undated and scan.undated == scan.scanned and not scan.matched:
-            raise CheckError(f"no entry of {', '.join(scan.sources)} has a timestamp, so none can be "
-                             "placed in the window")
-        out.status = "fail"
-        out.reason = "; ".join(problems)
+        if not out.findings:
+            out.findings.append(Finding(", ".join(scan.sources) or "log source", "; ".join(problems)))
+        else:
+            out.lead = "; ".join(problems)
+        return
+    if out.unproven:  # the pass is not proven: what was not is the reason
         return
     parts = []
     if f.filter is not None or f.message is not None:
         when = f", the last at {lq.format_time(scan.last_match)}" if scan.last_match else ""
-        parts.append(f"{at_least}{scan.matched} entries match{when}")
+        verb = "entry matches" if scan.matched == 1 else "entries match"
+        parts.append(f"{at_least}{scan.matched} {verb}{when}")
     if q.none_text:
         parts.append(f"none matches `none` {'after the last match' if scan.matched else 'in the window'}")
     out.reason = "; ".join(parts)
+
+
+def _finding(s: dict[str, Any]) -> Finding:
+    """An entry as a finding: where = its insertId (else its time), what = the rest of its line."""
+    where = s.get("insertId") or s.get("timestamp") or "(no insertId or timestamp)"
+    return Finding(str(where), entry_line({k: v for k, v in s.items() if k != "insertId" or not s.get(k)}))
 
 
 KIND = KindSpec(

@@ -45,12 +45,13 @@ def make_client(c: CloudLoggingConfig) -> Any:
                          "login` or set GOOGLE_APPLICATION_CREDENTIALS") from None
 
 
-def list_entries(client: Any, c: CloudLoggingConfig, filter_text: str) -> Iterator[dict[str, Any]]:
+def list_entries(client: Any, c: CloudLoggingConfig, filter_text: str,
+                 page_size: int | None = None) -> Iterator[dict[str, Any]]:
     """Entries matching the filter, newest first, as LogEntry JSON."""
     try:
         for entry in client.list_entries(resource_names=c.resource_names or [f"projects/{c.project}"],
                                          filter_=filter_text, order_by=gl.DESCENDING,
-                                         page_size=min(c.page_size, 1000)):
+                                         page_size=min(page_size or c.page_size, 1000)):
             yield entry.to_api_repr()
     except gexc.GoogleAPICallError as exc:
         raise CheckError(explain(exc, c)) from None

@@ -416,6 +416,22 @@ def parse(text: str) -> Node:
     return node
 
 
+def time_terms(node: Node) -> list[Comparison]:
+    """The comparisons on `timestamp` that every match must satisfy (the filter's own window)."""
+    if isinstance(node, Comparison):
+        return [node] if node.path == ("timestamp",) and node.op in ("<", "<=", ">", ">=", "=") \
+            and isinstance(node.value, Literal) else []
+    if isinstance(node, BoolOp) and node.op == "AND":
+        return [c for t in node.terms for c in time_terms(t)]
+    return []
+
+
+def unparse_time(c: Comparison) -> str:
+    """A comparison of `time_terms` as filter text."""
+    assert isinstance(c.value, Literal)
+    return f'{".".join(c.path)}{c.op}"{c.value.text}"'
+
+
 def has_time_bound(node: Node) -> bool:
     if isinstance(node, Comparison):
         return node.path == ("timestamp",) and node.op in (">", ">=")
@@ -605,16 +621,27 @@ def _value_matcher(path: tuple[str, ...], op: str, value: Literal | ValueGroup) 
 Predicate = Callable[[dict[str, Any]], bool]
 
 
-def compile_filter(node: Node) -> Predicate:
-    """A function entry -> bool with the meaning Cloud Logging gives the filter."""
+def compile_filter(node: Node, undated: bool | None = None) -> Predicate:
+    """A function entry -> bool with the meaning Cloud Logging gives the filter.
+
+    `undated` evaluates it for an entry without a usable timestamp: every ordering or equality
+    comparison on `timestamp` is taken as `undated` where it counts for the match (the opposite
+    under NOT), except `timestamp>=` the epoch, which every entry is. True: could the entry
+    match, wherever it falls in time; False: does it match, wherever it falls."""
     if isinstance(node, BoolOp):
-        parts = [compile_filter(t) for t in node.terms]
+        parts = [compile_filter(t, undated) for t in node.terms]
         if node.op == "AND":
             return lambda e: all(p(e) for p in parts)
         return lambda e: any(p(e) for p in parts)
     if isinstance(node, Not):
-        inner = compile_filter(node.term)
+        inner = compile_filter(node.term, None if undated is None else not undated)
         return lambda e: not inner(e)
+    if undated is not None and isinstance(node, Comparison) and node.path == ("timestamp",) \
+            and node.op in ("=", "!=", "<", "<=", ">", ">="):
+        always = node.op in (">=", ">") and isinstance(node.value, Literal) \
+            and (parse_time(node.value.text) or 0) < (1 if node.op == ">=" else 0)
+        value = True if always else undated
+        return lambda e: value
     if isinstance(node, Global):
         folded = fold(node.value.text)
         return lambda e: any(folded in fold(s) for s in _strings(e))

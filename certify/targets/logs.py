@@ -117,13 +117,21 @@ class Scan:
 
     matched: int = 0
     scanned: int = 0  # entries read (local) or returned by the server
-    undated: int = 0  # entries without a timestamp (text lines): outside any time bound
+    undated: int = 0  # entries examined without a usable timestamp (missing, numeric, not RFC 3339)
+    undated_could: int = 0  # ... of which could match `filter`, depending on their time
+    undated_matched: int = 0  # ... of which match `filter` whatever their time (counted in `matched`)
+    undated_none: int = 0  # ... of which could match `none` but cannot be placed after the last match
     capped: bool = False  # stopped at max_entries: counts are lower bounds
     last_match: int | None = None  # ns
     matches: _Extremes = field(default_factory=lambda: _Extremes(3))
     violations: int = 0
     violation_samples: _Extremes = field(default_factory=lambda: _Extremes(5))
+    both: int = 0  # entries matching both `filter` and `none`
+    both_sample: dict[str, Any] | None = None
+    window_hit: bool | None = None  # an entry lies in the query's window (None: not asked)
+    newest: int | None = None  # the newest timestamp seen (ns)
     sources: list[str] = field(default_factory=list)
+    per_source: dict[str, int] = field(default_factory=dict)  # entries read from each source
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,8 @@ class Query:
     since_ns: int | None  # the time bound, for the `none` query on the server
     none_text: str | None = None  # the `none` filter without any time bound
     none_node: lq.Node | None = None
+    window_text: str | None = None  # the time window, when the claim needs an entry in it
+    window: lq.Node | None = None
 
 
 def time_of(entry: dict[str, Any]) -> int | None:
@@ -148,41 +158,95 @@ def time_of(entry: dict[str, Any]) -> int | None:
 
 def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event | None = None,
                  keep: int = 3) -> Scan:
-    """Evaluate `q` over records here: one pass, entries that cannot match are not parsed.
+    """Evaluate `q` over records here: one pass, entries that cannot match are not parsed (but for
+    as long as no entry in `q.window` was seen, when the query asks for one).
     `keep`: how many of the first and of the last matches to keep."""
     out = Scan(matches=_Extremes(keep))
+    if q.window is not None:
+        out.window_hit = False
     pred = lq.compile_filter(q.node) if q.node is not None else None
     none_pred = lq.compile_filter(q.none_node) if q.none_node is not None else None
+    window = lq.compile_filter(q.window) if q.window is not None else None
+    undated = _UndatedJudge(q)
     lits = lq.required_literals(q.node) if q.node is not None else []
     none_lits = lq.required_literals(q.none_node) if q.none_node is not None else []
     prefilter = (pred is None or bool(lits)) and (none_pred is None or bool(none_lits))
     pending: list[tuple[int, dict[str, Any]]] = []  # `none` hits that may still follow the last match
+    counts = out.per_source
     for rec in records:
         out.scanned += 1
+        counts[rec.source] = counts.get(rec.source, 0) + 1
         if cancelled is not None and out.scanned % 4096 == 0 and cancelled.is_set():
             raise CheckError("interrupted while reading logs")
-        if prefilter and rec.raw is not None and not (pred and lq.could_match(rec.raw, lits)) \
-                and not (none_pred and lq.could_match(rec.raw, none_lits)):
+        skip = prefilter and rec.raw is not None and not (pred and lq.could_match(rec.raw, lits)) \
+            and not (none_pred and lq.could_match(rec.raw, none_lits))
+        if skip and out.window_hit is not False:
             continue
         entry = rec.entry()
         ns = time_of(entry)
+        if ns is not None and (out.newest is None or ns > out.newest):
+            out.newest = ns
+        if window is not None and not out.window_hit and ns is not None and window(entry):
+            out.window_hit = True
+        if skip:
+            continue
         if ns is None:
             out.undated += 1
+            undated.add(entry, out)
+            continue
         if pred is not None and pred(entry):
             out.matched += 1
-            t = ns if ns is not None else 0
-            out.matches.add(t, summary(entry))
-            if out.last_match is None or t > out.last_match:
-                out.last_match = t
+            out.matches.add(ns, summary(entry))
+            if none_pred is not None and none_pred(entry):
+                out.both += 1
+                out.both_sample = out.both_sample or summary(entry)
+            if out.last_match is None or ns > out.last_match:
+                out.last_match = ns
                 if len(pending) > 1000:
-                    pending = [p for p in pending if p[0] > t]
-        if none_pred is not None and none_pred(entry) and (q.since_ns is None or (ns or 0) >= q.since_ns):
-            pending.append((ns or 0, summary(entry)))
+                    pending = [p for p in pending if p[0] > ns]
+        if none_pred is not None and none_pred(entry) and (q.since_ns is None or ns >= q.since_ns):
+            pending.append((ns, summary(entry)))
     for t, item in pending:
         if out.last_match is None or t > out.last_match:
             out.violations += 1
             out.violation_samples.add(t, item)
+    undated.settle(out)
     return out
+
+
+class _UndatedJudge:
+    """Entries without a usable timestamp cannot be placed in the window nor after the last match:
+    they count where they match whatever their time, and are otherwise counted as could-match."""
+
+    def __init__(self, q: Query) -> None:
+        self.q = q
+        self.matches = lq.compile_filter(q.node, undated=False) if q.node is not None else None
+        self.could = lq.compile_filter(q.node, undated=True) if q.node is not None else None
+        self.none_sure = lq.compile_filter(q.none_node, undated=False) if q.none_node is not None else None
+        self.none_could = lq.compile_filter(q.none_node, undated=True) if q.none_node is not None else None
+        self.none_hits: list[tuple[bool, dict[str, Any]]] = []
+
+    def add(self, entry: dict[str, Any], out: Scan) -> None:
+        if self.matches is not None and self.could is not None:
+            if self.matches(entry):
+                out.matched += 1
+                out.undated_matched += 1
+                out.matches.add(0, summary(entry))
+            elif self.could(entry):
+                out.undated_could += 1
+        if self.none_could is not None and self.none_sure is not None and self.none_could(entry):
+            self.none_hits.append((self.none_sure(entry), summary(entry)))
+
+    def settle(self, out: Scan) -> None:
+        """An undated `none` hit violates for sure only when its window is all history and no
+        match of `filter` can bound it; otherwise it could go either way."""
+        unbounded = not self.q.since_ns and not out.matched and not out.undated_could
+        for sure, item in self.none_hits:
+            if sure and unbounded:
+                out.violations += 1
+                out.violation_samples.add(0, item)
+            else:
+                out.undated_none += 1
 
 
 # ---------------------------------------------------------------- the target
@@ -194,7 +258,7 @@ class LogsTarget:
         self.config: LogsConfig = spec.config
         self.base_dir = spec.base_dir
         self._client: Any = None
-        self._paths: list[Path] | None = None  # the globs, expanded once per run
+        self._globs: list[tuple[str, list[Path]]] | None = None
 
     def describe(self) -> str:
         c = self.config
@@ -215,32 +279,45 @@ class LogsTarget:
     def close(self) -> None:
         self._client = None
 
-    def paths(self) -> list[Path]:
-        """The files the globs name, in name order; an error when a glob names none."""
-        if self._paths is not None:
-            return self._paths
+    def globs(self) -> list[tuple[str, list[Path]]]:
+        """Each glob of `files` with the files it names, in name order (expanded once per run)."""
+        if self._globs is None:  # checks run in threads: publish the list only once it is whole
+            globs = []
+            for pattern in self.config.files:
+                full = Path(pattern) if Path(pattern).is_absolute() else self.base_dir / pattern
+                found = sorted(p for p in full.parent.glob(full.name) if p.is_file()) \
+                    if any(ch in pattern for ch in "*?[") else ([full] if full.is_file() else [])
+                globs.append((pattern, found))
+            self._globs = globs
+        return self._globs
+
+    def files(self) -> list[Path]:
+        """Every file the globs name, each once."""
         out: list[Path] = []
-        for pattern in self.config.files:
-            full = Path(pattern) if Path(pattern).is_absolute() else self.base_dir / pattern
-            found = sorted(p for p in full.parent.glob(full.name) if p.is_file()) \
-                if any(ch in pattern for ch in "*?[") else ([full] if full.is_file() else [])
+        for _, found in self.globs():
+            out += [p for p in found if p not in out]
+        return out
+
+    def paths(self) -> list[Path]:
+        """The files the globs name; an error when a glob names none."""
+        for pattern, found in self.globs():
             if not found:
                 raise CheckError(f"logs {self.name}: no file matches {pattern}")
-            out += [p for p in found if p not in out]
-        self._paths = out
-        return out
+        return self.files()
 
     def records(self, cancelled: threading.Event | None = None) -> Iterator[Record]:
         """Every entry of the files or the command's output (not for cloud_logging)."""
         if self.config.files:
-            for path in self.paths():
-                try:
-                    with open_text(path) as stream:
-                        yield from read_records(stream, self._rel(path))
-                except OSError as exc:
-                    raise CheckError(f"{self._rel(path)}: cannot read: {exc}") from None
-            return
-        yield from self._command_records(cancelled)
+            return self._file_records(self.paths())
+        return self._command_records(cancelled)
+
+    def _file_records(self, paths: list[Path]) -> Iterator[Record]:
+        for path in paths:
+            try:
+                with open_text(path) as stream:
+                    yield from read_records(stream, self._rel(path))
+            except OSError as exc:
+                raise CheckError(f"{self._rel(path)}: cannot read: {exc}") from None
 
     def _rel(self, path: Path) -> str:
         try:
@@ -272,12 +349,15 @@ class LogsTarget:
         """What `q` finds; `keep` first and last matches are kept as samples."""
         if self.config.cloud_logging:
             return self._cloud_scan(q, self.config.cloud_logging, keep)
+        files = self.files() if self.config.files else []
+        records = self._file_records(files) if self.config.files else self._command_records(cancelled)
         try:
-            out = scan_records(self.records(cancelled), q, cancelled, keep)
+            out = scan_records(records, q, cancelled, keep)
         except LogReadError as exc:
             raise CheckError(str(exc)) from None
-        out.sources = [self._rel(p) for p in self.paths()] if self.config.files \
-            else [f"`{self.config.command}`"]
+        out.sources = [self._rel(p) for p in files] if self.config.files else [f"`{self.config.command}`"]
+        if not self.config.files:
+            out.per_source = {out.sources[0]: out.scanned}
         return out
 
     # ------------------------------------------------------------ Cloud Logging
@@ -292,10 +372,14 @@ class LogsTarget:
     def _cloud_scan(self, q: Query, c: CloudLoggingConfig, keep: int) -> Scan:
         out = Scan(sources=[f"Cloud Logging {', '.join(c.resource_names or ['projects/' + c.project])}"],
                    matches=_Extremes(keep))
+        none_pred = lq.compile_filter(q.none_node) if q.none_node is not None else None
         for entry in self._list(q.text, c, out) if q.node is not None else ():
             out.matched += 1
             ns = time_of(entry) or 0
             out.matches.add(ns, summary(entry))
+            if none_pred is not None and none_pred(entry):
+                out.both += 1
+                out.both_sample = out.both_sample or summary(entry)
             if out.last_match is None or ns > out.last_match:
                 out.last_match = ns
         if q.none_text is not None:
@@ -306,7 +390,18 @@ class LogsTarget:
                 out.violations += 1
                 out.violation_samples.add(time_of(entry) or 0, summary(entry))
             out.capped = out.capped or violations.capped
+        if q.window_text is not None:  # one entry of the window is enough; else say how old the newest is
+            out.window_hit = out.matched > 0 or self._first(q.window_text, c) is not None
+            if not out.window_hit:
+                newest = self._first(f'timestamp>="{lq.format_time(0)}"', c)
+                out.newest = time_of(newest) if newest is not None else None
         return out
+
+    def _first(self, text: str, c: CloudLoggingConfig) -> dict[str, Any] | None:
+        """The newest entry matching `text`, reading one page of one entry."""
+        from certify.targets.cloud_logging import list_entries
+
+        return next(list_entries(self.client(), c, text, page_size=1), None)
 
     def _list(self, text: str, c: CloudLoggingConfig, out: Scan) -> Iterator[dict[str, Any]]:
         from certify.targets.cloud_logging import list_entries
