@@ -17,7 +17,7 @@ from certify.spec.binder import meta
 from certify.spec.values import Regex
 from certify.targets.globs import translate
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import read_regular
+from certify.targets.textscan import decode_text, read_regular
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,9 @@ class References:
 
 @dataclass(frozen=True)
 class FileFields:
-    """Check files by glob (relative to the repository; not filtered by .gitignore)."""
+    """Check files by glob (relative to the repository; not filtered by .gitignore; hidden files
+    included). Text is UTF-8, or UTF-16/UTF-8 as its byte-order mark says. A folder, a FIFO or
+    a file that cannot be read has no content to prove: UNKNOWN."""
 
     path: str | None = field(default=None, metadata=meta("glob of the files, e.g. docs/**/*.md"))
     exists: bool = field(default=True, metadata=meta("whether at least one file must match"))
@@ -59,8 +61,8 @@ class FileFields:
 def _glob(root: Path, pattern: str) -> list[Path]:
     """Paths matching a glob. `**` walks the tree without following symlinked folders (a link
     to a parent would repeat the tree without end); other patterns are plain globs."""
-    if "**" not in pattern:
-        return sorted(Path(p) for p in globlib.glob(str(root / pattern)))
+    if "**" not in pattern:  # hidden files too: `config/*` covers config/.env
+        return sorted(Path(p) for p in globlib.glob(str(root / pattern), include_hidden=True))
     rx = re.compile(translate(pattern[2:] if pattern.startswith("./") else pattern))
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -80,8 +82,14 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def _read(p: Path) -> str:
-    return read_regular(p).decode("utf-8", errors="replace")
+def _read(p: Path, rel: str, out: Outcome) -> bytes | None:
+    """The file's bytes, or None with why a pass would not be proven."""
+    try:
+        return read_regular(p)
+    except OSError as exc:
+        why = "not a regular file" if "not a regular file" in str(exc) else exc.strerror or str(exc)
+        out.unproven.append(f"{rel}: could not read it ({why})")
+        return None
 
 
 def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
@@ -97,14 +105,20 @@ def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
     if not found:
         out.findings.append(Finding(f.path, "no such file"))
         return
-    files = [p for p in found if p.is_file()]
-    others = [p for p in found if not p.is_file() and not p.is_dir()]  # FIFOs, dangling links...
-    if f.contains or f.not_contains or f.sha256 is not None:
-        out.findings += [Finding(_rel(root, p), "not a regular file: its content cannot be checked")
-                         for p in others]
-    for p in files:
+    if not (f.contains or f.not_contains or f.sha256 is not None):
+        return
+    files = [p for p in found if not p.is_dir()]
+    folders = [_rel(root, p) + "/" for p in found if p.is_dir()]
+    if folders and not files:
+        out.unproven.append(f"{folders[0]} is a folder: its content was not checked (give "
+                            f"{folders[0]}** for the files in it)")
+        return
+    if folders:
+        out.output += "\n" + head([f"note: a folder, not read: {x}" for x in folders], 10)
+    contents = {p: data for p in files if (data := _read(p, _rel(root, p), out)) is not None}
+    for p, data in contents.items():
         rel = _rel(root, p)
-        text = _read(p)
+        text = decode_text(data)
         for rx in f.contains:
             if not re.compile(rx.source, re.MULTILINE).search(text):
                 out.findings.append(Finding(rel, f"does not contain /{rx.source}/"))
@@ -121,20 +135,24 @@ def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
     if f.sha256 is not None:
         if len(files) != 1:
             out.findings.append(Finding(f.path, f"sha256 needs exactly one file, {len(files)} match"))
-        else:
-            digest = hashlib.sha256(read_regular(files[0])).hexdigest()
+        elif contents:
+            digest = hashlib.sha256(contents[files[0]]).hexdigest()
             out.values["sha256"] = digest
             if digest != f.sha256.lower():
                 out.findings.append(Finding(_rel(root, files[0]), f"sha256 is {digest}, expected {f.sha256}"))
 
 
-def _check_references(ref: References, repo: RepoTarget, out: Outcome) -> None:
-    root = repo.root
-    sources = [p for p in _glob(root, ref.in_) if p.is_file()]
+def _check_references(ref: References, ctx: CheckContext[FileFields], out: Outcome) -> None:
+    root = ctx.target.root
+    sources = [p for p in _glob(root, ref.in_) if not p.is_dir()]
+    ctx.scope("references.in", [ref.in_], lambda _: bool(sources), total=len(sources))
     group: str | int = "path" if "path" in ref.pattern.compiled.groupindex else 1
     named: list[str] = []
     for src in sources:
-        text = _read(src)
+        data = _read(src, _rel(root, src), out)
+        if data is None:
+            continue
+        text = decode_text(data)
         for m in re.compile(ref.pattern.source, re.MULTILINE).finditer(text):
             value = (m.group(group) or "").strip().strip("'\"")
             if not value:
@@ -152,8 +170,6 @@ def _check_references(ref: References, repo: RepoTarget, out: Outcome) -> None:
                                                 "or correct the reference"))
     out.values["referencing_files"] = len(sources)
     out.values["references"] = len(named)
-    if not sources:
-        out.findings.append(Finding(ref.in_, "no file matches, so no reference can be checked"))
     out.output = "\n".join(filter(None, [out.output, head(named) if named else ""]))
 
 
@@ -171,7 +187,6 @@ def run(f: FileFields, ctx: CheckContext[FileFields]) -> Outcome:
         parts.append(f"paths named by /{f.references.pattern.source}/ in {f.references.in_}")
     out = ctx.outcome(ran="; ".join(parts))
     if f.path is not None:
-        _check_paths(f, repo, out)
         regexes = [*f.contains, *f.not_contains]
         if f.sha256:
             out.reproduce = in_dir(repo.root, _globbing(f"sha256sum {f.path}"))
@@ -181,24 +196,21 @@ def run(f: FileFields, ctx: CheckContext[FileFields]) -> Outcome:
         else:
             out.reproduce = in_dir(repo.root, _globbing(f"ls -ld {f.path}"))
     if f.references is not None:
-        _check_references(f.references, repo, out)
         out.reproduce = in_dir(repo.root, _globbing(
             f"rg -n -e {shlex.quote(f.references.pattern.source)} {f.references.in_}"))
-    if out.findings:
-        out.status = "fail"
-        first = out.findings[0]
-        more = f" (and {len(out.findings) - 1} more)" if len(out.findings) > 1 else ""
-        out.reason = f"{first.where}: {first.what}{more}"
-        if len(out.findings) > 20:
-            out.attachments["findings.txt"] = "\n".join(f"{x.where}: {x.what}" for x in out.findings)
-    else:
-        bits = []
-        if f.path is not None:
-            bits.append(f"{out.values['matched']} match{'es' if out.values['matched'] != 1 else ''}"
-                        if f.exists else f"nothing matches {f.path}")
-        if f.references is not None:
-            bits.append(f"all {out.values['references']} referenced paths exist")
-        out.reason = "; ".join(bits)
+    if f.path is not None:
+        _check_paths(f, repo, out)
+    if f.references is not None:
+        _check_references(f.references, ctx, out)
+    if len(out.findings) > 20:
+        out.attachments["findings.txt"] = "\n".join(f"{x.where}: {x.what}" for x in out.findings)
+    bits = []
+    if f.path is not None:
+        bits.append(f"{out.values['matched']} match{'es' if out.values['matched'] != 1 else ''}"
+                    if f.exists else f"nothing matches {f.path}")
+    if f.references is not None:
+        bits.append(f"all {out.values['references']} referenced paths exist")
+    out.reason = "; ".join(bits)
     return out
 
 

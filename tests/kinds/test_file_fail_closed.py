@@ -1,0 +1,82 @@
+"""`file` fails closed: a folder has no content to prove, UTF-16 text is decoded, hidden files
+are globbed, a glob of sources that reaches nothing and a file that cannot be read are UNKNOWN."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tests.conftest import certify, spec_text, write
+
+
+def run_spec(tmp_path: Path, hypotheses: str) -> dict[str, dict]:
+    write(tmp_path / "checks.yaml", spec_text(hypotheses, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.exit_code in (0, 1, 3), res.stdout + res.stderr
+    return {h["id"]: h for h in res.results["hypotheses"]}
+
+
+def test_a_folder_is_not_a_file_whose_content_was_checked(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "docs" / "a.md", "password = hunter2\n")
+    hyps = run_spec(tmp_path, """
+        - {id: NOT-CONTAINS, claim: c, check: {kind: file, path: docs, not_contains: [password]}}
+        - {id: CONTAINS, claim: c, check: {kind: file, path: docs/, contains: [nothing]}}
+        - {id: DOT, claim: c, check: {kind: file, path: ., not_contains: [password]}}
+        - {id: SHA, claim: c, check: {kind: file, path: docs, sha256: '""" + "0" * 64 + """'}}
+        - {id: EXISTS, claim: c, check: {kind: file, path: docs}}
+    """)
+    verdicts = {k: h["verdict"] for k, h in hyps.items()}
+    assert verdicts == {"NOT-CONTAINS": "UNKNOWN", "CONTAINS": "UNKNOWN", "DOT": "UNKNOWN",
+                        "SHA": "UNKNOWN", "EXISTS": "TRUE"}
+    assert "docs/ is a folder" in hyps["NOT-CONTAINS"]["reason"]
+
+
+def test_utf16_text_is_decoded(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "le.env").write_bytes("\ufeffA=1\nAWS_SECRET=x\n".encode("utf-16-le"))
+    (root / "be.env").write_bytes("\ufeffA=1\nAWS_SECRET=x\n".encode("utf-16-be"))
+    hyps = run_spec(tmp_path, """
+        - {id: NOT, claim: c, check: {kind: file, path: '*.env', not_contains: ['AWS_SECRET']}}
+        - {id: HAS, claim: c, check: {kind: file, path: '*.env', contains: ['^AWS_SECRET=x$']}}
+    """)
+    assert hyps["NOT"]["verdict"] == "FALSE"
+    assert sorted(f["where"] for f in hyps["NOT"]["checks"][0]["findings"]) == ["be.env:2", "le.env:2"]
+    assert hyps["HAS"]["verdict"] == "TRUE"
+
+
+def test_hidden_files_are_globbed(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "config" / ".env", "AWS_SECRET=x\n")
+    write(root / "config" / "app.yml", "a: 1\n")
+    hyps = run_spec(tmp_path, """
+        - {id: NOT, claim: c, check: {kind: file, path: 'config/*', not_contains: ['AWS_SECRET']}}
+    """)
+    assert hyps["NOT"]["verdict"] == "FALSE"
+
+
+def test_sources_that_match_nothing_and_unreadable_matches_are_unknown(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "ok.txt", "fine\n")
+    root.joinpath("docs").mkdir()
+    os.mkfifo(root / "docs" / "pipe.md")
+    os.symlink("nowhere.md", root / "docs" / "dangling.md")
+    hyps = run_spec(tmp_path, r"""
+        - id: NO-SOURCE
+          claim: c
+          check: {kind: file, references: {in: 'compose.prod.yml', pattern: 'dockerfile:\s*(?P<path>\S+)'}}
+        - id: NO-SOURCE-ALLOWED
+          claim: c
+          check:
+            kind: file
+            references: {in: 'compose.prod.yml', pattern: 'dockerfile:\s*(?P<path>\S+)'}
+            allow_empty: true
+        - {id: FIFO, claim: c, check: {kind: file, path: docs/pipe.md, not_contains: [secret]}}
+        - {id: DANGLING, claim: c, check: {kind: file, path: 'docs/*.md', contains: [x]}}
+    """)
+    verdicts = {k: h["verdict"] for k, h in hyps.items()}
+    assert verdicts == {"NO-SOURCE": "UNKNOWN", "NO-SOURCE-ALLOWED": "TRUE", "FIFO": "UNKNOWN",
+                        "DANGLING": "UNKNOWN"}
+    assert hyps["NO-SOURCE"]["reason"].startswith("references.in matched no file: compose.prod.yml")
+    assert "docs/pipe.md" in hyps["FIFO"]["reason"]
