@@ -69,8 +69,17 @@ def _check_from_dict(raw: dict[str, Any], hyp: HypothesisResult, pack: Path) -> 
         target=raw.get("target"), spec_at=raw.get("spec_at", ""))
     prefix = attachment_path(hyp, c, "")
     for rel in raw.get("attachments", []):
-        c.attachments[rel.removeprefix(prefix)] = (pack / rel).read_text(encoding="utf-8")
+        c.attachments[rel.removeprefix(prefix)] = read_attachment(pack, rel)
     return c
+
+
+def read_attachment(pack: Path, rel: str) -> str:
+    """An attachment a written pack's results.json names: a file inside the pack, never outside."""
+    from certify.report.verify import inside
+
+    if not isinstance(rel, str) or not rel.startswith("attachments/") or not inside(pack, rel):
+        raise ValueError(f"{pack}/results.json: the attachment {rel!r} is outside the pack")
+    return (pack / rel).read_text(encoding="utf-8")
 
 
 def hypothesis_from_dict(raw: dict[str, Any], pack: Path) -> HypothesisResult:

@@ -78,11 +78,16 @@ def merge(pack_dirs: list[Path]) -> RunResult:
     results: dict[str, HypothesisResult] = {}
     attachments: dict[str, str] = {}
     for k, (path, data) in sorted(by_index.items()):
-        for raw in data["hypotheses"]:
-            results[raw["id"]] = json_report.hypothesis_from_dict(raw, path)
-        for rel in data.get("attachments", []):
-            name = f"shard-{k}-{rel.rsplit('/', 1)[-1]}"
-            attachments[name] = (path / rel).read_text(encoding="utf-8")
+        try:
+            for raw in data["hypotheses"]:
+                results[raw["id"]] = json_report.hypothesis_from_dict(raw, path)
+            for rel in data.get("attachments", []):
+                name = f"shard-{k}-{rel.rsplit('/', 1)[-1]}"
+                attachments[name] = json_report.read_attachment(path, rel)
+        except ValueError as exc:
+            raise MergeError(str(exc)) from None
+        except OSError as exc:
+            raise MergeError(f"{path}: an attachment its results.json names cannot be read ({exc})") from None
     missing = [i for i in everyone if i not in results]
     if missing:
         raise MergeError(f"the shards do not hold {', '.join(missing)}; they are not one sharded run")

@@ -29,7 +29,7 @@ class Verification:
         return not (self.changed or self.missing or self.added)
 
 
-def _inside(pack: Path, rel: str) -> bool:
+def inside(pack: Path, rel: str) -> bool:
     """`rel` names a path in the pack, relative, and stays inside once symlinks are followed."""
     posix = rel.replace("\\", "/")
     if not rel or posix.startswith("/") or ".." in posix.split("/"):
@@ -49,7 +49,7 @@ def verify(pack: Path) -> Verification:
     manifest = pack / MANIFEST
     if not manifest.is_file():
         raise NotAPack(f"{pack}: not an evidence pack (no {MANIFEST})")
-    if not _inside(pack, MANIFEST):
+    if not inside(pack, MANIFEST):
         raise NotAPack(f"{manifest}: a symlink out of the pack; the manifest must be the pack's own file")
     try:
         text = manifest.read_text(encoding="utf-8")
@@ -62,7 +62,7 @@ def verify(pack: Path) -> Verification:
         digest, sep, rel = line.partition("  ")
         if not sep or len(digest) != 64:
             raise NotAPack(f"{manifest}:{number}: expected '<sha256>  <path>'")
-        if not _inside(pack, rel):
+        if not inside(pack, rel):
             raise NotAPack(f"{manifest}:{number}: {rel!r} is outside the pack; a manifest names only "
                            "files inside its own folder")
         expected[rel] = digest

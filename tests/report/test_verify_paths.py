@@ -72,3 +72,28 @@ def test_a_manifest_that_is_a_symlink_out_or_not_text_is_an_error(pack: Path, tm
     manifest.write_bytes(b"\xff\xfe not utf-8\n")
     res = certify("verify", str(pack), cwd=tmp_path)
     assert res.exit_code == 2 and len(res.stderr.strip().splitlines()) == 1, res.stderr
+
+
+def test_merge_reads_no_attachment_outside_a_shard_pack(tmp_path: Path) -> None:
+    """A shard's results.json naming an attachment outside its pack (its manifest re-made to
+    match) is refused: the merged pack never carries a file from elsewhere on the machine."""
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H-1
+          claim: true holds
+          check: {kind: command, run: "true"}
+    """))
+    shard = certify("run", "-q", "--shard", "1/1", "-o", "shards", cwd=tmp_path)
+    assert shard.exit_code == 0, shard.stderr
+    pack = shard.packs[0] if shard.packs else next((tmp_path / "shards").glob("*/*"))
+    (tmp_path / "secret.txt").write_text("machine file\n")
+    results = pack / "results.json"
+    data = results.read_text().replace('"attachments": []', '"attachments": ["../../../secret.txt"]', 1)
+    results.write_text(data)
+    lines = [line for line in (pack / "MANIFEST.sha256").read_text().splitlines()
+             if not line.endswith("  results.json")]
+    lines.append(f"{hashlib.sha256(data.encode()).hexdigest()}  results.json")
+    (pack / "MANIFEST.sha256").write_text("\n".join(lines) + "\n")
+    assert certify("verify", str(pack), cwd=tmp_path).exit_code == 0
+    res = certify("merge", str(pack), "-o", "merged", cwd=tmp_path)
+    assert res.exit_code == 2 and "outside the pack" in res.stderr, res.stdout + res.stderr
+    assert not (tmp_path / "merged").exists()

@@ -46,7 +46,9 @@ def where(fn):
     except (TypeError, OSError):
         return "?"
     rel = os.path.relpath(path, root)
-    return f"{rel if not rel.startswith('..') else path}:{line}"
+    if rel.startswith(".."):  # the framework's own (docs, static files) or an installed package
+        return "<" + path.replace(os.sep, "/").rpartition("-packages/")[2].split("/")[0] + ">"
+    return f"{rel}:{line}"
 
 out = []
 if hasattr(app, "url_map"):  # Flask
@@ -60,6 +62,14 @@ elif hasattr(app, "routes"):  # FastAPI, Starlette
     framework = "fastapi"
     def walk(routes, prefix):
         for r in routes:
+            if hasattr(r, "effective_route_contexts"):  # FastAPI >= 0.16x: an included router
+                for c in r.effective_route_contexts():
+                    o = c.original_route
+                    for m in sorted(getattr(o, "methods", None) or ()):
+                        out.append({"method": m, "path": prefix + c.path,
+                                    "where": where(c.endpoint or getattr(o, "endpoint", None)),
+                                    "hidden": not c.include_in_schema})
+                continue
             methods = getattr(r, "methods", None)
             sub = getattr(r, "routes", None)
             if methods:
@@ -114,11 +124,15 @@ function tagged(use) {
 }
 proto.use = tagged(proto.use);
 const appUse = express.application.use;
+function routerOf(a) {  // express 4 builds its router lazily (and app.router throws); 5 has app.router
+  if (typeof a.lazyrouter === 'function') { a.lazyrouter(); return a._router; }
+  return a.router;
+}
 express.application.use = function () {
-  const r0 = this._router || this.router;
+  const r0 = routerOf(this);
   const before = r0 && r0.stack ? r0.stack.length : 0;
   const out = appUse.apply(this, arguments);
-  const r = this._router || this.router;
+  const r = routerOf(this);
   const subs = Array.from(arguments).flat().filter(f => f && f.handle && f.set);
   for (const layer of subs.length ? r.stack.slice(before) : []) {
     layer.__certifyApp = subs.shift() || layer.__certifyApp;
@@ -147,17 +161,32 @@ function walk(stack, prefix, seen) {
         out.push({ method: m === '_all' ? 'ALL' : m.toUpperCase(),
                    path: typeof p === 'string' ? join(prefix, p) : String(p),
                    where: layer.route.__certifyWhere || '?' });
-    } else if (layer.__certifyApp) {
-      const sub = layer.__certifyApp; const r = sub._router || sub.router;
+    } else if (subApp(layer)) {
+      const r = routerOf(subApp(layer));
       if (r && !seen.has(r)) for (const m of mounts) walk(r.stack, join(prefix, m), new Set([...seen, r]));
     } else if (layer.handle && layer.handle.stack && !seen.has(layer.handle)) {
       for (const m of mounts) walk(layer.handle.stack, join(prefix, m), new Set([...seen, layer.handle]));
     }
   }
 }
+function subApp(layer) {  // app.use(path, subapp) wraps it; router.use(path, subapp) holds it
+  const h = layer.handle;
+  return layer.__certifyApp || (h && typeof h.handle === 'function' && typeof h.set === 'function' ? h : null);
+}
+function children(stack, found, seen) {
+  for (const layer of stack || []) {
+    const sub = subApp(layer);
+    if (sub) { found.add(sub); continue; }
+    if (layer.handle && layer.handle.stack && !seen.has(layer.handle)) {
+      seen.add(layer.handle); children(layer.handle.stack, found, seen);
+    }
+  }
+}
 function report() {
-  const tops = apps.filter(a => !a.parent);
-  for (const a of tops) { const r = a._router || a.router; if (r) walk(r.stack, '', new Set([r])); }
+  const mounted = new Set();
+  for (const a of apps) { const r = routerOf(a); if (r) children(r.stack, mounted, new Set()); }
+  const tops = apps.filter(a => !a.parent && !mounted.has(a));
+  for (const a of tops) { const r = routerOf(a); if (r) walk(r.stack, '', new Set([r])); }
   const text = JSON.stringify({ framework: 'express', routes: out });
   process.stdout.write('\n''' + MARK + r'''' + text + '\n', () => process.exit(0));
 }
@@ -201,7 +230,7 @@ def introspect(root: Path, app: str, python: str, node: str, env: dict[str, str]
     else:
         if not (root / app).is_file():
             raise CheckError(f"code.app: {app} does not exist")
-        argv = [_program(root, node), "-e", NODE_SCRIPT, str(root / app)]
+        argv = [_program(root, node), "-e", NODE_SCRIPT, str((root / app).resolve())]
         what = f"load {app} with node"
     full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **env}
     try:
