@@ -3,6 +3,7 @@ and the dirty state are always recorded."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, in_dir
@@ -19,6 +20,22 @@ class GitFields:
     branch: str | None = field(default=None, metadata=meta("the branch that must be checked out"))
     head: str | None = field(default=None, metadata=meta("the commit HEAD must be (a prefix is enough)"))
     contains: str | None = field(default=None, metadata=meta("a commit HEAD must include"))
+
+    def __post_init__(self) -> None:
+        for name, what in (("branch", "a branch"), ("head", "a commit"), ("contains", "a commit")):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not value.strip():  # "${RELEASE_SHA:-}": an empty prefix would match any HEAD
+                raise ValueError(f"{name}: expected {what}, got an empty value (an unset variable?)")
+            if value.startswith("-"):
+                raise ValueError(f"{name}: expected {what}, got an option ({value})")
+        if self.branch == "HEAD":
+            raise ValueError("branch: HEAD is not a branch (a detached HEAD has none); "
+                             "name the branch, or anchor the commit with head:")
+
+
+_HASH_PREFIX = re.compile(r"^[0-9a-f]{7,64}$")  # shorter than git's own abbreviation: resolved as a name
 
 
 def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
@@ -44,28 +61,32 @@ def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
         else:
             out.findings.append(Finding(str(repo.root), "tree is clean, expected changes"))
     if f.branch is not None and f.branch != state.branch:
-        out.findings.append(Finding("branch", f"on {state.branch}, expected {f.branch}"))
-    if f.head is not None and not state.commit.startswith(f.head.lower()):
-        resolved = repo.git("rev-parse", "--verify", "--quiet", f"{f.head}^{{commit}}").stdout.strip()
-        if resolved != state.commit:
-            out.findings.append(Finding("HEAD", f"is {state.commit}, expected {f.head}"))
+        on = "a detached HEAD" if state.branch == "HEAD" else state.branch
+        out.findings.append(Finding("branch", f"{on}, expected {f.branch}"))
+    if f.head is not None:
+        head = f.head.strip().lower()
+        if not (_HASH_PREFIX.match(head) and state.commit.startswith(head)) and \
+                _resolve(repo, f.head) != state.commit:
+            out.findings.append(Finding("HEAD", f"{state.commit}, expected {f.head}"))
     if f.contains is not None:
-        probe = repo.git("merge-base", "--is-ancestor", f.contains, "HEAD")
-        if probe.returncode == 1:
+        commit = _resolve(repo, f.contains)
+        probe = repo.git("merge-base", "--is-ancestor", commit, "HEAD") if commit else None
+        if probe is not None and probe.returncode == 1:
             out.findings.append(Finding("HEAD", f"does not contain commit {f.contains}"))
-        elif probe.returncode != 0:
+        elif probe is None or probe.returncode != 0:
             out.status = "error"
             out.reason = f"cannot tell whether HEAD contains {f.contains}: " + (
-                probe.stderr.strip().splitlines() or ["unknown commit"])[-1]
+                (probe.stderr.strip().splitlines() if probe else []) or ["unknown commit"])[-1]
             return out
         out.reproduce += f" && git merge-base --is-ancestor {f.contains} HEAD; echo $?"
-    if out.findings:
-        out.status = "fail"
-        out.reason = "; ".join(f"{x.where} {x.what}" for x in out.findings[:3]) + (
-            f" (and {len(out.findings) - 3} more)" if len(out.findings) > 3 else "")
-    else:
-        out.reason = f"HEAD {state.short} on {state.branch}, {'dirty' if state.dirty else 'clean'}"
+    out.reason = f"HEAD {state.short} on {state.branch}, {'dirty' if state.dirty else 'clean'}"
     return out
+
+
+def _resolve(repo: RepoTarget, name: str) -> str:
+    """The full hash `name` (a hash, a tag, a branch ...) names, or "" when it names no commit."""
+    return repo.git("rev-parse", "--verify", "--quiet", "--end-of-options",
+                    f"{name}^{{commit}}").stdout.strip()
 
 
 KIND = KindSpec(

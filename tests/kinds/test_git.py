@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import certify, git, spec_text, write
 
 
@@ -48,3 +50,43 @@ def test_not_a_repository_is_unknown(tmp_path: Path) -> None:
           check: {kind: git}
     """)
     assert hyps["H"]["verdict"] == "UNKNOWN"
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("head", '"${RELEASE_SHA:-}"', "head: expected a commit, got an empty value"),
+    ("head", '"  "', "head: expected a commit, got an empty value"),
+    ("branch", '"${RELEASE_BRANCH:-}"', "branch: expected a branch, got an empty value"),
+    ("contains", '""', "contains: expected a commit, got an empty value"),
+    ("contains", '"--help"', "contains: expected a commit, got an option"),
+    ("head", '"-v"', "head: expected a commit, got an option"),
+    ("branch", "HEAD", "branch: HEAD is not a branch"),
+])
+def test_empty_or_option_anchors_are_spec_errors(tmp_path: Path, git_repo: Path, field: str, value: str,
+                                                 message: str) -> None:
+    write(tmp_path / "checks.yaml", spec_text(f"""
+        - id: H
+          claim: c
+          check: {{kind: git, {field}: {value}}}
+    """, header=f"targets: {{repo: {{path: {git_repo}}}}}\n"))
+    res = certify("validate", cwd=tmp_path, env={"RELEASE_SHA": "", "RELEASE_BRANCH": ""})
+    assert res.exit_code == 2, res.stdout
+    line = res.stderr.strip()
+    assert line.startswith("checks.yaml:7:") and message in line and "\n" not in line, line
+
+
+def test_a_head_prefix_too_short_to_name_a_commit_is_resolved_not_matched(tmp_path: Path,
+                                                                         git_repo: Path) -> None:
+    head = git(git_repo, "rev-parse", "HEAD")
+    hyps = run_spec(tmp_path, git_repo, f"""
+        - id: ONE-CHAR
+          claim: c
+          check: {{kind: git, head: "{head[0]}"}}
+        - id: SEVEN
+          claim: c
+          check: {{kind: git, head: "{head[:7]}"}}
+        - id: BY-NAME
+          claim: c
+          check: {{kind: git, head: main}}
+    """)
+    assert {k: v["verdict"] for k, v in hyps.items()} == {"ONE-CHAR": "FALSE", "SEVEN": "TRUE", "BY-NAME": "TRUE"}
+    assert hyps["ONE-CHAR"]["reason"] == f"HEAD: {head}, expected {head[0]}"
