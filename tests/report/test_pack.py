@@ -89,6 +89,7 @@ def test_evidence_md_sections_and_escaping(ran) -> None:  # type: ignore[no-unty
                         "## 6. Operational readiness snapshot", "## 7. Open questions",
                         "## 8. Evidence"]
     assert r"A \| pipe, \*stars\* and \`ticks\` survive" in md
+    assert "| Tool or target | Found |" in md  # target facts (who PostgreSQL ran as...) are rows too
     assert "````text\n$ printf" in md  # a fence longer than the ``` inside the output
     assert "Should it?" in md
     for line in md.splitlines():
