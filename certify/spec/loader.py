@@ -164,6 +164,8 @@ class _Loader:
             else:
                 self.hyp_nodes += [(h, base) for h in hyps.value]
         if top is INVALID:  # its mistakes are recorded; the hypotheses are still checked
+            self.secrets += [n.value for n in _items(root.get("secrets"))  # to scrub the errors
+                             if isinstance(n.value, str) and n.value not in self.secrets]
             return None
         if top.certify is not None and top.certify != FORMAT_VERSION:
             node = root.get("certify")
@@ -176,9 +178,7 @@ class _Loader:
         for key, title in top.groups.items():
             self.groups.setdefault(key, title)
         include_node = root.get("include")
-        entries = (include_node.value if include_node.is_list() else [include_node]) if include_node else []
-        for entry, node in zip(top.include, entries, strict=True):
-            assert node is not None
+        for entry, node in zip(top.include, _items(include_node), strict=True):
             path_node = node.get("path") or node
             written = str(path_node.shown())
             if isinstance(entry, str):
@@ -612,12 +612,16 @@ def bounded_glob(pattern: Path) -> list[Path]:
     return sorted(found)
 
 
+def _items(node: Node | None) -> list[Node]:
+    """The items of a list node; a single value is a one-item list, as the binder reads it."""
+    if node is None:
+        return []
+    return list(node.value) if node.is_list() else [node]
+
+
 def _var_defs(root: Node) -> list[tuple[str, Node]]:
     """Every `NAME: value` of a file's `vars:` block and of its includes' `vars`."""
-    blocks = [root.get("vars")]
-    include = root.get("include")
-    if include is not None:
-        blocks += [entry.get("vars") for entry in (include.value if include.is_list() else [include])]
+    blocks = [root.get("vars")] + [entry.get("vars") for entry in _items(root.get("include"))]
     return [(name, node) for block in blocks if block is not None and block.is_map()
             for name, node in block.value.items()]
 
