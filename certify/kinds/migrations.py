@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob as globlib
 from dataclasses import dataclass, field
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
@@ -23,6 +24,13 @@ def run(f: MigrationsFields, ctx: CheckContext[MigrationsFields]) -> Outcome:
     if pg.build is None:
         raise CheckError(f"postgres target {pg.name} is not ephemeral: nothing was migrated here "
                          "(use `ephemeral:` with setup/migrations)")
+    eph = pg.config.ephemeral
+    assert eph is not None
+    found = {p: globlib.glob(str(pg.base_dir / p)) for p in eph.migrations}
+    if eph.migrations:  # a name without wildcards is applied as given: its absence fails the build
+        ctx.scope("migration files", eph.migrations,
+                  lambda p: bool(found[p]) or not globlib.has_magic(p),
+                  total=sum(len(v) if globlib.has_magic(p) else 1 for p, v in found.items()))
     steps = pg.build.steps
     ok = [s for s in steps if s.ok]
     out = ctx.outcome(ran="build an empty database: " + ", ".join(s.name for s in steps),
