@@ -94,8 +94,10 @@ _TOKEN = re.compile(r"""
   | (?P<block>/\*)
   | (?P<dollar>\$(?:[A-Za-z_\x80-\uffff][\w\x80-\uffff]*)?\$)
   | (?P<estring>[eE]')
-  | (?P<string>(?:[uU]&|[bBxXnN])?')
-  | (?P<ident>(?:[uU]&)?")
+  | (?P<ustring>[uU]&')
+  | (?P<string>[bBxXnN]?')
+  | (?P<uident>[uU]&")
+  | (?P<ident>")
   | (?P<param>\$\d+)
   | (?P<word>[A-Za-z_\x80-\uffff][\w$\x80-\uffff]*)
   | (?P<number>\d[\w.]*)
@@ -106,7 +108,9 @@ _TOKEN = re.compile(r"""
 def sql_tokens(text: str) -> list[tuple[str, str]]:
     """PostgreSQL SQL as (kind, value) tokens, comments and whitespace dropped: `word` (lower
     case), `name` (a quoted identifier, as written inside the quotes), `string` (a literal's
-    text), `op` (one character). Raises ValueError on an unterminated literal or comment."""
+    text), `op` (one character); literals and names whose escapes the server decodes are
+    `estring` (E'...'), `ustring` (U&'...') and `uname` (U&"..."), their text as written.
+    Raises ValueError on an unterminated literal or comment."""
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(text):
@@ -127,7 +131,7 @@ def sql_tokens(text: str) -> list[tuple[str, str]]:
                 raise ValueError(f"an unterminated {value} string")
             out.append(("string", text[i:end]))
             i = end + len(value)
-        elif kind in ("string", "estring", "ident"):
+        elif kind in ("string", "estring", "ustring", "ident", "uident"):
             quote = value[-1]
             pieces: list[str] = []
             while True:
@@ -135,7 +139,7 @@ def sql_tokens(text: str) -> list[tuple[str, str]]:
                 while j < len(text) and text[j] != quote and not (kind == "estring" and text[j] == "\\"):
                     j += 1
                 if j >= len(text):
-                    raise ValueError("an unterminated quoted " + ("name" if kind == "ident" else "string"))
+                    raise ValueError("an unterminated quoted " + ("name" if "ident" in kind else "string"))
                 pieces.append(text[i:j])
                 if text[j] == "\\":  # E'...': a backslash escapes the next character
                     pieces.append(text[j + 1:j + 2])
@@ -146,7 +150,8 @@ def sql_tokens(text: str) -> list[tuple[str, str]]:
                 else:
                     i = j + 1
                     break
-            out.append(("name" if kind == "ident" else "string", "".join(pieces)))
+            named = {"ident": "name", "uident": "uname"}.get(kind, kind)
+            out.append((named, "".join(pieces)))
         elif kind == "word":
             out.append(("word", value.lower()))
         elif kind not in ("space", "line"):
@@ -178,6 +183,8 @@ def sql_refusal(text: str) -> str | None:
     if first != "(" and not (tokens[0][0] == "word" and first in READING):
         return (f"starts with {first.upper()!s}: only a reading statement "
                 f"({', '.join(w.upper() for w in READING)}) is run")
+    if any(kind == "uname" for kind, _ in tokens):
+        return 'uses a U&"..." name (its escapes could spell any function): write the name plainly'
     for k, (kind, value) in enumerate(tokens[:-1]):
         if kind not in ("word", "name") or tokens[k + 1] != ("op", "("):
             continue
@@ -186,8 +193,9 @@ def sql_refusal(text: str) -> str | None:
             return f"calls {name}(), which acts on the server even in a read-only transaction"
         if name == "set_config":
             arg = tokens[k + 2] if k + 2 < len(tokens) else ("op", "")
-            if arg[0] != "string":
-                return "calls set_config() with a setting that is not a literal"
+            after = tokens[k + 3] if k + 3 < len(tokens) else ("op", "")
+            if arg[0] != "string" or after != ("op", ","):
+                return "calls set_config() with a setting that is not a plain literal"
             refused = setting_refusal(arg[1])
             if refused:
                 return f"calls set_config(): {refused}"

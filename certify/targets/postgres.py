@@ -14,6 +14,7 @@ import contextlib
 import glob as globlib
 import shlex
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,10 +220,10 @@ class PostgresTarget:
                                    application_name="certify", autocommit=False)
         except psycopg.Error as exc:
             raise pg_error(exc) from None
-        done = threading.Event()
+        done, timed_out = threading.Event(), threading.Event()
         watcher = None
         if guard is not None:
-            watcher = threading.Thread(target=_cancel_on_interrupt, args=(conn, guard.cancelled, done),
+            watcher = threading.Thread(target=_cancel_when_due, args=(conn, guard, done, timed_out),
                                        daemon=True, name="certify-pg-cancel")
             watcher.start()
         try:
@@ -238,6 +239,9 @@ class PostgresTarget:
         except psycopg.Error as exc:
             if guard is not None and guard.cancelled.is_set():
                 raise CheckError("interrupted: the query was cancelled on the server") from None
+            if timed_out.is_set():
+                raise CheckError("the check ran out of time: its query was cancelled on the server "
+                                 f"({pg_error(exc)})") from None
             raise pg_error(exc) from None
         finally:
             done.set()
@@ -315,10 +319,15 @@ FROM pg_roles r WHERE r.rolname = current_user
 """
 
 
-def _cancel_on_interrupt(conn: Any, cancelled: threading.Event, done: threading.Event) -> None:
-    """Cancel the session's running statement on the server when the run is interrupted."""
+def _cancel_when_due(conn: Any, guard: Guard, done: threading.Event, timed_out: threading.Event) -> None:
+    """Cancel the session's running statement on the server when the run is interrupted or the
+    check's deadline passes (each statement also has it as its statement_timeout; a session of
+    several statements could otherwise outlast it)."""
+    deadline = time.monotonic() + guard.remaining
     while not done.is_set():
-        if cancelled.wait(0.05):
+        if guard.cancelled.wait(0.05) or time.monotonic() >= deadline:
+            if not guard.cancelled.is_set():
+                timed_out.set()
             if not done.is_set():
                 with contextlib.suppress(Exception):
                     conn.cancel_safe(timeout=5.0)
