@@ -16,6 +16,8 @@ import click
 from certify import __version__
 
 if TYPE_CHECKING:
+    from certify.engine.result import RunResult
+    from certify.redact import Redactor
     from certify.spec.errors import SpecErrors
     from certify.spec.model import Spec
 
@@ -156,8 +158,8 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     _finish_run(result, out_dir, redactor, junit_path, json_path, github, sarif_path)
 
 
-def _finish_run(result: Any, out_dir: str, redactor: Any, junit_path: str | None, json_path: str | None,
-                github: bool | None, sarif_path: str | None) -> NoReturn:
+def _finish_run(result: RunResult, out_dir: str, redactor: Redactor, junit_path: str | None,
+                json_path: str | None, github: bool | None, sarif_path: str | None) -> NoReturn:
     """Deliver the outputs (report/outputs.py), print the verdict, exit with the gate's code, or 2
     when some evidence could not be written (the message says what was and what was not)."""
     import os
