@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, head, in_dir
+from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome, head, in_dir
 from certify.spec.binder import meta
 from certify.spec.values import Regex
 from certify.targets.globs import translate
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import decode_text, read_regular
+from certify.targets.textscan import ScanStopped, decode_text, read_regular, search_texts
+
+REFERENCES_LIMIT = 100_000  # paths named per file
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,26 @@ def _read(p: Path, rel: str, out: Outcome) -> bytes | None:
         return None
 
 
-def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
+Search = tuple[str, str, str | int | None, int]  # path, pattern, group, how many matches at most
+Span = tuple[int, int, str | None]  # where the match starts, where its group starts, the group
+
+
+def _search(ctx: CheckContext[FileFields], searches: list[Search]) -> list[list[Span]]:
+    """The regex searches, in a worker process stopped at the check's timeout (Python's `re` can
+    backtrack for minutes without letting anything else run)."""
+    if not searches:
+        return []
+    try:
+        return search_texts(ctx.target.root, searches, ctx.remaining, ctx.cancelled)
+    except ScanStopped as exc:
+        raise CheckError(str(exc)) from exc
+    except OSError as exc:  # changed under us since it was read
+        raise CheckError(f"could not read a file again: {exc}") from exc
+
+
+def _check_paths(f: FileFields, ctx: CheckContext[FileFields], out: Outcome) -> None:
     assert f.path is not None
-    root = repo.root
+    root = ctx.target.root
     found = _glob(root, f.path)
     names = [_rel(root, p) + ("/" if p.is_dir() else "") for p in found]
     out.values["matched"] = len(found)
@@ -116,22 +135,26 @@ def _check_paths(f: FileFields, repo: RepoTarget, out: Outcome) -> None:
     if folders:
         out.output += "\n" + head([f"note: a folder, not read: {x}" for x in folders], 10)
     contents = {p: data for p in files if (data := _read(p, _rel(root, p), out)) is not None}
-    for p, data in contents.items():
-        rel = _rel(root, p)
-        text = decode_text(data)
-        for rx in f.contains:
-            if not re.compile(rx.source, re.MULTILINE).search(text):
+    asks = [(p, rx, limit) for p in contents for rxs, limit in ((f.contains, 1), (f.not_contains, 1001))
+            for rx in rxs]
+    spans = _search(ctx, [(str(p), rx.source, None, limit) for p, rx, limit in asks])
+    texts = {p: decode_text(data) for p, data in contents.items()}
+    for (p, rx, limit), hits in zip(asks, spans, strict=True):
+        rel, text = _rel(root, p), texts[p]
+        if limit == 1:  # contains
+            if not hits:
                 out.findings.append(Finding(rel, f"does not contain /{rx.source}/"))
-        for rx in f.not_contains:
-            for n, m in enumerate(re.compile(rx.source, re.MULTILINE).finditer(text)):
-                if n == 1000:
-                    out.findings.append(Finding(rel, f"... and more matches of /{rx.source}/"))
-                    break
-                start = text.rfind("\n", 0, m.start()) + 1
-                end = text.find("\n", m.start(), m.start() + 400)
-                line = text[start:end if end >= 0 else m.start() + 200].strip()
-                out.findings.append(Finding(f"{rel}:{_line_of(text, m.start())}",
-                                            f"contains /{rx.source}/: {line[:200]}"))
+            continue
+        for n, span in enumerate(hits):
+            at = span[0]
+            if n == 1000:
+                out.findings.append(Finding(rel, f"... and more matches of /{rx.source}/"))
+                break
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at, at + 400)
+            line = text[start:end if end >= 0 else at + 200].strip()
+            out.findings.append(Finding(f"{rel}:{_line_of(text, at)}",
+                                        f"contains /{rx.source}/: {line[:200]}"))
     if f.sha256 is not None:
         if len(files) != 1:
             out.findings.append(Finding(f.path, f"sha256 needs exactly one file, {len(files)} match"))
@@ -148,16 +171,15 @@ def _check_references(ref: References, ctx: CheckContext[FileFields], out: Outco
     ctx.scope("references.in", [ref.in_], lambda _: bool(sources), total=len(sources))
     group: str | int = "path" if "path" in ref.pattern.compiled.groupindex else 1
     named: list[str] = []
-    for src in sources:
-        data = _read(src, _rel(root, src), out)
-        if data is None:
-            continue
-        text = decode_text(data)
-        for m in re.compile(ref.pattern.source, re.MULTILINE).finditer(text):
-            value = (m.group(group) or "").strip().strip("'\"")
+    texts = {src: decode_text(data) for src in sources
+             if (data := _read(src, _rel(root, src), out)) is not None}
+    spans = _search(ctx, [(str(src), ref.pattern.source, group, REFERENCES_LIMIT) for src in texts])
+    for (src, text), found in zip(texts.items(), spans, strict=True):
+        for _, at, raw in found:
+            value = (raw or "").strip().strip("'\"")
             if not value:
                 continue
-            where = f"{_rel(root, src)}:{_line_of(text, m.start(group))}"
+            where = f"{_rel(root, src)}:{_line_of(text, at)}"
             base = src.parent if ref.relative_to == "file" else root
             try:
                 exists = (base / value).exists()
@@ -199,7 +221,7 @@ def run(f: FileFields, ctx: CheckContext[FileFields]) -> Outcome:
         out.reproduce = in_dir(repo.root, _globbing(
             f"rg -n -e {shlex.quote(f.references.pattern.source)} {f.references.in_}"))
     if f.path is not None:
-        _check_paths(f, repo, out)
+        _check_paths(f, ctx, out)
     if f.references is not None:
         _check_references(f.references, ctx, out)
     if len(out.findings) > 20:

@@ -44,6 +44,9 @@ NESTED_REPOS = 8  # how deep repositories inside repositories are listed
 FIRST_ROUND = 1.0  # seconds each pattern's Python work gets before the slow ones run again
 
 
+Job = dict[str, Any]  # one unit of the worker's work: {"pattern", "over", "deadline", ...}
+
+
 @dataclass(frozen=True)
 class LineMatch:
     path: str  # relative to the scanned root, with forward slashes
@@ -353,11 +356,12 @@ def scan(root: Path, files: Sequence[str], deadlines: Mapping[str, float],
             with_rg = []
         python_only = [*python_only, *rejected]
         with_rg = [p for p in with_rg if p not in rejected]
-    jobs = [{"pattern": p, "over": "lines"} for p in with_rg] + \
-           [{"pattern": p, "over": "files"} for p in python_only]
+    jobs: list[Job] = [{"pattern": p, "over": "lines", "deadline": deadlines[p]} for p in with_rg] + \
+        [{"pattern": p, "over": "files", "deadline": deadlines[p]} for p in python_only]
     if jobs:
         payload = {"root": str(root), "files": list(files), "texts": [t for _, _, t in lines]}
-        for pattern, got in _regex_jobs(jobs, payload, deadlines, cancelled):
+        for job, got in _regex_jobs(jobs, payload, cancelled):
+            pattern = job["pattern"]
             if isinstance(got, Failed):
                 done(pattern, got)
             elif "hits" in got:
@@ -378,22 +382,22 @@ def _worker_failed(err: bytes, code: int | None) -> str:
     return (os.fsdecode(err).strip().splitlines() or [f"exit code {code}"])[-1]
 
 
-def _regex_jobs(jobs: list[dict[str, str]], payload: dict[str, Any], deadlines: Mapping[str, float],
-                cancelled: threading.Event | None) -> Iterable[tuple[str, dict[str, Any] | Failed]]:
+def _regex_jobs(jobs: list[Job], payload: dict[str, Any], cancelled: threading.Event | None,
+                ) -> Iterable[tuple[Job, dict[str, Any] | Failed]]:
     """Run the jobs in worker processes, yielding each result as it comes. A job past its
     deadline (or a cancelled run) kills the worker; the rest go on in a new one. So that one
     runaway pattern does not starve the others, a first round gives each job FIRST_ROUND
     seconds; those that need more run again afterwards, earliest deadline first."""
-    pending = sorted(jobs, key=lambda j: deadlines[j["pattern"]])
-    deferred: list[dict[str, str]] = []
+    pending = sorted(jobs, key=lambda j: float(j["deadline"]))
+    deferred: list[Job] = []
     first_round = True
     while pending or deferred:
         if not pending:
             pending, deferred, first_round = deferred, [], False
         stopped = cancelled is not None and cancelled.is_set()
-        while pending and (stopped or deadlines[pending[0]["pattern"]] <= time.monotonic()):
+        while pending and (stopped or pending[0]["deadline"] <= time.monotonic()):
             job = pending.pop(0)
-            yield job["pattern"], _failed("cancelled" if stopped else "timeout", job["pattern"])
+            yield job, _failed("cancelled" if stopped else "timeout", job["pattern"])
         if not pending:
             continue
         proc = subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
@@ -411,13 +415,13 @@ def _regex_jobs(jobs: list[dict[str, str]], payload: dict[str, Any], deadlines: 
                 break
             if "start" in msg:
                 current = msg["start"]
-                deadline = deadlines[pending[current]["pattern"]]
+                deadline = float(pending[current]["deadline"])
                 dog.deadline = min(deadline, time.monotonic() + FIRST_ROUND) if first_round else deadline
                 continue
             dog.deadline = float("inf")
             current = -1
             finished.add(msg["done"])
-            yield pending[msg["done"]]["pattern"], msg
+            yield pending[msg["done"]], msg
         assert proc.stderr is not None
         err = proc.stderr.read()
         proc.wait()
@@ -425,20 +429,45 @@ def _regex_jobs(jobs: list[dict[str, str]], payload: dict[str, Any], deadlines: 
         if current >= 0:  # stopped (deadline, cancel) or crashed in the middle of a job
             job = pending[current]
             finished.add(current)
-            if dog.fired == "timeout" and first_round and time.monotonic() < deadlines[job["pattern"]]:
+            if dog.fired == "timeout" and first_round and time.monotonic() < job["deadline"]:
                 deferred.append(job)
             elif dog.fired:
-                yield job["pattern"], _failed(dog.fired, job["pattern"])
+                yield job, _failed(dog.fired, job["pattern"])
             else:
-                yield job["pattern"], Failed(f"the regex worker failed on /{job['pattern']}/: "
+                yield job, Failed(f"the regex worker failed on /{job['pattern']}/: "
                                              f"{_worker_failed(err, proc.returncode)}")
         elif len(finished) < len(pending) and not dog.fired:  # died between jobs
             for k, job in enumerate(pending):
                 if k not in finished:
-                    yield job["pattern"], Failed(
+                    yield job, Failed(
                         f"the regex worker failed: {_worker_failed(err, proc.returncode)}")
             return
         pending = [j for k, j in enumerate(pending) if k not in finished]
+
+
+def search_texts(root: Path, searches: Sequence[tuple[str, str, str | int | None, int]],
+                 timeout: float, cancelled: threading.Event | None = None,
+                 ) -> list[list[tuple[int, int, str | None]]]:
+    """Each (path, pattern, group, limit): up to `limit` matches of the pattern (multiline) in
+    the file's text (`read_text`), as (start, start of the group, the group's text) offsets into
+    that text. Run in the worker, bounded by `timeout`: OSError when a file cannot be read,
+    ScanStopped when a regex did not finish in time or the run was cancelled."""
+    deadline = time.monotonic() + timeout
+    jobs: list[Job] = [{"over": "text", "pattern": pattern, "path": path, "group": group,
+                        "limit": limit, "deadline": deadline, "id": i}
+                       for i, (path, pattern, group, limit) in enumerate(searches)]
+    found: dict[int, list[tuple[int, int, str | None]]] = {}
+    for job, got in _regex_jobs(jobs, {"root": str(root), "files": [], "texts": []}, cancelled):
+        if isinstance(got, Failed):
+            raise ScanStopped(got.reason)
+        if "error" in got:
+            raise OSError(got["error"])
+        found[job["id"]] = [(a, b, c) for a, b, c in got["spans"]]
+    return [found[i] for i in range(len(searches))]
+
+
+class ScanStopped(Exception):
+    """A regex did not finish within its deadline, or the run was cancelled."""
 
 
 def _feed(stream: IO[bytes] | None, payload: dict[str, Any]) -> None:
@@ -465,6 +494,22 @@ def _scan_files(root: Path, files: Sequence[str], rx: re.Pattern[str],
     return matches, unreadable
 
 
+def _search_text(path: Path, rx: re.Pattern[str], group: str | int | None, limit: int) -> dict[str, Any]:
+    try:
+        text = read_text(path)
+    except OSError as exc:
+        return {"error": exc.strerror or str(exc)}
+    spans: list[tuple[int, int, str | None]] = []
+    for m in rx.finditer(text):
+        if group is None:
+            spans.append((m.start(), m.start(), None))
+        else:
+            spans.append((m.start(), m.start(group), m.group(group)))
+        if len(spans) >= limit:
+            break
+    return {"spans": spans}
+
+
 def worker(stdin: IO[bytes], stdout: IO[str]) -> None:
     """Read a scan's payload, run its jobs in order, say when each starts and what it found."""
     payload = json.load(stdin)
@@ -474,6 +519,9 @@ def worker(stdin: IO[bytes], stdout: IO[str]) -> None:
         rx = re.compile(job["pattern"])
         if job["over"] == "lines":
             result: dict[str, Any] = {"hits": [k for k, t in enumerate(payload["texts"]) if rx.search(t)]}
+        elif job["over"] == "text":
+            result = _search_text(root / job["path"], re.compile(job["pattern"], re.MULTILINE),
+                                  job["group"], job["limit"])
         else:
             matches, unread = _scan_files(root, payload["files"], rx)
             result = {"matches": matches, "unreadable": unread}

@@ -3,10 +3,12 @@ are globbed, a glob of sources that reaches nothing and a file that cannot be re
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from pathlib import Path
 
-from tests.conftest import certify, spec_text, write
+from tests.conftest import certify, certify_process, spec_text, write
 
 
 def run_spec(tmp_path: Path, hypotheses: str) -> dict[str, dict]:
@@ -80,3 +82,27 @@ def test_sources_that_match_nothing_and_unreadable_matches_are_unknown(tmp_path:
                         "DANGLING": "UNKNOWN"}
     assert hyps["NO-SOURCE"]["reason"].startswith("references.in matched no file: compose.prod.yml")
     assert "docs/pipe.md" in hyps["FIFO"]["reason"]
+
+
+def test_a_runaway_regex_is_unknown_at_the_check_timeout(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "a.txt", "a" * 40 + "\n")
+    write(root / "refs.txt", "use: " + "a" * 40 + "\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - {id: NOT, claim: c, check: {kind: file, path: a.txt, not_contains: ['(a+)+$(?=b)'], timeout: 3}}
+        - {id: HAS, claim: c, check: {kind: file, path: a.txt, contains: ['(a+)+b'], timeout: 3}}
+        - id: REFS
+          claim: c
+          check: {kind: file, references: {in: refs.txt, pattern: 'use: (?P<path>(a+)+b)'}, timeout: 3}
+        - {id: FINE, claim: c, check: {kind: file, path: a.txt, contains: ['^a+$'], timeout: 3}}
+    """, header="targets: {repo: {path: repo}}\n"))
+    start = time.monotonic()
+    proc = certify_process("run", "-q", cwd=tmp_path, timeout=60)
+    assert time.monotonic() - start < 15
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    (pack,) = (tmp_path / "reports").glob("*/*/results.json")
+    hyps = {h["id"]: h for h in json.loads(pack.read_text())["hypotheses"]}
+    assert {k: h["verdict"] for k, h in hyps.items()} == {
+        "NOT": "UNKNOWN", "HAS": "UNKNOWN", "REFS": "UNKNOWN", "FINE": "TRUE"}
+    for hid in ("NOT", "HAS", "REFS"):
+        assert "regex timed out" in hyps[hid]["reason"], hyps[hid]["reason"]
