@@ -21,6 +21,7 @@ from tests.conftest import FIXTURES, certify, spec_text, write
 
 ORACLE = FIXTURES / "routes" / "oracle"
 APPS = {"fastapi": "app.main:app", "flask": "shop.app:app", "express": "src/server.js"}
+TREES = {tree: ORACLE / f"{tree}_app" for tree in APPS}
 SOURCES = {"fastapi": (".py",), "flask": (".py",), "express": (".js",)}
 
 
@@ -35,8 +36,8 @@ def table(routes: list[Route]) -> set[tuple[str, str, bool, str]]:
 def need_express() -> None:
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
-    if not (ORACLE / "express" / "node_modules" / "express").is_dir():
-        message = "express is not installed: npm install --prefix fixtures/routes/oracle/express (as .ci/run does)"
+    if not (TREES["express"] / "node_modules" / "express").is_dir():
+        message = "express is not installed: npm install --prefix fixtures/routes/oracle/express_app"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -46,7 +47,7 @@ def need_express() -> None:
 def test_static_extraction_equals_the_frameworks_own_route_table(tree: str) -> None:
     if tree == "express":
         need_express()
-    root = ORACLE / tree
+    root = TREES[tree]
     truth = introspect(root, APPS[tree], sys.executable, "node", {}, 60)
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*")
                    if p.suffix in SOURCES[tree] and "node_modules" not in p.parts)
@@ -69,14 +70,15 @@ def run_routes(tmp_path: Path, repo: Path, check: str) -> dict[str, Any]:
 
 
 def test_code_app_asks_the_framework(tmp_path: Path) -> None:
-    h = run_routes(tmp_path, ORACLE / "fastapi", f"""{{kind: routes,
+    h = run_routes(tmp_path, TREES["fastapi"], f"""{{kind: routes,
         code: {{app: "app.main:app", python: "{sys.executable}"}},
         routes: ["GET /admin/{{org}}/events/recent", "POST /api/v1/v1/auth/register"]}}""")
     assert h["verdict"] == "TRUE", h["reason"]
     check = h["checks"][0]
     assert check["values"]["mode"] == "introspection"
     assert "GET /api/v1/items/{item_id}  (app/api/v1/endpoints/items.py:11)" in check["output"]
-    assert check["values"]["hidden"][0] == "DELETE /api/v1/items/{item_id}  (app/api/v1/endpoints/items.py:21)"
+    hidden = "DELETE /api/v1/items/{item_id}  (app/api/v1/endpoints/items.py:21)"
+    assert check["values"]["hidden"][0] == hidden
 
 
 def test_code_app_that_cannot_be_imported_is_unknown_with_the_error(tmp_path: Path) -> None:
@@ -104,7 +106,7 @@ def test_code_app_is_bounded_by_the_timeout_and_gets_env(tmp_path: Path) -> None
 
 def test_express_app_is_loaded_without_listening(tmp_path: Path) -> None:
     need_express()
-    h = run_routes(tmp_path, ORACLE / "express", """{kind: routes, code: {app: src/server.js},
+    h = run_routes(tmp_path, TREES["express"], """{kind: routes, code: {app: src/server.js},
         routes: ["DELETE /api/v1/admin/cache", "GET /api/v1/datasets/{id}"]}""")
     assert h["verdict"] == "TRUE", h["reason"]
     assert h["checks"][0]["values"]["implemented"] == 13

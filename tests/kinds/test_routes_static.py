@@ -284,3 +284,23 @@ def test_express_unresolved_mount_is_unknown(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users']}")
     assert h["verdict"] == "UNKNOWN", h["reason"]
     assert "app.js:4" in h["reason"] and "environment" in h["reason"], h["reason"]
+
+
+def test_express_wrapper_with_expresss_surface(tmp_path: Path) -> None:
+    """A local module that wraps express (`export function Router()`, `export default express`)
+    is read as express: its Router() makes routers."""
+    write(tmp_path / "repo" / "http" / "express.js", """
+        export function Router() { const r = { routes: [] }; return r; }
+        export default function express() { return Router(); }
+    """)
+    write(tmp_path / "repo" / "app.js", """
+        import express from './http/express.js';
+        import { Router } from './http/express.js';
+        const app = express();
+        const r = Router();
+        r.get('/health', async (req, res) => res.json({ ok: true }));
+        app.use('/v1', r);
+        export default app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v1/health']}")
+    assert h["verdict"] == "TRUE", h["reason"]

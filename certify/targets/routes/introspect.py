@@ -171,7 +171,8 @@ function walk(stack, prefix, seen) {
 }
 function subApp(layer) {  // app.use(path, subapp) wraps it; router.use(path, subapp) holds it
   const h = layer.handle;
-  return layer.__certifyApp || (h && typeof h.handle === 'function' && typeof h.set === 'function' ? h : null);
+  const isApp = h && typeof h.handle === 'function' && typeof h.set === 'function';
+  return layer.__certifyApp || (isApp ? h : null);
 }
 function children(stack, found, seen) {
   for (const layer of stack || []) {

@@ -328,9 +328,11 @@ class JsProject:
             return self.expr_at(rel, f.bindings[name], where)
         if name in f.imports:
             spec, exported = f.imports[name]
-            if spec == "express" or spec.endswith("/express") and name in ("express", "Router"):
+            if spec == "express":
                 return EXPRESS if exported in ("default", "*", "module.exports") else \
                     ROUTER_FN if exported == "Router" else UNKNOWN
+            if exported == "Router" or name == "express" and exported in ("default", "*"):
+                return ROUTER_FN if exported == "Router" else EXPRESS  # a wrapper with express's surface
             file = self.module_file(rel, spec)
             if file is None:
                 if spec.startswith((".", "@/", "~/", "#/")):
