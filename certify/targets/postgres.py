@@ -269,6 +269,8 @@ class PostgresTarget:
                   settings: Mapping[str, str] | None = None) -> str:
         """A psql one-liner doing what the check did (password removed)."""
         parts = ["BEGIN READ ONLY;"]
+        if self.config.role:
+            parts.insert(0, f"SET ROLE {quote_ident(self.config.role)};")
         if role:
             parts.append(f"SET LOCAL ROLE {quote_ident(role)};")
         for k, v in (settings or {}).items():

@@ -153,6 +153,8 @@ def test_the_pack_says_who_the_checks_ran_as(tmp_path: Path, fixture_dsn: str) -
         "; connected as postgres (superuser: may run server programs and write server files)"), env
     assert env["postgres reader"].endswith("; connected as certify_reader_t"), env
     assert "connected as postgres (superuser" in (res.pack / "EVIDENCE.md").read_text()
+    reader = res.results["hypotheses"][0]["checks"][0]["reproduce"]
+    assert "-c 'SET ROLE \"certify_reader_t\"; BEGIN READ ONLY; SELECT current_user;" in reader, reader
 
 
 def test_a_scope_that_names_nothing_is_unknown_and_one_stray_pattern_a_note(tmp_path: Path,
