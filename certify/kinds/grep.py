@@ -39,6 +39,12 @@ class GrepFields:
     def __post_init__(self) -> None:
         if self.window < 0:
             raise ValueError("window: expected a number of lines >= 0")
+        for key, globs in (("paths", self.paths), ("exclude", self.exclude)):
+            for g in globs:
+                if not g.strip():
+                    raise ValueError(f"{key}: an empty path (use . for the whole repository)")
+                if ".." in g.strip().split("/"):
+                    raise ValueError(f"{key}: {g} leaves the repository (paths are relative to its root)")
 
 
 def plan(f: GrepFields, ctx: CheckContext[GrepFields]) -> None:
@@ -122,7 +128,8 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     then = repo.matches(f.then.source, ctx.remaining, ctx.cancelled) if f.then is not None else []
     listing = repo.listing()
     blind = [p for p in repo.unreadable if accept(p) or accept(p.rstrip("/") + "/_")]
-    reached = [p for p in listing.files if accept(p)] + blind
+    reached = [p for p in listing.files if accept(p)] + blind if f.paths or f.exclude \
+        else [*listing.files, *blind]
     ctx.scope("paths", f.paths or ["."], lambda g: any(glob_matches(p.rstrip("/"), g) or
                                                         glob_matches(p.rstrip("/") + "/_", g)
                                                         for p in reached), total=len(reached))

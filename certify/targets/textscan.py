@@ -400,8 +400,13 @@ def _regex_jobs(jobs: list[Job], payload: dict[str, Any], cancelled: threading.E
             yield job, _failed("cancelled" if stopped else "timeout", job["pattern"])
         if not pending:
             continue
-        proc = subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            proc = subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            for job in pending:
+                yield job, Failed(f"the regex worker could not start: {exc}")
+            return
         dog = _Watchdog(proc, float("inf"), cancelled)
         threading.Thread(target=_feed, args=(proc.stdin, {**payload, "jobs": pending}),
                          daemon=True, name="scan-feed").start()

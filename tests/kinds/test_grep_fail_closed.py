@@ -255,3 +255,19 @@ def test_sigterm_stops_a_runaway_regex_and_writes_the_pack(tmp_path: Path) -> No
     assert proc.returncode == 3, err
     assert "Traceback" not in err
     assert len(list((tmp_path / "reports").glob("*/*/EVIDENCE.md"))) == 1
+
+
+@pytest.mark.parametrize(("paths", "message"), [
+    ("['']", "paths: an empty path (use . for the whole repository)"),
+    ("['../other']", "paths: ../other leaves the repository"),
+])
+def test_paths_that_cannot_name_repository_files_are_spec_errors(tmp_path: Path, paths: str,
+                                                                 message: str) -> None:
+    (tmp_path / "repo").mkdir()
+    write(tmp_path / "checks.yaml", spec_text(f"""
+        - {{id: H, claim: c, check: {{kind: grep, pattern: x, paths: {paths}}}}}
+    """, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.exit_code == 2
+    (line,) = [x for x in (res.stdout + res.stderr).splitlines() if message in x]
+    assert line.startswith("checks.yaml:") and "Traceback" not in res.stdout + res.stderr
