@@ -83,7 +83,8 @@ REFUSED_FUNCTIONS = frozenset({
 })
 REFUSED_PREFIXES = ("dblink", "lo_", "pg_file_", "pg_read_", "pg_ls_", "pg_advisory_",
                     "pg_try_advisory_", "pg_stat_reset", "pg_logical_", "pg_replication_",
-                    "pg_create_", "pg_drop_", "pg_wal_", "query_to_xml", "cursor_to_xml")
+                    "pg_create_", "pg_drop_", "pg_copy_", "pg_sync_", "pg_wal_", "pg_log_",
+                    "pg_restore_", "pg_clear_", "pg_set_", "query_to_xml", "cursor_to_xml")
 # What a statement may start with: reading statements only (COPY, DO, CALL, SET, LOCK,
 # PREPARE... are refused; writes inside WITH fail in the read-only transaction).
 READING = ("select", "with", "values", "table", "show", "explain")
@@ -160,7 +161,9 @@ def sql_tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _refused_function(name: str) -> bool:
-    return name in REFUSED_FUNCTIONS or name.startswith(REFUSED_PREFIXES)
+    """A listed function, or one of a listed family; any pg_*_reset (pg_stat_statements_reset...)."""
+    return name in REFUSED_FUNCTIONS or name.startswith(REFUSED_PREFIXES) or \
+        (name.startswith("pg_") and name.endswith("_reset"))
 
 
 def sql_refusal(text: str) -> str | None:

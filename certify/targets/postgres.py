@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from certify.errors import CheckError
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
+from certify.targets import cleanup
 
 # Settings certify sets to protect the server and to fix who the session is: no spec may set them.
 GUARDED_SETTINGS = frozenset({
@@ -123,6 +124,7 @@ class PostgresTarget:
         self.base_dir = spec.base_dir
         self._throwaway: pgcluster.PrivateCluster | pgcluster.ScratchDatabase | None = None
         self._lock = threading.Lock()
+        cleanup.reap_once()  # what a killed run left (a cluster, a service), before anything runs
         self._server_version: str | None = None
         self._who = ""
         self._version_num: int | None = None

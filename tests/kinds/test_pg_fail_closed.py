@@ -46,6 +46,8 @@ def load_error(tmp_path: Path, check: str) -> str:
     ("SELECT pg_file_write('x', 'y', false)", "pg_file_write()"),
     ("SELECT pg_logical_emit_message(true, 'x', 'y')", "pg_logical_emit_message()"),
     ("SELECT pg_advisory_lock(1)", "pg_advisory_lock()"),
+    ("SELECT public.pg_stat_statements_reset()", "pg_stat_statements_reset()"),
+    ("SELECT pg_copy_logical_replication_slot('a', 'b')", "pg_copy_logical_replication_slot()"),
     ("SELECT query_to_xml('SELECT pg_terminate_backend(1)', true, false, '')", "query_to_xml()"),
     ("SELECT set_config('statement_timeout', '0', false), pg_sleep(60)", "statement_timeout"),
     ("SELECT set_config('ROLE', 'postgres', false)", "ROLE"),
