@@ -665,41 +665,59 @@ def compile_filter(node: Node, undated: bool | None = None) -> Predicate:
 # ---------------------------------------------------------------- prefiltering raw text
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9 _.:@#%+=,;/-]+")  # text JSON writes as is (a "/" may become "\\/")
+_PLAIN = re.compile(r"[A-Za-z0-9 _.:@#%+=,;/-]+")  # text JSON writes as is (but as \\uXXXX, or "/" as "\\/")
 _REGEX_META = re.compile(r"[\\^$.|?*+()\[\]{}]")
+_NUMBER_TEXT = re.compile(r"[0-9.e+-]*")  # what a number reads as (its text may differ from the JSON's)
+_NO_LITERAL = {("httpRequest", "latency")}  # compared as durations: "1.5s" is "1500ms"
 
 
 def required_literals(node: Node) -> list[tuple[str, bool]]:
     """Strings every matching entry's raw JSON text must contain, as (text, folded): folded ones
     are lower case, to look for in the lower-cased text. Used to skip parsing entries that cannot
-    match; only plain text (which JSON does not escape) is used."""
+    match (see `could_match`); a literal is used only when no other text of the entry could match
+    it: plain ASCII text, not a number, not what a number reads as ("." of 25e-4, "inf" of 1e400),
+    not a field's default (a missing `operation.first` is false), not a duration or NULL_VALUE."""
     if isinstance(node, BoolOp):
         if node.op == "AND":
             return [s for t in node.terms for s in required_literals(t)]
         return []
-    if isinstance(node, Comparison) and isinstance(node.value, Literal):
-        text = node.value.text
-        if not text or not _PLAIN.fullmatch(text):
-            return []
-        if node.op == "=~" and not _REGEX_META.search(text):
-            return [(text, False)]  # a regex that is plain text: case-sensitive, found as written
-        if node.op in ("=", ":") and node.path not in TIME_FIELDS and node.path != ("severity",) \
-                and _number(text) is None and not (text == "*" and node.op == ":"):
-            return [(text.lower(), True)]
-    if isinstance(node, LogId) and re.fullmatch(r"[A-Za-z0-9_.-]+", node.name):
-        return [(node.name.lower(), True)]
+    if not isinstance(node, Comparison) or not isinstance(node.value, Literal):
+        return []  # log_id() too: a log name may be %-encoded in logName
+    lit, path = node.value, node.path
+    text = lit.text
+    if not text or not _PLAIN.fullmatch(text) or path in _NO_LITERAL or path in TIME_FIELDS \
+            or path == ("severity",) or (text == "NULL_VALUE" and not lit.quoted):
+        return []
+    default = field_default(path)
+    if default is not _ABSENT and node.op in ("=", ":", "=~") \
+            and _scalar_matcher(path, node.op, lit)(default):
+        return []
+    if node.op == "=~" and not _REGEX_META.search(text):
+        return [(text, False)]  # a regex that is plain text: case-sensitive, found as written
+    folded = text.lower()
+    if node.op in ("=", ":") and _number(text) is None and not (text == "*" and node.op == ":") \
+            and not _NUMBER_TEXT.fullmatch(folded) and folded not in "-inf" and folded not in "nan":
+        return [(folded, True)]
     return []
 
 
 def could_match(raw: str, literals: list[tuple[str, bool]]) -> bool:
-    """False when `raw` lacks one of `literals` (so the entry cannot match)."""
+    """False when `raw` lacks one of `literals` (so the entry cannot match). Text JSON may spell
+    otherwise (\\uXXXX escapes) or that folds to ASCII (K, \ufb01) is never ruled out."""
+    if not literals or "\\u" in raw:
+        return True
+    if "\\/" in raw:
+        raw = raw.replace("\\/", "/")
     low: str | None = None
     for text, folded in sorted(literals, key=lambda x: x[1]):  # case-sensitive ones first: no lower()
         if folded:
-            low = raw.lower() if low is None else low
+            if low is None:
+                if not raw.isascii():
+                    return True
+                low = raw.lower()
             hay = low
         else:
             hay = raw
-        if text not in hay and ("/" not in text or text.replace("/", "\\/") not in hay):
+        if text not in hay:
             return False
     return True
