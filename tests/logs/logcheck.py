@@ -19,8 +19,9 @@ def run_check(tmp_path: Path, check: dict[str, Any], source: dict[str, Any] | No
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    spec = {"certify": 1, "phase": "log proof", "targets": {"logs": {"src": source or {"files": ["logs/*"]}}},
-            "hypotheses": [{"id": "L", "claim": "c", "check": {"kind": "log_proof", "source": "src", **check}}]}
+    logs = {"src": source or {"files": ["logs/*"]}}
+    spec = {"certify": 1, "phase": "log proof", "targets": {"logs": logs}, "hypotheses": [
+        {"id": "L", "claim": "c", "check": {"kind": "log_proof", "source": "src", **check}}]}
     write(tmp_path / "checks.yaml", yaml.safe_dump(spec, sort_keys=False))
     res = certify("run", "-q", cwd=tmp_path)
     assert res.exit_code in (0, 1, 3), res.stderr

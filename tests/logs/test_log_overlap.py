@@ -10,8 +10,8 @@ from tests.logs.fake_logging_api import FakeLoggingAPI
 from tests.logs.logcheck import jsonl, request, run_check
 
 ENTRIES = [request("2026-11-21T00:00:00Z", 200), request("2026-11-21T01:00:00Z", 403)]
-VACUOUS = {"filter": 'httpRequest.requestUrl:"/x"', "none": 'httpRequest.requestUrl:"/x" AND httpRequest.status=403',
-           "since": "2026-11-20T00:00:00Z"}
+VACUOUS = {"filter": 'httpRequest.requestUrl:"/x"',
+           "none": 'httpRequest.requestUrl:"/x" AND httpRequest.status=403', "since": "2026-11-20T00:00:00Z"}
 FIX = ("not proven: an entry matches both `filter` and `none`, so `none` can never follow the last match: "
        "narrow `filter` to the success you mean, e.g. httpRequest.status=200")
 

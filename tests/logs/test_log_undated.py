@@ -15,7 +15,8 @@ SINCE = "2026-11-20T00:00:00Z"
 DATED_OK = request("2026-11-21T00:00:00Z", 200)
 
 
-@pytest.mark.parametrize("ts", [None, 1763683200, "yesterday", "2026-13-45T00:00:00Z", ["2026-11-21T00:00:00Z"]],
+@pytest.mark.parametrize("ts", [None, 1763683200, "yesterday", "2026-13-45T00:00:00Z",
+                                ["2026-11-21T00:00:00Z"]],
                          ids=["missing", "numeric", "words", "impossible", "list"])
 @pytest.mark.parametrize("check", [
     {"none": "httpRequest.status=403", "since": SINCE},
