@@ -167,3 +167,20 @@ def test_certify_logs_prints_every_match_up_to_its_limit(tmp_path: Path) -> None
     assert len(times) == 5 and times == sorted(times)  # every match, oldest first
     res = certify(*args, "--limit", "2", cwd=tmp_path)
     assert [line.split()[0] for line in res.stdout.splitlines()[1:]] == times[-2:]  # the latest two
+
+
+def test_a_count_cut_at_max_entries_proves_no_upper_bound(tmp_path: Path) -> None:
+    """At max_entries reading stops: the count is a lower bound, so `max: 3` is UNKNOWN, not TRUE."""
+    entries = [{"logName": "projects/p/logs/requests", "timestamp": f"2026-11-21T00:00:0{i}Z",
+                "insertId": f"i{i}", "httpRequest": {"status": 403}} for i in range(6)]
+    with FakeLoggingAPI(entries) as fake:
+        cloud = {"project": "p", "endpoint": fake.endpoint, "credentials": "anonymous", "max_entries": 2}
+        spec = {"certify": 1, "phase": "capped", "targets": {"logs": {"prod": {"cloud_logging": cloud}}},
+                "hypotheses": [{"id": "L", "claim": "at most 3 403s", "check": {
+                    "kind": "log_proof", "filter": "httpRequest.status=403", "since": "2026-11-20T00:00:00Z",
+                    "expect": {"min": 0, "max": 3}}}]}
+        write(tmp_path / "checks.yaml", yaml.safe_dump(spec))
+        res = certify("run", "-q", cwd=tmp_path)
+    hyp = res.results["hypotheses"][0]
+    assert hyp["verdict"] == "UNKNOWN"
+    assert hyp["reason"].startswith("not proven: reading stopped at max_entries: at least 2 entries match")
