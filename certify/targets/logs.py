@@ -17,6 +17,7 @@ import io
 import subprocess
 import tempfile
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,6 +319,9 @@ class LogsTarget:
                     yield from read_records(stream, self._rel(path))
             except OSError as exc:
                 raise CheckError(f"{self._rel(path)}: cannot read: {exc}") from None
+            except (EOFError, zlib.error) as exc:  # a gzip export cut short or damaged
+                raise CheckError(f"{self._rel(path)}: cannot read: the gzip stream is truncated or "
+                                 f"damaged ({exc}); download the export again") from None
 
     def _rel(self, path: Path) -> str:
         try:

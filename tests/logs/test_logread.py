@@ -85,3 +85,14 @@ def test_a_large_export_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     tracemalloc.stop()
     assert scan.scanned == 30_000 and scan.matched == 0
     assert peak < 12_000_000, f"peak {peak} bytes for a {path.stat().st_size} byte file"
+
+
+def test_a_truncated_gzip_export_is_unknown_naming_the_file(tmp_path: Path) -> None:
+    from tests.logs.logcheck import run_check
+
+    data = gzip.compress("".join(json.dumps(e) + "\n" for e in ENTRIES * 200).encode())
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs/a.json.gz").write_bytes(data[:len(data) // 2])
+    hyp = run_check(tmp_path, {"none": "httpRequest.status=500", "since": "2026-11-19T00:00:00Z"})
+    assert hyp["verdict"] == "UNKNOWN"
+    assert hyp["reason"].startswith("logs/a.json.gz: cannot read: the gzip stream is truncated")
