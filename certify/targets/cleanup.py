@@ -5,9 +5,10 @@ starting when the interrupt came.
 A run killed outright (kill -9, a lost machine session) cannot stop anything, so each
 started thing is also recorded on disk while it lives: one small JSON file per thing in a
 per-user runtime folder, naming the run (its pid and start time), the started process
-(pid and start time) and its folder. `reap()` (run once per process, before a run starts
-anything) stops what a dead run left: only a process whose pid *and* start time match the
-record, of a run that is gone, then removes its folder.
+(pid and start time) and its folder, or the scratch database and its server (no
+password). `reap()` (run once per process, before a run starts anything) stops what a
+dead run left: only a process whose pid *and* start time match the record, of a run that
+is gone, then removes its folder; a scratch database of a run that is gone is dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -146,7 +148,13 @@ def reap() -> list[str]:
     return done
 
 
+SCRATCH_NAME = re.compile(r"^certify_[0-9a-f]{12}$")  # as pgcluster.ScratchDatabase names them
+
+
 def _reap_one(info: dict[str, Any]) -> str:
+    database, server = info.get("database"), info.get("server")
+    if isinstance(database, str) and isinstance(server, str):
+        return _drop_database(server, database)
     pid, pid_start = info.get("pid"), info.get("pid_start")
     where = info.get("folder")
     if not (isinstance(pid, int) and pid_start) and isinstance(where, str):
@@ -165,6 +173,21 @@ def _reap_one(info: dict[str, Any]) -> str:
             with contextlib.suppress(OSError):
                 Path(leftover).unlink()
     return stopped or "nothing running"
+
+
+def _drop_database(server: str, name: str) -> str:
+    """Drop a scratch database a dead run created (only a name certify gives its own)."""
+    if not SCRATCH_NAME.match(name):
+        return "not a certify scratch database"
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        return f"could not drop database {name}: {' '.join(str(exc).split())}"
+    return f"dropped database {name}"
 
 
 def _postmaster(folder: Path) -> tuple[int | None, str | None]:

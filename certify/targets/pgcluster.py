@@ -210,17 +210,24 @@ class ScratchDatabase:
         self.created = False
 
     def start(self) -> str:
+        cleanup.register(self)  # recorded first: a run killed right after CREATE leaves a record
         with psycopg.connect(self.admin_dsn, autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.name)))
         self.created = True
-        cleanup.register(self)
         return self.dsn(self.name)
+
+    def identity(self) -> dict[str, object]:
+        """What a later run needs to drop this database should this run die (see cleanup.reap):
+        its name and the server, without the password (the later run's libpq supplies one)."""
+        server = {k: v for k, v in conninfo_to_dict(self.admin_dsn).items() if k != "password"}
+        return {"what": "scratch database", "database": self.name, "server": make_conninfo("", **server)}
 
     def dsn(self, dbname: str) -> str:
         return make_conninfo(self.admin_dsn, dbname=dbname)
 
     def stop(self) -> None:
         if not self.created:
+            cleanup.unregister(self)
             return
         with psycopg.connect(self.admin_dsn, autocommit=True, connect_timeout=10) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(

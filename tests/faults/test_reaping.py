@@ -1,6 +1,7 @@
 """A run killed outright (kill -9) cannot stop what it started; the next run does: the
 throwaway PostgreSQL cluster and the started service are stopped and their folders removed,
-and nothing that a live run (or anyone else) started is touched."""
+the scratch database dropped, and nothing that a live run (or anyone else) started is
+touched."""
 
 from __future__ import annotations
 
@@ -27,7 +28,19 @@ def wait_for(condition: object, seconds: float) -> bool:
     return False
 
 
-def test_the_next_run_reaps_what_a_killed_run_left(tmp_path: Path) -> None:
+def databases(admin: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return {r[0] for r in conn.execute("SELECT datname FROM pg_database").fetchall()}
+
+
+def test_the_next_run_reaps_what_a_killed_run_left(tmp_path: Path, fixture_dsn: str) -> None:
+    import json
+
+    from psycopg.conninfo import make_conninfo
+
+    admin = make_conninfo(fixture_dsn, dbname="postgres")
     marker = "certify-reap-marker"
     service = tmp_path / "service-reaped.py"  # a path no other process has
     shutil.copy(FIXTURES / "app" / "server.py", service)
@@ -37,14 +50,18 @@ def test_the_next_run_reaps_what_a_killed_run_left(tmp_path: Path) -> None:
     write(first / "checks.yaml", spec_text(f"""
         - id: DB
           claim: c
-          check: {{kind: sql, query: "SELECT 1"}}
+          check: {{kind: sql, target: db, query: "SELECT 1"}}
+        - id: SCRATCH
+          claim: c
+          check: {{kind: sql, target: scratch, query: "SELECT 1"}}
         - id: HTTP
           claim: c
           check: {{kind: http, path: /health/live}}
         - id: SLOW
           claim: c
           check: {{kind: command, run: "sleep 60; echo {marker}"}}
-    """, header="targets:\n  postgres:\n    db: {ephemeral: {}}\n" + http))
+    """, header="targets:\n  postgres:\n    db: {ephemeral: {}}\n"
+                f"    scratch: {{ephemeral: {{admin_dsn: '{admin}'}}}}\n" + http))
     second = tmp_path / "second"
     write(second / "checks.yaml", spec_text("""
         - id: HTTP
@@ -60,8 +77,12 @@ def test_the_next_run_reaps_what_a_killed_run_left(tmp_path: Path) -> None:
     try:
         proc = subprocess.Popen([sys.executable, "-m", "certify", "run", "-q"], cwd=first, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        def scratch_made() -> bool:
+            names = [json.loads(p.read_text()).get("database") for p in (runtime / "certify").glob("*.json")]
+            return any(n in databases(admin) for n in names if n)
+
         if not wait_for(lambda: processes_mentioning(marker) and list(tmp.glob("certify-pg-*/data"))
-                        and processes_mentioning(str(service)), 30):
+                        and processes_mentioning(str(service)) and scratch_made(), 30):
             proc.kill()
             pytest.fail("the run never got the cluster, the service and the command going")
         proc.send_signal(signal.SIGKILL)
@@ -69,7 +90,10 @@ def test_the_next_run_reaps_what_a_killed_run_left(tmp_path: Path) -> None:
         cluster = processes_mentioning(str(tmp))
         assert cluster, "the killed run's cluster should still be running"
         assert processes_mentioning(str(service)), "the killed run's service should still be running"
-        assert len(list((runtime / "certify").glob("*.json"))) == 2
+        records = [json.loads(p.read_text()) for p in (runtime / "certify").glob("*.json")]
+        assert sorted(r["what"] for r in records) == ["postgres cluster", "scratch database", "service"]
+        scratch = next(r["database"] for r in records if "database" in r)
+        assert scratch in databases(admin), "the killed run's scratch database should still be there"
 
         done = subprocess.run([sys.executable, "-m", "certify", "run", "-q"], cwd=second, env=env,
                               capture_output=True, text=True, timeout=60)
@@ -78,6 +102,7 @@ def test_the_next_run_reaps_what_a_killed_run_left(tmp_path: Path) -> None:
         assert processes_mentioning(str(service)) == [], "the service was not stopped"
         assert list(tmp.glob("certify-pg-*")) == [], "the cluster's folder was left"
         assert list(tmp.glob("certify-service-*")) == [], "the service's log was left"
+        assert scratch not in databases(admin), "the scratch database was not dropped"
         assert list((runtime / "certify").glob("*.json")) == []
     finally:
         for pid in processes_mentioning(str(service)) + processes_mentioning(marker):
