@@ -112,8 +112,8 @@ def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
     return in_dir(repo.root, cmd)
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' if n != 1 else ''}"
+def _plural(n: int, noun: str, nouns: str = "") -> str:
+    return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
@@ -142,12 +142,13 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     expect = _expectation(f)
     counted = f"{_plural(len(matches), 'matching line')}, expected {_describe(expect)}"
     found = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
-    count_wrong = [] if _count_ok(expect, len(matches)) else \
-        found or [Finding(where, f"no line matches /{f.pattern.source}/")]
+    count_ok = _count_ok(expect, len(matches))
     if f.then is None:
         out.reason = counted
-        if expect == "none" or count_wrong:
-            out.findings, out.lead = count_wrong, counted
+        if not count_ok and not found:  # too few: nothing to point at
+            out.status = "fail"
+        elif expect == "none" or not count_ok:  # each match is (one of) the violation(s)
+            out.findings, out.lead = found, counted
         else:
             out.findings, out.inventory = found, True  # what was counted, not violations
     else:
@@ -157,10 +158,11 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
                                                       f"{m.text.strip()}") for m in bad]
         if bad:
             out.output = head([f"{x.where}: {x.what}" for x in out.findings])
-            out.lead = f"{len(bad)} of {_plural(len(matches), 'match')} lack /{f.then.source}/"
-        elif count_wrong:
-            out.findings, out.lead = count_wrong, counted
-        out.reason = f"all {_plural(len(matches), 'match')} are followed by /{f.then.source}/"
+            out.lead = f"{len(bad)} of {_plural(len(matches), 'match', 'matches')} lack /{f.then.source}/"
+        elif not count_ok:
+            out.status, out.reason = "fail", counted
+        if out.status == "pass":
+            out.reason = f"all {_plural(len(matches), 'match', 'matches')} are followed by /{f.then.source}/"
     outside = [p for p in listing.outside if accept(p)]
     if outside:
         out.output += "\n" + head([f"not followed (a symlink out of the repository): {p}"

@@ -62,6 +62,7 @@ def test_then_within_window_reports_each_violation_with_file_and_line(tmp_path: 
     assert [f["where"] for f in check["findings"]] == ["app/routes.py:6"]
     assert "delete" in check["findings"][0]["what"]
     assert check["values"] == {"matches": 3, "violations": 1}  # build/ is gitignored
+    assert own["reason"].startswith(r"1 of 3 matches lack /verify_twin_ownership\(/: app/routes.py:6: ")
     assert hyps["NARROW"]["verdict"] == "FALSE"
 
 
