@@ -75,8 +75,10 @@ SELECT json_build_object(
         WHERE CASE WHEN u.name = 'PUBLIC' THEN EXISTS (
                 SELECT 1 FROM aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a
                 WHERE a.grantee = 0 AND a.privilege_type = 'CREATE')
-              ELSE EXISTS (SELECT 1 FROM pg_roles r WHERE pg_has_role(u.name, r.oid, %(how)s::text)
-                           AND has_schema_privilege(r.oid, n.oid, 'CREATE')) END)), '{{}}')
+              ELSE EXISTS (SELECT 1 FROM pg_roles r
+                           WHERE (pg_has_role(u.name, r.oid, 'USAGE')
+                                  OR pg_has_role(u.name, r.oid, %(how)s::text))
+                             AND has_schema_privilege(r.oid, n.oid, 'CREATE')) END)), '{{}}')
       FROM pg_namespace n),
   'schemas', (SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL})
 )
@@ -147,6 +149,8 @@ def _path_finding(sig: str, owner: str, path: str, creatable: dict[str, list[str
 
 def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> Outcome:
     pg = target(ctx)
+    # Whose privileges a role can use: its own and inherited (USAGE), and those of a role it can
+    # SET ROLE to: any it is a member of (15 and before), one granted WITH SET (16+).
     how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
     untrusted = sorted(set(f.untrusted))
     with pg.session(catalog=True, guard=ctx) as cur:
