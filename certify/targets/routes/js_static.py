@@ -10,6 +10,7 @@ Whatever it cannot work out is `Unresolved` (file:line and what), never a guesse
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 from collections.abc import Iterable
@@ -237,6 +238,8 @@ class JsFile:
     exports: dict[str, int | str] = field(default_factory=dict)  # exported -> token index or local name
     star_exports: list[str] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
+    by_param: dict[str, list[Function]] = field(default_factory=dict)  # parameter name -> functions
+    param_starts: dict[str, list[int]] = field(default_factory=dict)  # ... and where their bodies start
 
 
 class JsProject:
@@ -309,11 +312,14 @@ class JsProject:
 
     def function_at(self, rel: str, i: int, name: str) -> Function | None:
         """The innermost function around token i that has a parameter `name`."""
-        best = None
-        for fn in self.files[rel].functions:
-            if fn.start <= i <= fn.end and name in fn.params and (best is None or fn.start > best.start):
-                best = fn
-        return best
+        fns = self.files[rel].by_param.get(name)
+        if not fns:
+            return None
+        starts = self.files[rel].param_starts[name]
+        for k in range(bisect.bisect_right(starts, i) - 1, -1, -1):  # innermost first
+            if fns[k].end >= i:
+                return fns[k]
+        return None
 
     def name(self, rel: str, name: str, at: int | None, where: str) -> Any:
         f = self.files[rel]
@@ -767,11 +773,12 @@ def index_file(rel: str, text: str) -> JsFile:
                 if body in match:
                     name = name or _assigned_name(toks, i)
                     f.functions.append(Function(name, _params(toks, match, j), body, match[body], t.line))
+    openers = {c: o for o, c in match.items()}
     for i, t in enumerate(toks):
         if t.kind == "p" and t.text == "=>":
             j = i - 1
             if at(j, ")"):
-                opener = next((o for o, c in match.items() if c == j), None)
+                opener = openers.get(j)
                 if opener is None:
                     continue
                 params = _params(toks, match, opener)
@@ -785,6 +792,10 @@ def index_file(rel: str, text: str) -> JsFile:
             body = i + 1
             end = match[body] if at(body, "{") and body in match else JsProject.expr_end(f, body) - 1
             f.functions.append(Function(_assigned_name(toks, head), params, body, end, t.line))
+    for fn in sorted(f.functions, key=lambda fn: fn.start):
+        for p in fn.params:
+            f.by_param.setdefault(p, []).append(fn)
+    f.param_starts = {p: [fn.start for fn in fns] for p, fns in f.by_param.items()}
     return f
 
 
