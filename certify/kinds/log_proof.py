@@ -249,11 +249,15 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
         elif scan.violations:
             out.unproven.append(f"{scan.violations} entries match `none` after the last dated match of "
                                 "`filter`, but matches without a usable timestamp may be later")
+        if scan.ties and scan.last_match is not None:
+            verb = "entry matches" if scan.ties == 1 else "entries match"
+            out.unproven.append(f"{scan.ties} {verb} `none` at the very time of the last match "
+                                f"({lq.format_time(scan.last_match)}): which came first cannot be told")
         if scan.undated_none:
             out.unproven.append(f"{scan.undated_none} entr{'y' if scan.undated_none == 1 else 'ies'} without "
                                 f"a usable timestamp match `none` but cannot be placed {after}")
         if scan.both:
-            out.unproven.append(BOTH)
+            out.unproven.insert(0, BOTH)  # the first thing to fix
             if scan.both_sample:
                 report.append(f"Matches both `filter` and `none` ({scan.both}): "
                               f"{entry_line(scan.both_sample)}")

@@ -129,6 +129,7 @@ class Scan:
     violation_samples: _Extremes = field(default_factory=lambda: _Extremes(5))
     both: int = 0  # entries matching both `filter` and `none`
     both_sample: dict[str, Any] | None = None
+    ties: int = 0  # `none` hits at the very time of the last match: before or after it, who knows
     window_hit: bool | None = None  # an entry lies in the query's window (None: not asked)
     newest: int | None = None  # the newest timestamp seen (ns)
     sources: list[str] = field(default_factory=list)
@@ -172,7 +173,7 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
     lits = lq.required_literals(q.node) if q.node is not None else []
     none_lits = lq.required_literals(q.none_node) if q.none_node is not None else []
     prefilter = (pred is None or bool(lits)) and (none_pred is None or bool(none_lits))
-    pending: list[tuple[int, dict[str, Any]]] = []  # `none` hits that may still follow the last match
+    pending: list[tuple[int, bool, dict[str, Any]]] = []  # `none` hits that may follow the last match
     counts = out.per_source
     for rec in records:
         out.scanned += 1
@@ -195,7 +196,8 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
             out.undated += 1
             undated.add(entry, out)
             continue
-        if pred is not None and pred(entry):
+        hit = pred is not None and pred(entry)
+        if hit:
             out.matched += 1
             out.matches.add(ns, summary(entry))
             if none_pred is not None and none_pred(entry):
@@ -204,13 +206,15 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
             if out.last_match is None or ns > out.last_match:
                 out.last_match = ns
                 if len(pending) > 1000:
-                    pending = [p for p in pending if p[0] > ns]
+                    pending = [p for p in pending if p[0] >= ns]
         if none_pred is not None and none_pred(entry) and (q.since_ns is None or ns >= q.since_ns):
-            pending.append((ns, summary(entry)))
-    for t, item in pending:
+            pending.append((ns, hit, summary(entry)))
+    for t, hit, item in pending:
         if out.last_match is None or t > out.last_match:
             out.violations += 1
             out.violation_samples.add(t, item)
+        elif t == out.last_match and not hit:  # a match of both is `both`
+            out.ties += 1
     undated.settle(out)
     return out
 
@@ -387,12 +391,17 @@ class LogsTarget:
             if out.last_match is None or ns > out.last_match:
                 out.last_match = ns
         if q.none_text is not None:
-            bound = (f'timestamp>"{lq.format_time(out.last_match)}"' if out.last_match is not None
-                     else f'timestamp>="{lq.format_time(q.since_ns or 0)}"')
+            start = out.last_match if out.last_match is not None else q.since_ns or 0
             violations = Scan()
-            for entry in self._list(f"({q.none_text}) AND {bound}", c, violations):
+            text = f'({q.none_text}) AND timestamp>="{lq.format_time(start)}"'
+            pred = lq.compile_filter(q.node) if q.node is not None else None
+            for entry in self._list(text, c, violations):
+                ns = time_of(entry) or 0
+                if out.last_match is not None and ns <= out.last_match:
+                    out.ties += not (pred is not None and pred(entry))  # a match of both is `both`
+                    continue
                 out.violations += 1
-                out.violation_samples.add(time_of(entry) or 0, summary(entry))
+                out.violation_samples.add(ns, summary(entry))
             out.capped = out.capped or violations.capped
         if q.window_text is not None:  # one entry of the window is enough; else say how old the newest is
             out.window_hit = out.matched > 0 or self._first(q.window_text, c) is not None

@@ -35,3 +35,17 @@ def test_disjoint_filters_still_prove(tmp_path: Path) -> None:
     check = {**VACUOUS, "filter": 'httpRequest.requestUrl:"/x" AND httpRequest.status=200'}
     entries = [request("2026-11-21T00:00:00Z", 403), request("2026-11-21T01:00:00Z", 200)]
     assert run_check(tmp_path, check, files={"logs/a.jsonl": jsonl(entries)})["verdict"] == "TRUE"
+
+
+def test_a_none_entry_at_the_very_time_of_the_last_match_is_unknown(tmp_path: Path) -> None:
+    """Second-precision logs: a 403 in the same second as the last 200 may have come after it."""
+    check = {"filter": "httpRequest.status=200", "none": "httpRequest.status=403",
+             "since": "2026-11-20T00:00:00Z"}
+    entries = [request("2026-11-21T00:00:00Z", 403), request("2026-11-21T00:00:00Z", 200)]
+    hyp = run_check(tmp_path, check, files={"logs/a.jsonl": jsonl(entries)})
+    assert hyp["verdict"] == "UNKNOWN"
+    assert "1 entry matches `none` at the very time of the last match (2026-11-21T00:00:00Z)" in hyp["reason"]
+    with FakeLoggingAPI(entries) as fake:
+        source: dict[str, Any] = {"cloud_logging": {"project": "p", "endpoint": fake.endpoint,
+                                                    "credentials": "anonymous"}}
+        assert run_check(tmp_path, check, source=source)["verdict"] == "UNKNOWN"
