@@ -190,7 +190,7 @@ def _list_into(listing: Listing, top: Path, here: Path, prefix: str, depth: int)
     got = _git_names(here)
     names, unreadable = got if got is not None else (_rg_names(here) or _walk_names(here), [])
     listing.unreadable += [prefix + u for u in unreadable]
-    for name in names:
+    for name in dict.fromkeys(names):  # an unmerged file is listed once per conflict stage
         rel = prefix + name.rstrip("/")
         full = here / name
         try:

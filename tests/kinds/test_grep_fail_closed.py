@@ -271,3 +271,23 @@ def test_paths_that_cannot_name_repository_files_are_spec_errors(tmp_path: Path,
     assert res.exit_code == 2
     (line,) = [x for x in (res.stdout + res.stderr).splitlines() if message in x]
     assert line.startswith("checks.yaml:") and "Traceback" not in res.stdout + res.stderr
+
+
+def test_a_file_in_a_merge_conflict_is_scanned_once(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(root / "a.txt", "base\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    git(root, "checkout", "-qb", "other")
+    write(root / "a.txt", "other\n")
+    git(root, "commit", "-qam", "other")
+    git(root, "checkout", "-q", "main")
+    write(root / "a.txt", "mine\n")
+    git(root, "commit", "-qam", "mine")
+    subprocess.run(["git", "merge", "-q", "other"], cwd=root, capture_output=True)  # conflicts
+    hyps = run_spec(tmp_path, """
+        - {id: ONE, claim: c, check: {kind: grep, pattern: '^<<<<<<<', expect: 1}}
+    """)
+    assert hyps["ONE"]["verdict"] == "TRUE", hyps["ONE"]["reason"]
