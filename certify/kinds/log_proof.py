@@ -247,8 +247,9 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
             problems.insert(0, f"{scan.violations} {verb} `none` {after}")
             out.findings[:0] = [_finding(s) for s in reversed(samples)]
         elif scan.violations:
-            out.unproven.append(f"{scan.violations} entries match `none` after the last dated match of "
-                                "`filter`, but matches without a usable timestamp may be later")
+            verb = "entry matches" if scan.violations == 1 else "entries match"
+            out.unproven.append(f"{scan.violations} {verb} `none` after the last dated match of `filter`, "
+                                "but matches without a usable timestamp may be later")
         if scan.ties and scan.last_match is not None:
             verb = "entry matches" if scan.ties == 1 else "entries match"
             out.unproven.append(f"{scan.ties} {verb} `none` at the very time of the last match "
@@ -262,10 +263,10 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
                 report.append(f"Matches both `filter` and `none` ({scan.both}): "
                               f"{entry_line(scan.both_sample)}")
     if scan.undated:
+        could = [f"{scan.undated_matched + scan.undated_could} could match `filter`"] if q.node else []
+        could += [f"{scan.undated_none} `none`"] if q.none_text else []
         report.append(f"{scan.undated} entries without a usable timestamp (missing, numeric or not "
-                      f"RFC 3339): {scan.undated_matched + scan.undated_could} could match `filter`"
-                      + (f", {scan.undated_none} `none`" if q.none_text else "")
-                      + "; they cannot be placed in the window")
+                      f"RFC 3339): {', '.join(could)}; they cannot be placed in the window")
     out.output = "\n".join(report)
     if problems:
         if not out.findings:
