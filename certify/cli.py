@@ -245,7 +245,10 @@ def validate(spec: str) -> None:
 @SPEC_ARG
 def list_(spec: str) -> None:
     """List the hypotheses and checks of SPEC as a table."""
+    from certify.targets import redactor_for
+
     loaded = _load(spec)
+    redactor = redactor_for(loaded)  # a claim may quote a secret variable
     rows = [("ID", "GROUP", "PROOF", "GATE", "CHECKS", "CLAIM")]
     for h in loaded.hypotheses:
         checks = ", ".join(c.kind if c.name == c.kind else f"{c.kind}:{c.name}" for c in h.checks)
@@ -253,7 +256,7 @@ def list_(spec: str) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         line = "  ".join(f"{c:{w}}" for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
-        click.echo(line.encode("utf-8", "replace").decode("utf-8"))  # a lone surrogate in an id
+        click.echo(redactor.text(line))
 
 
 @cli.command()

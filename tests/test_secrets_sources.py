@@ -183,3 +183,15 @@ def test_a_secret_quoted_escaped_is_scrubbed_too(tmp_path: Path, header: str) ->
     assert res.exit_code == 2
     assert "PLANTED" not in res.stdout + res.stderr, res.stderr
     assert 'id: "${API_TOKEN}" is not a usable id' in res.stderr
+
+
+def test_certify_list_redacts_a_claim_quoting_a_secret(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H-LIST
+          claim: "the token ${API_TOKEN} is rotated"
+          check: {kind: command, run: "true"}
+    """, header="secrets: [API_TOKEN]\n"))
+    res = certify("list", cwd=tmp_path, env={"API_TOKEN": CI_TOKEN})
+    assert res.exit_code == 0, res.stderr
+    assert "H-LIST" in res.stdout
+    assert CI_TOKEN not in res.stdout + res.stderr

@@ -70,7 +70,7 @@ def _assert_inert(md: str, expected_headings: list[str]) -> None:
 
 def test_a_spec_full_of_hostile_text_keeps_the_pack_s_headings(tmp_path: Path) -> None:
     h = json.dumps(HOSTILE)
-    hid = json.dumps("H-<script>|`#[x](y)")
+    hid = "H-1"  # ids are refused unless plain (tests/spec); hostile ids are rendered below
     description = json.dumps("# Forged title\n> quote\n" + HOSTILE)
     run = "printf '%s\\n' '````' '## forged in output' '</pre><script>' '~~~'; exit 3"
     write(tmp_path / "checks.yaml", f"""
@@ -101,7 +101,7 @@ def test_a_spec_full_of_hostile_text_keeps_the_pack_s_headings(tmp_path: Path) -
     expected = ["# Evidence pack — x", "## 1. Baseline", "## 2. Environment facts", "## 3. Verdict",
                 "## 4. Hypothesis truth table", "### G — x ##", "## 5. Local proof vs runtime proof",
                 "## 6. Operational readiness snapshot", "## 7. Open questions", "## 8. Evidence",
-                "### H-\\<script\\>", "#### Check 1: x", "### H-2: x ## 9.", "#### Check 1: x"]
+                "### H-1: x ## 9.", "#### Check 1: x", "### H-2: x ## 9.", "#### Check 1: x"]
     _assert_inert(md, expected)
     assert "## forged in output" in md  # the output is there, inside its fence
     _assert_inert(summary.read_text(), ["## certify: x"])  # the GitHub step summary
