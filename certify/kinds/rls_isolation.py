@@ -11,9 +11,17 @@ from certify.spec.binder import meta
 from certify.spec.values import CountExpr
 from certify.targets.postgres import quote_ident, split_name
 
+# `reach`: the role can act as r: r's privileges are its own (USAGE: inherited), or it can
+# SET ROLE r (%(how)s: MEMBER up to 15, SET on 16+). Role attributes (SUPERUSER, BYPASSRLS)
+# are never inherited, so only SET ROLE reaches them; table ownership counts either way.
 ROLE_FACTS = """
-SELECT r.rolsuper, r.rolbypassrls, pg_has_role(%(role)s::text, c.relowner, 'MEMBER') AS owns,
-       c.relrowsecurity, c.relforcerowsecurity
+SELECT r.rolsuper, r.rolbypassrls,
+       pg_has_role(%(role)s::text, c.relowner, 'USAGE')
+         OR pg_has_role(%(role)s::text, c.relowner, %(how)s::text) AS owns,
+       c.relrowsecurity, c.relforcerowsecurity,
+       ARRAY(SELECT b.rolname::text FROM pg_roles b
+             WHERE b.oid <> r.oid AND (b.rolsuper OR b.rolbypassrls)
+               AND pg_has_role(r.oid, b.oid, %(how)s::text) ORDER BY b.rolname) AS escalations
 FROM pg_roles r, pg_class c WHERE r.rolname = %(role)s::text AND c.oid = %(table)s::regclass
 """
 
@@ -48,16 +56,21 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
     count_text = f"SELECT count(*) FROM {shown}"
     out = ctx.outcome(ran=f"as {f.role}: {count_text}, with {f.setting} set to each tenant "
                                   "and unset", reproduce="")
+    how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
     with pg.session(catalog=True, guard=ctx) as cur:
-        cur.execute(ROLE_FACTS, {"role": f.role, "table": shown})
+        cur.execute(ROLE_FACTS, {"role": f.role, "table": shown, "how": how})
         facts = cur.fetchone()
     if facts is None:
         raise CheckError(f'role "{f.role}" does not exist')
-    superuser, bypass, owns, enabled, forced = facts
+    superuser, bypass, owns, enabled, forced, escalations = facts
     out.values["role"] = {"superuser": superuser, "bypassrls": bypass, "owns_table": owns}
     if superuser or bypass:
         out.findings.append(Finding(f.role, "is superuser or BYPASSRLS: row level security never "
                                             "applies to it", f"ALTER ROLE {f.role} NOSUPERUSER NOBYPASSRLS;"))
+    for other in escalations:
+        out.findings.append(Finding(f.role, f"can SET ROLE {other}, which is superuser or BYPASSRLS: "
+                                            "row level security does not hold it",
+                                    f"REVOKE {quote_ident(other)} FROM {quote_ident(f.role)};"))
     if owns and not forced:
         out.findings.append(Finding(shown, f"{f.role} owns it and RLS is not forced, so RLS does not "
                                            "apply", f"ALTER TABLE {shown} FORCE ROW LEVEL SECURITY;"))

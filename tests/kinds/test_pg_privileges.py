@@ -17,13 +17,16 @@ from tests.conftest import certify, spec_text, write
 
 SCHEMA = """
 DO $$DECLARE r text; BEGIN
-  FOREACH r IN ARRAY ARRAY['px_app', 'px_deleter', 'px_noinherit', 'px_creators', 'px_untrusted'] LOOP
+  FOREACH r IN ARRAY ARRAY['px_app', 'px_deleter', 'px_noinherit', 'px_creators', 'px_untrusted',
+                           'px_bypass', 'px_tenant_app'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
       EXECUTE format('CREATE ROLE %I LOGIN', r);
     END IF;
   END LOOP;
 END$$;
 ALTER ROLE px_noinherit NOINHERIT;
+ALTER ROLE px_bypass NOLOGIN BYPASSRLS;
+GRANT px_bypass TO px_tenant_app;
 GRANT px_deleter TO px_noinherit;
 GRANT px_creators TO px_untrusted;
 
@@ -55,7 +58,7 @@ CREATE TABLE public.tenant_rows (tenant text, v int);
 INSERT INTO public.tenant_rows VALUES ('a', 1), ('b', 2);
 ALTER TABLE public.tenant_rows ENABLE ROW LEVEL SECURITY;
 CREATE POLICY by_tenant ON public.tenant_rows USING (tenant = current_setting('app.tenant', true));
-GRANT SELECT ON public.tenant_rows TO px_app;
+GRANT SELECT ON public.tenant_rows TO px_app, px_tenant_app, px_bypass;
 CREATE MATERIALIZED VIEW public.rows_snapshot AS SELECT * FROM public.tenant_rows;
 GRANT SELECT ON public.rows_snapshot TO px_app;
 CREATE MATERIALIZED VIEW public.rows_private AS SELECT * FROM public.tenant_rows;
@@ -105,6 +108,24 @@ def results(dsn: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dic
         - id: CLEAN
           claim: c
           check: {kind: grants, role: px_app, on: [public.orders], lacks: [DELETE, SELECT]}
+        - id: ISOLATION-ESCAPE
+          claim: c
+          check:
+            kind: rls_isolation
+            role: px_tenant_app
+            table: public.tenant_rows
+            setting: app.tenant
+            tenants: {a: 1, b: 1}
+            no_tenant: 0
+        - id: ISOLATION
+          claim: c
+          check:
+            kind: rls_isolation
+            role: px_app
+            table: public.tenant_rows
+            setting: app.tenant
+            tenants: {a: 1, b: 1}
+            no_tenant: 0
         - id: DEFINER
           claim: c
           check:
@@ -180,3 +201,15 @@ def test_views_that_read_rls_tables_as_their_owner(dsn: str, results: dict[str, 
                                "postgres, bypassing row level security"), view
     assert not {"public.rows_private", "public.rows_invoker", "public.rows_clean",
                 "public.rows_over_invoker"} & set(whats)
+
+
+def test_a_role_that_can_set_role_to_a_bypassrls_role_is_not_isolated(
+        dsn: str, results: dict[str, dict[str, Any]]) -> None:
+    assert as_role(dsn, "px_tenant_app", "SELECT count(*) FROM public.tenant_rows") == [(0,)]
+    assert as_role(dsn, "px_tenant_app", "SET ROLE px_bypass",
+                   "SELECT count(*) FROM public.tenant_rows") == [(2,)]
+    assert results["ISOLATION-ESCAPE"]["verdict"] == "FALSE"
+    assert found(results["ISOLATION-ESCAPE"]) == [
+        ("px_tenant_app", "can SET ROLE px_bypass, which is superuser or BYPASSRLS: row level security "
+                          "does not hold it")]
+    assert results["ISOLATION"]["verdict"] == "TRUE", results["ISOLATION"]["reason"]
