@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, in_dir, shell_join
+from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome, in_dir, shell_join
 from certify.procs import wait_or_kill
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
@@ -117,6 +119,67 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
     return Completed(code, stdout, stderr, seconds, not_found, cut)
 
 
+# Searches the output for the expect regexes in a child process: Python's re holds the GIL and
+# cannot be interrupted, so a regex that backtracks catastrophically would hang the whole run.
+# stdin: a JSON line {"patterns": [[stream, regex]...], "stdout": bytes of stdout}, then stdout
+# and stderr (UTF-8). stdout: for each pattern null, or [the match, {group: text or null}].
+_SEARCHER = """
+import json, re, sys
+head = json.loads(sys.stdin.buffer.readline())
+data = sys.stdin.buffer.read()
+texts = {"stdout": data[:head["stdout"]].decode(), "stderr": data[head["stdout"]:].decode()}
+found = []
+for stream, source in head["patterns"]:
+    m = re.compile(source, re.MULTILINE).search(texts[stream])
+    found.append(None if m is None else [m.group(0)[:400],
+                 {k: None if v is None else v[:400] for k, v in m.groupdict().items()}])
+sys.stdout.write(json.dumps(found))
+"""
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str  # the match (its first 400 characters)
+    groups: dict[str, str | None]
+
+
+def search(patterns: list[tuple[str, str]], done: Completed, timeout: float,
+           cancelled: threading.Event | None = None) -> list[Found | None]:
+    """Where each (stream, regex) first matches the output, searched in a child process killed
+    at `timeout` (raises CheckError then: the run goes on)."""
+    if not patterns:
+        return []
+    out = done.stdout.encode()
+    # stdin is a file, not a pipe: a communicate() that timed out cannot resume sending input
+    with tempfile.TemporaryFile() as given:
+        given.write(json.dumps({"patterns": patterns, "stdout": len(out)}).encode() + b"\n")
+        given.write(out)
+        given.write(done.stderr.encode())
+        given.seek(0)
+        # in certify's own process group, so that Ctrl-C stops it too
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SEARCHER], stdin=given,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                answer, errors = proc.communicate(timeout=min(0.2, max(0.01, deadline - time.monotonic())))
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline or (cancelled is not None and cancelled.is_set()):
+                    raise CheckError(f"searching the output for the expect regexes did not finish within "
+                                     f"the {timeout:.1f}s left of the check's timeout: a regex that "
+                                     "backtracks without end?") from None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != 0:
+        last = (errors.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
+        raise CheckError(f"searching the output for the expect regexes failed: {last}")
+    return [None if f is None else Found(f[0], f[1]) for f in json.loads(answer)]
+
+
 def _tail(text: str, n: int = TAIL_LINES) -> list[str]:
     lines = text.rstrip("\n").splitlines()
     return lines[-n:]
@@ -169,14 +232,15 @@ def run(f: CommandFields, ctx: CheckContext[CommandFields]) -> Outcome:
         out.reason = ("interrupted (process group killed)" if ctx.cancelled.is_set()
                       else f"timed out after {ctx.timeout:g}s (process group killed)")
         return out
-    captured = _expectations(f, done, out)
+    captured = _expectations(f, done, out, ctx)
     got = ", ".join(f"{k}={v}" for k, v in captured.items() if k in f.values)
     out.reason = f"exit {done.exit_code}" + (f"; {got}" if got else "") + (
         "; output as expected" if (f.expect.stdout or f.expect.stderr) and not out.unproven else "")
     return out
 
 
-def _expectations(f: CommandFields, done: Completed, out: Outcome) -> dict[str, float | str]:
+def _expectations(f: CommandFields, done: Completed, out: Outcome,
+                  ctx: CheckContext[CommandFields]) -> dict[str, float | str]:
     """Report what departs from `expect` and `values` (findings), and what output cut at
     CAPTURE_LIMIT cannot prove (unproven). Returns what the named groups captured."""
     assert done.exit_code is not None
@@ -190,12 +254,14 @@ def _expectations(f: CommandFields, done: Completed, out: Outcome) -> dict[str, 
         if why not in out.unproven:
             out.unproven.append(why)
 
-    streams = (("stdout", done.stdout, f.expect.stdout, f.expect.stdout_not),
-               ("stderr", done.stderr, f.expect.stderr, f.expect.stderr_not))
-    for name, text, wanted, unwanted in streams:
+    streams = (("stdout", f.expect.stdout, f.expect.stdout_not),
+               ("stderr", f.expect.stderr, f.expect.stderr_not))
+    order = [(name, rx.source) for name, wanted, unwanted in streams for rx in (*wanted, *unwanted)]
+    results = iter(search(order, done, ctx.remaining, ctx.cancelled))
+    for name, wanted, unwanted in streams:
         cut = name in done.cut
         for rx in wanted:
-            m = re.compile(rx.source, re.MULTILINE).search(text)
+            m = next(results)
             if m is None:
                 unmatched.update(rx.compiled.groupindex)
                 if cut:  # it may be in the tail
@@ -203,11 +269,11 @@ def _expectations(f: CommandFields, done: Completed, out: Outcome) -> dict[str, 
                 else:
                     out.findings.append(Finding(name, f"does not match /{rx.source}/"))
                 continue
-            raw.update((g, (v, name)) for g, v in m.groupdict().items() if v is not None)
+            raw.update((g, (v, name)) for g, v in m.groups.items() if v is not None)
         for rx in unwanted:
-            m = re.compile(rx.source, re.MULTILINE).search(text)
+            m = next(results)
             if m is not None:
-                out.findings.append(Finding(name, f"matches /{rx.source}/: {m.group(0).strip()[:200]}"))
+                out.findings.append(Finding(name, f"matches /{rx.source}/: {m.text.strip()[:200]}"))
             elif cut:  # absent from what was read; the tail may hold it
                 not_proven(name)
     numbers = {g: _number(text) for g, (text, _) in raw.items()}

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import certify, processes_mentioning, spec_text, write
+from tests.conftest import certify, certify_process, processes_mentioning, spec_text, write
 
 
 def run_spec(tmp_path: Path, hypotheses: str) -> dict:
@@ -239,3 +240,23 @@ def test_empty_expectations_are_spec_errors(tmp_path: Path, field: str, value: s
     assert res.exit_code == 2
     line = res.stderr.strip() or res.stdout.strip()
     assert line.startswith("checks.yaml:") and message in line and "Traceback" not in line, line
+
+
+def test_a_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path: Path) -> None:
+    """/(a+)+$/ over 40 a's and a b takes about 2^40 steps: the check is UNKNOWN at its timeout."""
+    (tmp_path / "repo").mkdir()
+    write(tmp_path / "checks.yaml", spec_text(r"""
+        - id: REDOS
+          claim: c
+          check: {kind: command, run: "printf 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab'", timeout: 2,
+                  expect: {stdout_not: ['(a+)+$']}}
+    """, header="targets: {repo: {path: repo}}\n"))
+    start = time.monotonic()
+    proc = certify_process("run", "-q", cwd=tmp_path, timeout=30)
+    assert time.monotonic() - start < 15
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    pack = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Evidence pack: "))
+    results = json.loads(((pack if pack.is_absolute() else tmp_path / pack) / "results.json").read_text())
+    reason = results["hypotheses"][0]["reason"]
+    assert "did not finish within" in reason, reason
+    assert processes_mentioning("re.compile(source, re.MULTILINE)") == []  # the search was stopped
