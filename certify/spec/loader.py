@@ -332,8 +332,17 @@ class _Loader:
             return None
         group = fields.group or DEFAULT_GROUP
         valid = [c for c in checks if c is not None]
-        proof = fields.proof or (
-            "runtime" if any(self.catalog.kind_proof(c.kind) == "runtime" for c in valid) else "local")
+        observed = any(self.catalog.kind_proof(c.kind) == "runtime" for c in valid)
+        if fields.proof == "runtime" and not observed:
+            # A claim about a deployed system read from the machine certify runs on (env, files,
+            # commands) is local proof, however it is labelled: it must not claim runtime proof.
+            kinds = ", ".join(dict.fromkeys(c.kind for c in valid))
+            self.errors.append(SpecError(node.key_mark("proof"), f"{where}: proof: runtime, but none of its "
+                                         f"checks ({kinds}) observes the running system: they read the "
+                                         "machine certify runs on; remove `proof: runtime` or add a check "
+                                         "of a runtime kind (http, sql, log_proof...)"))
+            return None
+        proof = fields.proof or ("runtime" if observed else "local")
         return Hypothesis(
             id=fields.id, claim=fields.claim, group=group, proof=proof, gate=fields.gate,
             tags=tuple(fields.tags), question=fields.question, waiver=fields.waiver,
