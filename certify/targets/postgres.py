@@ -76,6 +76,9 @@ class PostgresConfig:
             raise ValueError("give exactly one of `dsn:` and `ephemeral:`")
         if self.role is not None and not self.role.strip():
             raise ValueError("role: give a role name")
+        for name in ("statement_timeout", "lock_timeout", "connect_timeout"):
+            if not getattr(self, name) > 0:  # 0 would mean no limit to the server and to libpq
+                raise ValueError(f"{name}: give a number of seconds above 0")
 
 
 def dsn_password(dsn: str) -> str | None:

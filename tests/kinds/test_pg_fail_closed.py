@@ -85,6 +85,20 @@ def test_a_spec_cannot_lift_the_guarding_settings(tmp_path: Path, check: str) ->
     assert "may not be set" in err, err
 
 
+@pytest.mark.parametrize("setting", ["statement_timeout: 0", "lock_timeout: 0", "connect_timeout: 0",
+                                     "statement_timeout: -1"])
+def test_a_target_cannot_turn_its_timeouts_off(tmp_path: Path, setting: str) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H
+          claim: c
+          check: {kind: sql, query: "SELECT 1"}
+    """, header=f"targets:\n  postgres:\n    db: {{dsn: 'host=/nowhere dbname=x', {setting}}}\n"))
+    res = certify("validate", cwd=tmp_path)
+    assert res.exit_code == 2, res.stdout
+    line = res.stderr.strip().splitlines()[0]  # (the check then names the target it lacks)
+    assert POSITIONED.match(line) and setting.split(":")[0] in line and "above 0" in line, line
+
+
 def test_what_merely_looks_dangerous_is_accepted(tmp_path: Path, fixture_dsn: str) -> None:
     write(tmp_path / "checks.yaml", spec_text("""
         - id: STRINGS
