@@ -51,8 +51,14 @@ def test_waiver_states_are_recorded(tmp_path: Path) -> None:
 
 
 def test_runtime_proof_is_claimed_only_when_every_runtime_hypothesis_is_true(tmp_path: Path) -> None:
-    write(tmp_path / "checks.yaml", spec(("L", PASS, "proof: local"), ("R1", PASS, "proof: runtime"),
-                                         ("R2", ERROR, "proof: runtime")))
+    # Runtime proof needs checks that observe the running system: log proofs over an export.
+    write(tmp_path / "prod.json", '[{"timestamp": "2026-11-05T10:00:00Z", "httpRequest": {"status": 200}}]')
+    seen = "check: {kind: log_proof, source: prod, filter: 'httpRequest.status=200'}"
+    unseen = "check: {kind: log_proof, source: gone, filter: 'httpRequest.status=200'}"
+    write(tmp_path / "checks.yaml", spec_text(
+        "\n".join(f"- id: {i}\n  claim: c\n  {extra}\n  {check}" for i, check, extra in (
+            ("L", PASS, "proof: local"), ("R1", seen, "proof: runtime"), ("R2", unseen, "proof: runtime"))),
+        header="targets:\n  logs:\n    prod: {files: [prod.json]}\n    gone: {files: [gone.json]}\n"))
     res = certify("run", "-q", cwd=tmp_path)
     gate = res.results["gate"]
     assert gate["runtime_proof_claimed"] is False
