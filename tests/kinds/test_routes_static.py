@@ -304,3 +304,54 @@ def test_express_wrapper_with_expresss_surface(tmp_path: Path) -> None:
     """)
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v1/health']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_flask_restful_and_restx_resources(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "svc" / "app.py", """
+        from flask import Blueprint, Flask
+        from flask_restful import Api, Resource
+        from flask_restx import Api as RestxApi, Namespace
+
+        class Users(Resource):
+            def get(self, id=None): ...
+            def post(self): ...
+
+        app = Flask(__name__)
+        api = Api(app, prefix="/api")
+        api.add_resource(Users, "/users", "/users/<int:id>")
+
+        bp = Blueprint("v2", __name__, url_prefix="/v2")
+        todos = Namespace("todos")
+        restx = RestxApi(bp)
+        restx.add_namespace(todos)
+
+        @todos.route("/<int:todo_id>")
+        class Todo(Resource):
+            def get(self, todo_id): ...
+            def delete(self, todo_id): ...
+
+        app.register_blueprint(bp)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, code: {framework: flask}, routes: ['GET /api/users']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["DELETE /v2/todos/<int:todo_id>", "GET /api/users", "GET /api/users/<int:id>",
+                          "GET /v2/todos/<int:todo_id>", "POST /api/users", "POST /api/users/<int:id>"]
+
+
+def test_a_route_on_something_static_reading_does_not_follow_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", """
+        from flask import Flask
+        from company_platform import make_api
+
+        app = Flask(__name__)
+        api = make_api(app)
+
+        @app.route("/health")
+        def health(): ...
+
+        @api.route("/orders")
+        def orders(): ...
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /health']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "app.py:10" in h["reason"] and "`api`" in h["reason"], h["reason"]

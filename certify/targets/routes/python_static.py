@@ -85,6 +85,7 @@ class Opaque:
 
 
 OUTSIDE = ("", "")  # a router from a module outside the scanned code
+OPAQUE = ("", "?")  # what a call into code outside the scan returned
 
 
 def _module_name(rel: str) -> str:
@@ -100,8 +101,10 @@ def _ctor(call: ast.Call) -> str:
 def router_kind(ctor: str) -> str | None:
     if ctor in APPS:
         return "app"
-    if ctor.endswith("Blueprint"):
+    if ctor.endswith("Blueprint") or ctor == "Namespace":  # flask-restx: add_namespace(path=) replaces
         return "blueprint"
+    if ctor == "Api":  # Flask-RESTful, flask-restx: Api(app_or_blueprint, prefix=)
+        return "router"
     if ctor.endswith("Router"):  # APIRouter, and look-alikes such as Router(prefix=)
         return "router"
     return None
@@ -401,6 +404,10 @@ class _Walker(ast.NodeVisitor):
     visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for dec in node.decorator_list:  # flask-smorest, flask-restx: @blp.route("/x") on a MethodView
+            self.visit(dec)
+            if not self.first and isinstance(dec, ast.Call):
+                self.route_call(dec, decorator=True, cls=node)
         for stmt in node.body:
             if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.visit(stmt)
@@ -449,12 +456,21 @@ class _Walker(ast.NodeVisitor):
         target = targets[0]
         if not isinstance(target, ast.Name):
             return
-        kind = router_kind(_ctor(node.value))
+        ctor = _ctor(node.value)
+        if isinstance(node.value.func, ast.Name) and ctor in self.m.imports:  # `Api as RestxApi`
+            ctor = self.m.imports[ctor][1] or ctor
+        kind = router_kind(ctor)
         key = (self.m.name, target.id)
+        if not self.first and ctor == "Api" and node.value.args:  # Api(app): its rules go on app
+            self.mount_api(node.value.args[0], key, node)
         if self.first and kind:
             own: Value = None
-            kw = "prefix" if kind == "router" else "url_prefix" if kind == "blueprint" else None
+            kw = "prefix" if kind == "router" else "path" if ctor == "Namespace" else \
+                "url_prefix" if kind == "blueprint" else None
             arg = _kw(node.value, kw) if kw else None
+            if ctor == "Namespace" and arg is None and node.value.args:  # Namespace("users"): /users
+                arg = ast.BinOp(ast.Constant("/"), ast.Add(), node.value.args[0])
+                ast.copy_location(arg, node.value)
             if arg is not None:
                 try:
                     v = self.ev(arg)
@@ -477,10 +493,14 @@ class _Walker(ast.NodeVisitor):
         if not isinstance(func, ast.Attribute):
             self.param_aliases(node)
             return
-        if func.attr in ("include_router", "register_blueprint", "mount"):
+        if func.attr in ("include_router", "register_blueprint", "mount", "add_namespace"):
             self.mount(node, func)
-        elif func.attr in ("add_api_route", "add_url_rule", "add_route"):
+        elif func.attr in ("add_api_route", "add_url_rule", "add_route", "add_resource"):
             self.route_call(node, decorator=False)
+        elif func.attr == "init_app" and node.args:  # api.init_app(app)
+            api = self.receiver(func.value)
+            if isinstance(api, tuple) and api in self.g.routers:
+                self.mount_api(node.args[0], api, node)
         else:
             self.param_aliases(node)
 
@@ -495,7 +515,7 @@ class _Walker(ast.NodeVisitor):
             if v.key not in self.g.routers and "." in v.key[1]:  # a function's parameter
                 self.g.routers[v.key] = Router("param", None, self.where(node))
             return v.key
-        return OUTSIDE if isinstance(v, External) else None
+        return OUTSIDE if isinstance(v, External) else OPAQUE if isinstance(v, Opaque) else None
 
     def mount(self, node: ast.Call, func: ast.Attribute) -> None:
         parent = self.receiver(func.value)
@@ -505,8 +525,9 @@ class _Walker(ast.NodeVisitor):
         if func.attr == "mount":
             child_node, prefix_node = _arg(node, 1, "app"), _arg(node, 0, "path")
         else:
-            child_node = _arg(node, 0, "router", "blueprint")
-            prefix_node = _kw(node, "prefix" if func.attr == "include_router" else "url_prefix")
+            child_node = _arg(node, 0, "router", "blueprint", "ns")
+            keyword = {"include_router": "prefix", "add_namespace": "path"}.get(func.attr, "url_prefix")
+            prefix_node = _kw(node, keyword)
         if child_node is None:
             return
         child = self.receiver(child_node)
@@ -523,7 +544,7 @@ class _Walker(ast.NodeVisitor):
             self.g.pending.append(f"{where}: {func.attr}({_src(child_node)}) not resolved: "
                                   f"{why.what.split(': ', 1)[-1]}")
             return
-        prefix: Value = None if func.attr == "register_blueprint" else ""
+        prefix: Value = None if func.attr in ("register_blueprint", "add_namespace") else ""
         if prefix_node is not None:
             try:
                 v = self.ev(prefix_node)
@@ -534,6 +555,11 @@ class _Walker(ast.NodeVisitor):
                 prefix = Unresolved(f"{where}: the prefix of {func.attr}({_src(child_node)}) is not "
                                     f"resolved: {exc.what.split(': ', 1)[-1]}")
         self.g.mounts.append(Mount(parent, child, prefix, where))
+
+    def mount_api(self, target: ast.expr, api: RouterKey, node: ast.AST) -> None:
+        parent = self.receiver(target)
+        if isinstance(parent, tuple) and parent != OUTSIDE:
+            self.g.mounts.append(Mount(parent, api, "", self.where(node)))
 
     def param_aliases(self, node: ast.Call) -> None:
         """`init_app(app)`: the function's parameter is that router."""
@@ -554,7 +580,7 @@ class _Walker(ast.NodeVisitor):
 
     # -- routes ----------------------------------------------------------------------------
 
-    def route_call(self, call: ast.Call, decorator: bool) -> None:
+    def route_call(self, call: ast.Call, decorator: bool, cls: ast.ClassDef | None = None) -> None:
         func = call.func
         if not isinstance(func, ast.Attribute):
             return
@@ -562,30 +588,35 @@ class _Walker(ast.NodeVisitor):
         if decorator and verb not in ROUTE_VERBS:
             return
         router = self.receiver(func.value)
-        if router is None or router == OUTSIDE:
-            return
         where = self.where(call)
+        if router is None or router in (OUTSIDE, OPAQUE):
+            first = _arg(call, 0, "path", "rule")
+            try:
+                looks = decorator and router is not None and first is not None \
+                    and str(self.ev(first)).startswith("/")
+            except Unresolved:
+                looks = False
+            if looks:  # @api.route("/x") on something that is no router static reading knows
+                what = "comes from outside the scanned code" if router == OUTSIDE else \
+                    "is made by code static reading does not follow"
+                self.g.routes.append(RawRoute((self.m.name, "?"), ["?"], Unresolved(
+                    f"{where}: `{_src(func.value)}` {what}: its routes cannot be listed (scan that code, "
+                    "or set code.app to ask the framework)"), where))
+            return
+        if verb == "add_resource":  # api.add_resource(Resource, "/a", "/b")
+            for url in call.args[1:]:
+                self.add(router, url, self.class_methods(call.args[0]), where, False)
+            return
         path_node = _arg(call, 0, "path", "rule")
-        path: str | Unresolved
-        methods: list[str] | Unresolved
-        try:
-            if isinstance(router, Unresolved):
-                raise router
-            if path_node is None:
-                raise Unresolved(f"{where}: .{verb}() without a path")
-            p = self.ev(path_node)
-            if not isinstance(p, str):
-                raise Unresolved(f"{where}: the path `{_src(path_node)}` is not a string")
-            path = p
-        except Unresolved as exc:
-            path = exc
-        methods = self.methods(call, verb)
-        hidden = False
+        methods = self.methods(call, verb) if cls is None or _kw(call, "methods") else \
+            self.class_methods(ast.Name(cls.name, lineno=cls.lineno, col_offset=0))
         flag = _kw(call, "include_in_schema")
-        if isinstance(flag, ast.Constant) and flag.value is False:
-            hidden = True
-        key = router if isinstance(router, tuple) else (self.m.name, "?")
-        self.g.routes.append(RawRoute(key, methods, path, where, hidden))
+        hidden = isinstance(flag, ast.Constant) and flag.value is False
+        if path_node is None:
+            self.g.routes.append(RawRoute((self.m.name, "?"), methods, Unresolved(
+                f"{where}: .{verb}() without a path"), where))
+            return
+        self.add(router, path_node, methods, where, hidden)
 
     def methods(self, call: ast.Call, verb: str) -> list[str] | Unresolved:
         if verb in METHODS:
@@ -606,22 +637,41 @@ class _Walker(ast.NodeVisitor):
             return sorted({x.upper() for x in v})
         return Unresolved(f"{self.where(node)}: the methods `{_src(node)}` are not a list of strings")
 
+    def add(self, router: RouterKey | Unresolved, path_node: ast.expr, methods: list[str] | Unresolved,
+            where: str, hidden: bool) -> None:
+        try:
+            if isinstance(router, Unresolved):
+                raise router
+            p = self.ev(path_node)
+            if not isinstance(p, str):
+                raise Unresolved(f"{where}: the path `{_src(path_node)}` is not a string")
+            path: str | Unresolved = p
+        except Unresolved as exc:
+            path = exc
+        key = router if isinstance(router, tuple) else (self.m.name, "?")
+        self.g.routes.append(RawRoute(key, methods, path, where, hidden))
+
+    def class_methods(self, node: ast.expr) -> list[str] | Unresolved:
+        """The HTTP methods a view class (MethodView, Resource) defines: its `methods`, or its
+        get/post/... functions."""
+        try:
+            cls = self.ev(node)
+        except Unresolved as exc:
+            return exc
+        if isinstance(cls, ClassRef):
+            declared = self.p._class_attr(cls, "methods", self.where(node))
+            if isinstance(declared, list) and all(isinstance(x, str) for x in declared):
+                return sorted({x.upper() for x in declared})
+            found = [v.upper() for v in METHODS if isinstance(self.p._class_attr(cls, v, ""), FuncRef)]
+            if found:
+                return found
+        return Unresolved(f"{self.where(node)}: the methods of `{_src(node)}` are not known")
+
     def view_methods(self, view: ast.expr) -> list[str] | Unresolved:
         """`Things.as_view("things")`: the HTTP methods the class defines; a function: GET."""
         if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) \
                 and view.func.attr == "as_view":
-            try:
-                cls = self.ev(view.func.value)
-            except Unresolved as exc:
-                return exc
-            if isinstance(cls, ClassRef):
-                declared = self.p._class_attr(cls, "methods", self.where(view))
-                if isinstance(declared, list) and all(isinstance(x, str) for x in declared):
-                    return sorted({x.upper() for x in declared})
-                found = [v.upper() for v in METHODS if isinstance(self.p._class_attr(cls, v, ""), FuncRef)]
-                if found:
-                    return found
-            return Unresolved(f"{self.where(view)}: the methods of `{_src(view)}` are not known")
+            return self.class_methods(view.func.value)
         return ["GET"]
 
 
