@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -119,18 +120,18 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
     return Completed(code, stdout, stderr, seconds, not_found, cut)
 
 
-# Searches the output for the expect regexes in a child process: Python's re holds the GIL and
-# cannot be interrupted, so a regex that backtracks catastrophically would hang the whole run.
-# stdin: a JSON line {"patterns": [[stream, regex]...], "stdout": bytes of stdout}, then stdout
-# and stderr (UTF-8). stdout: for each pattern null, or [the match, {group: text or null}].
+# Regexes run over what a system printed or answered are run in a child process: Python's re
+# holds the GIL and cannot be interrupted, so one that backtracks catastrophically would hang the
+# whole run past every timeout. stdin: a JSON line {"patterns": [[text name, regex, flags]...],
+# "sizes": [[text name, bytes]...]}, then the texts (UTF-8) in that order. stdout: for each
+# pattern null, or [the match, {group: text or null}].
 _SEARCHER = """
 import json, re, sys
 head = json.loads(sys.stdin.buffer.readline())
-data = sys.stdin.buffer.read()
-texts = {"stdout": data[:head["stdout"]].decode(), "stderr": data[head["stdout"]:].decode()}
+texts = {name: sys.stdin.buffer.read(size).decode() for name, size in head["sizes"]}
 found = []
-for stream, source in head["patterns"]:
-    m = re.compile(source, re.MULTILINE).search(texts[stream])
+for name, source, flags in head["patterns"]:
+    m = re.compile(source, flags).search(texts[name])
     found.append(None if m is None else [m.group(0)[:400],
                  {k: None if v is None else v[:400] for k, v in m.groupdict().items()}])
 sys.stdout.write(json.dumps(found))
@@ -143,18 +144,20 @@ class Found:
     groups: dict[str, str | None]
 
 
-def search(patterns: list[tuple[str, str]], done: Completed, timeout: float,
+def search(patterns: Sequence[tuple[str, re.Pattern[str]]], texts: dict[str, str], timeout: float,
            cancelled: threading.Event | None = None) -> list[Found | None]:
-    """Where each (stream, regex) first matches the output, searched in a child process killed
-    at `timeout` (raises CheckError then: the run goes on)."""
+    """Where each (text name, regex) first matches that text, searched in a child process
+    stopped at `timeout` (then CheckError: the check is UNKNOWN and the run goes on)."""
     if not patterns:
         return []
-    out = done.stdout.encode()
+    data = {name: text.encode() for name, text in texts.items()}
+    head = {"patterns": [[name, rx.pattern, int(rx.flags)] for name, rx in patterns],
+            "sizes": [[name, len(b)] for name, b in data.items()]}
     # stdin is a file, not a pipe: a communicate() that timed out cannot resume sending input
     with tempfile.TemporaryFile() as given:
-        given.write(json.dumps({"patterns": patterns, "stdout": len(out)}).encode() + b"\n")
-        given.write(out)
-        given.write(done.stderr.encode())
+        given.write(json.dumps(head).encode() + b"\n")
+        for b in data.values():
+            given.write(b)
         given.seek(0)
         # in certify's own process group, so that Ctrl-C stops it too
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SEARCHER], stdin=given,
@@ -167,16 +170,17 @@ def search(patterns: list[tuple[str, str]], done: Completed, timeout: float,
                 break
             except subprocess.TimeoutExpired:
                 if time.monotonic() >= deadline or (cancelled is not None and cancelled.is_set()):
-                    raise CheckError(f"searching the output for the expect regexes did not finish within "
-                                     f"the {timeout:.1f}s left of the check's timeout: a regex that "
-                                     "backtracks without end?") from None
+                    raise CheckError(f"searching with /{patterns[0][1].pattern}/"
+                                     f"{' and the other regexes' if len(patterns) > 1 else ''} did not "
+                                     f"finish within the {timeout:.1f}s left of the check's timeout: "
+                                     "a regex that backtracks without end?") from None
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     if proc.returncode != 0:
         last = (errors.decode(errors="replace").strip().splitlines() or ["no message"])[-1]
-        raise CheckError(f"searching the output for the expect regexes failed: {last}")
+        raise CheckError(f"searching with the expect regexes failed: {last}")
     return [None if f is None else Found(f[0], f[1]) for f in json.loads(answer)]
 
 
@@ -256,8 +260,10 @@ def _expectations(f: CommandFields, done: Completed, out: Outcome,
 
     streams = (("stdout", f.expect.stdout, f.expect.stdout_not),
                ("stderr", f.expect.stderr, f.expect.stderr_not))
-    order = [(name, rx.source) for name, wanted, unwanted in streams for rx in (*wanted, *unwanted)]
-    results = iter(search(order, done, ctx.remaining, ctx.cancelled))
+    order = [(name, re.compile(rx.source, re.MULTILINE))
+             for name, wanted, unwanted in streams for rx in (*wanted, *unwanted)]
+    results = iter(search(order, {"stdout": done.stdout, "stderr": done.stderr}, ctx.remaining,
+                          ctx.cancelled))
     for name, wanted, unwanted in streams:
         cut = name in done.cut
         for rx in wanted:

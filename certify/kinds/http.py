@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
+from certify.kinds.command import search
 from certify.kinds.http_common import CONTAINS, excerpt, parse_json, require_path, subset_diff, target
 from certify.spec.binder import meta
 from certify.spec.values import Regex
@@ -79,14 +80,19 @@ def run(f: HttpFields, ctx: CheckContext[HttpFields]) -> Outcome:
             out.findings += [Finding(where, what) for where, what in subset_diff(e.json, data)]
             out.unproven += [f'the body repeats the key "{k}": which value a client takes is not defined'
                              for k in repeated]
-    if e.body is not None and not e.body.compiled.search(r.text()):
-        out.findings.append(Finding("body", f"does not match /{e.body.source}/"))
     lower = {k.lower(): v for k, v in r.headers.items()}
+    texts = {"body": r.text(), **{f"header {n}": lower[n.lower()] for n in e.headers if n.lower() in lower}}
+    regexes = [("body", e.body.compiled)] if e.body is not None else []
+    regexes += [(f"header {n}", rx.compiled) for n, rx in e.headers.items() if n.lower() in lower]
+    found = dict(zip([name for name, _ in regexes], search(regexes, texts, ctx.remaining, ctx.cancelled),
+                     strict=True))
+    if e.body is not None and found["body"] is None:
+        out.findings.append(Finding("body", f"does not match /{e.body.source}/"))
     for name, rx in e.headers.items():
         value = lower.get(name.lower())
         if value is None:
             out.findings.append(Finding(name, "no such header"))
-        elif not rx.compiled.search(value):
+        elif found[f"header {name}"] is None:
             out.findings.append(Finding(name, f"{value!r} does not match /{rx.source}/"))
     if e.max_ms is not None and r.ms > e.max_ms:
         out.findings.append(Finding("time", f"{r.ms:.0f} ms, expected at most {e.max_ms:g} ms"))

@@ -4,14 +4,16 @@ and a scrape cut at max_body proves nothing."""
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import certify, spec_text, write
+from tests.conftest import certify, certify_process, processes_mentioning, spec_text, write
 
 FILLER = "".join(f"a_{i:05d} 1\n" for i in range(100))  # 100 lines of exactly 10 bytes
 BODIES: dict[str, tuple[str, str]] = {  # path -> (content type, body)
@@ -22,6 +24,7 @@ BODIES: dict[str, tuple[str, str]] = {  # path -> (content type, body)
     "/metrics/big": ("text/plain", FILLER + "worker_task_total 1\n"),
     "/metrics/empty": ("text/plain", ""),
     "/metrics/nan": ("text/plain", "errors_total NaN\nup 1\n"),
+    "/redos": ("text/plain", "a" * 40 + "b"),
 }
 RECEIVED: list[tuple[str, dict[str, str]]] = []  # (path, headers) of every request to /whoami...
 
@@ -37,6 +40,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200 if self.path in BODIES or self.path.startswith("/whoami") else 404)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
+        if self.path == "/redos":
+            self.send_header("X-Pad", "1" * 40)
         self.end_headers()
         self.wfile.write(data)
 
@@ -152,8 +157,8 @@ def test_an_identity_sends_none_of_the_targets_credentials(tmp_path: Path, api: 
 
 
 def test_metrics_fail_closed(tmp_path: Path, api: str) -> None:
-    hyps = run(tmp_path, f"    api: {{base_url: '{api}'}}\n    small: {{base_url: '{api}', max_body: 1000}}\n",
-               """
+    targets = f"    api: {{base_url: '{api}'}}\n    small: {{base_url: '{api}', max_body: 1000}}\n"
+    hyps = run(tmp_path, targets, """
         - id: CUT
           claim: no worker metrics (they are past max_body)
           check: {kind: metrics, target: small, path: /metrics/big, absent: ['worker_task_.*']}
@@ -162,7 +167,8 @@ def test_metrics_fail_closed(tmp_path: Path, api: str) -> None:
           check: {kind: metrics, target: api, path: /metrics/empty, absent: ['worker_task_.*']}
         - id: EMPTY-ALLOWED
           claim: c
-          check: {kind: metrics, target: api, path: /metrics/empty, absent: ['worker_task_.*'], allow_empty: true}
+          check: {kind: metrics, target: api, path: /metrics/empty, absent: ['worker_task_.*'],
+                  allow_empty: true}
         - id: NAN
           claim: errors were counted
           check: {kind: metrics, target: api, path: /metrics/nan, values: {errors_total: "!= 0"}}
@@ -173,4 +179,25 @@ def test_metrics_fail_closed(tmp_path: Path, api: str) -> None:
                                      "raise max_body to read all of it")
     assert hyps["EMPTY"]["reason"] == ("scrape matched no series: /metrics/empty "
                                        "(set allow_empty: true if that is expected)")
-    assert hyps["NAN"]["reason"] == "not proven: errors_total is NaN; it compares with nothing; 2 metrics scraped"
+    assert hyps["NAN"]["reason"] == ("not proven: errors_total is NaN; it compares with nothing; "
+                                     "2 metrics scraped")
+
+
+def test_a_body_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path: Path, api: str) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: BODY
+          claim: c
+          check: {kind: http, path: /redos, timeout: 2, expect: {body: '(a+)+$'}}
+        - id: HEADER
+          claim: c
+          check: {kind: http, path: /redos, timeout: 2, expect: {headers: {X-Pad: '(\\d+)+x'}}}
+    """, header=f"targets:\n  http:\n    api: {{base_url: '{api}'}}\n"))
+    start = time.monotonic()
+    proc = certify_process("run", "-q", cwd=tmp_path, timeout=30)
+    assert time.monotonic() - start < 15
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    pack = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Evidence pack: "))
+    results = json.loads(((pack if pack.is_absolute() else tmp_path / pack) / "results.json").read_text())
+    for h in results["hypotheses"]:
+        assert "did not finish within" in h["reason"], h["reason"]
+    assert processes_mentioning("re.compile(source, flags)") == []
