@@ -13,7 +13,7 @@ from certify.spec.values import CountExpr, Regex
 from certify.targets.globs import matches as glob_matches
 from certify.targets.globs import path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import LineMatch, rg_friendly
+from certify.targets.textscan import LineMatch, rg_pattern
 
 
 @dataclass(frozen=True)
@@ -96,12 +96,12 @@ def _violations(f: GrepFields, matches: list[LineMatch], then: list[LineMatch]) 
 
 
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
-    if rg_friendly(f.pattern.source):
-        args = ["rg", "-n", "--text", "--crlf", "--hidden", "--no-require-git", "--no-ignore-dot",
+    if rg_pattern(f.pattern.source) is not None:
+        args = ["rg", "-n", "--text", "--hidden", "--no-require-git", "--no-ignore-dot",
                 "-g", "!.git", "-e", f.pattern.source]
         for p in f.exclude:
             args += ["-g", f"!{p}"]
-    else:  # look-arounds, back-references: ripgrep's default engine refuses them, GNU grep -P does not
+    else:  # look-arounds, back-references, set-like classes: for GNU grep -P, not ripgrep
         args = ["grep", "-rnaP", "--exclude-dir=.git", "-e", f.pattern.source]
         for p in f.exclude:
             args += [f"--exclude-dir={p.rstrip('/')}", f"--exclude={p}"]

@@ -228,7 +228,49 @@ def rg_friendly(pattern: str) -> bool:
     return not re.search(r"\(\?<?[=!]|\\[1-9]|\(\?P=", pattern)
 
 
-RG_SEARCH = ["--json", "--no-config", "--text", "--crlf", "--no-ignore"]
+# Where ripgrep's engine matches less than Python's `re`, widen it: Python's \s also matches
+# \x1c-\x1f and its \w numbers such as ²; Python reads lines without their \r\n ending, so
+# `$` may stand before a \r for ripgrep (whose --crlf mode would make `.` skip every \r).
+_WIDER = {"s": r"[\s\x1c-\x1f]", "w": r"[\w\p{No}]"}
+
+
+def rg_pattern(pattern: str) -> str | None:
+    """The pattern ripgrep searches with so that it proposes at least every line Python's `re`
+    matches (ripgrep only proposes; `re` decides), or None when only Python can scan for it:
+    look-arounds and back-references, and classes the engines read differently (`[[:alpha:]]`,
+    `[a&&b]`, `[a~~b]`, `[+--]` are set operations to ripgrep, plain characters to Python)."""
+    if not rg_friendly(pattern):
+        return None
+    if re.search(r"\(\?[a-zA-Z]*x", pattern):  # verbose: comments and spaces; leave it as it is
+        return pattern
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    in_class, first = False, 0  # a `]` at `first` (just after `[` or `[^`) is a plain character
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            out.append(_WIDER.get(pattern[i + 1], pattern[i:i + 2]))
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and i > first:
+                in_class = False
+            elif c == "[" or pattern.startswith(("&&", "~~", "--"), i):
+                return None
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            first = i + 2 if pattern.startswith("[^", i) else i + 1
+            out.append(pattern[i:first])
+            i = first
+            continue
+        else:
+            out.append(r"(?:\r?$)" if c == "$" else c)
+        i += 1
+    return "".join(out)
+
+
+RG_SEARCH = ["--json", "--no-config", "--text", "--no-ignore"]
 _RG_ERROR = re.compile(r"^rg: (?:\./)?(.+?): (?:Permission denied|.*os error \d+)")
 ARG_BYTES = 256 * 1024  # paths per ripgrep invocation, well under the kernel's ARG_MAX
 
@@ -241,7 +283,7 @@ def _decode(part: dict[str, str], errors: str = "replace") -> str:
     return base64.b64decode(part.get("bytes", "")).decode("utf-8", errors=errors)
 
 
-def _rg_rejects(rg: str, pattern: str) -> bool:
+def _rg_rejects(rg: str, pattern: str) -> bool:  # pattern: as ripgrep reads it (rg_pattern)
     proc = subprocess.run([rg, "--quiet", f"--regexp={pattern}", os.devnull], capture_output=True)
     return proc.returncode == 2
 
@@ -344,18 +386,19 @@ def scan(root: Path, files: Sequence[str], deadlines: Mapping[str, float],
 
     patterns = list(deadlines)
     rg = ripgrep()
-    python_only = patterns if rg is None else [p for p in patterns if not rg_friendly(p)]
-    with_rg = [p for p in patterns if p not in python_only]
+    as_rg = {p: q for p in patterns if rg is not None and (q := rg_pattern(p)) is not None}
+    python_only = [p for p in patterns if p not in as_rg]
+    with_rg = list(as_rg)
     lines: list[tuple[str, int, str]] = []
     if rg is not None and with_rg:
-        rejected, stopped = _scan_rg(rg, root, files, with_rg, lines, unreadable,
-                                     max(deadlines[p] for p in with_rg), cancelled)
+        rejected, stopped = _scan_rg(rg, root, files, list(dict.fromkeys(as_rg.values())), lines,
+                                     unreadable, max(deadlines[p] for p in with_rg), cancelled)
         if stopped:
             for p in with_rg:
                 done(p, _failed(stopped, p))
             with_rg = []
-        python_only = [*python_only, *rejected]
-        with_rg = [p for p in with_rg if p not in rejected]
+        python_only += [p for p in with_rg if as_rg[p] in rejected]
+        with_rg = [p for p in with_rg if as_rg[p] not in rejected]
     jobs: list[Job] = [{"pattern": p, "over": "lines", "deadline": deadlines[p]} for p in with_rg] + \
         [{"pattern": p, "over": "files", "deadline": deadlines[p]} for p in python_only]
     if jobs:

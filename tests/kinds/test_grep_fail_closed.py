@@ -291,3 +291,33 @@ def test_a_file_in_a_merge_conflict_is_scanned_once(tmp_path: Path) -> None:
         - {id: ONE, claim: c, check: {kind: grep, pattern: '^<<<<<<<', expect: 1}}
     """)
     assert hyps["ONE"]["verdict"] == "TRUE", hyps["ONE"]["reason"]
+
+
+@pytest.mark.filterwarnings("ignore:Possible:FutureWarning")  # Python's own note on [a&&b], [[:
+def test_lines_python_matches_are_never_lost_to_ripgreps_syntax(tmp_path: Path) -> None:
+    """ripgrep only proposes lines and Python's `re` decides: where the engines read a pattern
+    differently, ripgrep must still propose every line Python would match."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "a.txt").write_bytes("key\x1cvalue\nmid\rline\nx\u00b2\nq & r\nbad :] here\n".encode())
+    hyps = run_spec(tmp_path, r"""
+        - {id: SPACE, claim: c, check: {kind: grep, pattern: 'key\svalue'}}
+        - {id: DOT, claim: c, check: {kind: grep, pattern: 'mid.line'}}
+        - {id: WORD, claim: c, check: {kind: grep, pattern: 'x\w'}}
+        - {id: AND, claim: c, check: {kind: grep, pattern: 'q [a&&b] r'}}
+        - {id: POSIX, claim: c, check: {kind: grep, pattern: 'bad [[:alpha:]]'}}
+    """)
+    assert {k: h["verdict"] for k, h in hyps.items()} == dict.fromkeys(hyps, "FALSE")
+    assert [wheres(hyps[k]) for k in ("SPACE", "DOT", "WORD", "AND", "POSIX")] == [
+        ["a.txt:1"], ["a.txt:2"], ["a.txt:3"], ["a.txt:4"], ["a.txt:5"]]
+
+
+def test_crlf_line_ends_do_not_hide_end_anchored_matches(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "settings.py").write_bytes(b"DEBUG = True\r\nX = 1\r\n")
+    hyps = run_spec(tmp_path, r"""
+        - {id: RG, claim: c, check: {kind: grep, pattern: 'DEBUG = True$'}}
+        - {id: PY, claim: c, check: {kind: grep, pattern: 'DEBUG = True$(?!x)'}}
+    """)
+    assert wheres(hyps["RG"]) == wheres(hyps["PY"]) == ["settings.py:1"]
