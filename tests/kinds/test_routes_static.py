@@ -355,3 +355,55 @@ def test_a_route_on_something_static_reading_does_not_follow_is_unknown(tmp_path
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /health']}")
     assert h["verdict"] == "UNKNOWN", h["reason"]
     assert "app.py:10" in h["reason"] and "`api`" in h["reason"], h["reason"]
+
+
+def test_express_controller_classes_and_what_cannot_be_followed(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "src" / "users.controller.ts", """
+        import { Router, Request, Response } from 'express';
+        export class UsersController {
+          public path = '/users';
+          public router: Router = Router();
+          constructor() { this.initializeRoutes(); }
+          private initializeRoutes() {
+            this.router.get(this.path, this.list);
+            this.router.get(`${this.path}/:id`, this.one);
+          }
+          private list = (req: Request, res: Response) => res.json([]);
+          private one = (req: Request, res: Response) => res.json({});
+        }
+    """)
+    write(root / "src" / "app.ts", """
+        import express from 'express';
+        import { UsersController } from './users.controller';
+        class App {
+          public app = express();
+          constructor(controllers: any[]) {
+            controllers.forEach((controller) => this.app.use('/', controller.router));
+          }
+        }
+        export default new App([new UsersController()]).app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]  # mounted through a parameter's property
+    assert "src/app.ts:6" in h["reason"] and "controller.router" in h["reason"], h["reason"]
+    write(root / "src" / "app.ts", """
+        import express from 'express';
+        import { UsersController } from './users.controller';
+        const app = express();
+        app.use('/v1', new UsersController().router);
+        for (const m of ['get', 'post']) app[m]('/echo', (req, res) => res.end());
+        export default app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v1/users/{id}']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]  # the computed app[m](...)
+    assert "src/app.ts:5" in h["reason"] and "computed" in h["reason"], h["reason"]
+    write(root / "src" / "app.ts", """
+        import express from 'express';
+        import { UsersController } from './users.controller';
+        const app = express();
+        app.use('/v1', new UsersController().router);
+        export default app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v1/users/{id}', 'GET /v1/users']}")
+    assert h["verdict"] == "TRUE", h["reason"]

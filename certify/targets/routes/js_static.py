@@ -36,6 +36,7 @@ KEYWORDS = {"if", "for", "while", "switch", "catch", "function", "typeof", "retu
             "in", "of", "instanceof", "delete", "void", "throw", "else", "do", "yield", "export", "import",
             "const", "let", "var", "class", "extends", "default", "async", "from", "as", "type", "interface"}
 ROUTERISH = re.compile(r"(?i)app|router|routes|api|server|^r$")
+RECEIVERS = re.compile(r"^(?:this\.)?(?:app|router|server)$|Router$")  # an unknown `app.get('/x', h)`
 REGEX_AFTER = set("(,=:[!&|?{};+-*%<>~^") | {"=>", "return", "typeof", "case", "in", "of", "&&", "||", "??"}
 
 
@@ -215,6 +216,12 @@ class ObjLit:
 
 
 @dataclass(frozen=True)
+class ClassObj:  # a class of the scanned files; `new X()` is an instance whose this.* are its fields
+    file: str
+    instance: bool = False
+
+
+@dataclass(frozen=True)
 class External:
     spec: str
 
@@ -237,6 +244,7 @@ class JsFile:
     imports: dict[str, tuple[str, str]] = field(default_factory=dict)  # local -> (spec, exported name)
     exports: dict[str, int | str] = field(default_factory=dict)  # exported -> token index or local name
     star_exports: list[str] = field(default_factory=list)
+    classes: set[str] = field(default_factory=set)
     functions: list[Function] = field(default_factory=list)
     by_param: dict[str, list[Function]] = field(default_factory=dict)  # parameter name -> functions
     param_starts: dict[str, list[int]] = field(default_factory=dict)  # ... and where their bodies start
@@ -351,6 +359,8 @@ class JsProject:
         for i, fn in enumerate(f.functions):
             if fn.name == name:
                 return Func(rel, i)
+        if name in f.classes:
+            return ClassObj(rel)
         if name == "express":
             return EXPRESS
         if name == "Router":
@@ -477,6 +487,7 @@ class JsProject:
         if base == "this" and a + 2 < b and toks[a + 1].text == ".":
             obj: Any = self.name(rel, "this." + toks[a + 2].text, None, where)
             i = a + 3
+            self.unknown_receiver(rel, toks, match, obj, f"this.{toks[a + 2].text}", i, b, where)
         elif base == "module" and a + 2 < b and toks[a + 2].text == "exports":
             return UNKNOWN
         elif base == "process" and a + 2 < b and toks[a + 2].text == "env":
@@ -494,6 +505,7 @@ class JsProject:
                         self.graph.routes.append(RawRoute((rel, base), ["?"], exc, where))
                 raise
             i = a + 1
+            self.unknown_receiver(rel, toks, match, obj, base, i, b, where)
         while i < b:
             t = toks[i]
             if t.kind == "p" and t.text in (".", "?.") and i + 1 < b and toks[i + 1].kind in ("id", "p"):
@@ -507,6 +519,10 @@ class JsProject:
                 obj = self.call(rel, toks, match, obj, args, f"{rel}:{t.line}", i if own else -1)
                 i = match[i] + 1
             elif t.kind == "p" and t.text == "[" and i in match:
+                if isinstance(obj, RouterRef) and match[i] + 1 < b and toks[match[i] + 1].text == "(":
+                    self.graph.routes.append(RawRoute(obj.key, ["?"], Unresolved(
+                        f"{where}: `{_src(toks, a, match[i] + 1)}(...)`: a computed method, not listed "
+                        "statically (set code.app to ask express)"), where))
                 obj = UNKNOWN
                 i = match[i] + 1
             elif t.kind == "p" and t.text == "!":  # TypeScript non-null assertion
@@ -525,11 +541,35 @@ class JsProject:
                 return UNKNOWN
         return obj
 
+    def unknown_receiver(self, rel: str, toks: list[Tok], match: dict[int, int], obj: Any, name: str,
+                         i: int, b: int, where: str) -> None:
+        """`app.get('/x', handler)` on an `app` that static reading could not follow (a global, a
+        class field it does not see, a package's export): fail closed rather than skip it."""
+        if isinstance(obj, RouterRef | RouteObj | ObjLit | ModuleObj | Func | ClassObj) \
+                or obj is EXPRESS or obj is ROUTER_FN:
+            return
+        if not RECEIVERS.search(name) or i + 2 >= b or toks[i].text != "." or toks[i + 2].text != "(":
+            return
+        verb, paren = toks[i + 1].text, i + 2
+        args = split_args(toks, match, paren + 1, match.get(paren, paren))
+        first = toks[args[0][0]] if args else None
+        if verb in VERBS and len(args) >= 2 and first is not None and first.kind in ("str", "tpl") \
+                and first.text.startswith("/") or verb == "use" and len(args) >= 2:
+            what = "comes from a package" if isinstance(obj, External) else \
+                "is not defined where static reading looks"
+            self.graph.routes.append(RawRoute((rel, name), ["?"], Unresolved(
+                f"{where}: `{name}` {what}: its routes cannot be listed (scan that code, or set code.app "
+                "to ask express)"), where))
+
     def member(self, obj: Any, name: str, where: str) -> Any:
         if obj is EXPRESS:
             return ROUTER_FN if name == "Router" else UNKNOWN
         if isinstance(obj, ModuleObj):
             return self.export(obj.file, name, where)
+        if isinstance(obj, RouterRef) and obj.key not in self.graph.routers and obj.key not in self.params \
+                and name not in (*VERBS, "use", "route"):  # `controller.router`, a parameter's property
+            raise Unresolved(f"{where}: `{obj.key[1].rpartition('.')[2]}.{name}`: a parameter's property, "
+                             "not followed statically")
         if isinstance(obj, RouterRef | RouteObj):
             return BoundMethod(obj, name)
         if isinstance(obj, ObjLit):
@@ -542,6 +582,8 @@ class JsProject:
                     if f.toks[x + 1].text == ":":
                         return self.expr_at(obj.file, x + 2, where)
             raise Unresolved(f"{where}: the object at {obj.file}:{f.toks[obj.start].line} has no `{name}`")
+        if isinstance(obj, ClassObj) and obj.instance:
+            return self.name(obj.file, "this." + name, None, where)
         if isinstance(obj, External | _Marker):
             return UNKNOWN
         if isinstance(obj, str | list):
@@ -569,6 +611,8 @@ class JsProject:
             return UNKNOWN
         if isinstance(obj, Func):
             return self.call_function(rel, toks, match, obj, args, where)
+        if isinstance(obj, ClassObj):
+            return ClassObj(obj.file, instance=True)
         if isinstance(obj, ModuleObj):  # require('./routes')(app)
             try:
                 target = self.export(obj.file, "module.exports", where)
@@ -773,6 +817,24 @@ def index_file(rel: str, text: str) -> JsFile:
                 if body in match:
                     name = name or _assigned_name(toks, i)
                     f.functions.append(Function(name, _params(toks, match, j), body, match[body], t.line))
+    for i, t in enumerate(toks):  # class fields: `public router = Router();` is this.router
+        if t.kind != "id" or t.text != "class":
+            continue
+        if i + 1 < n and toks[i + 1].kind == "id":
+            f.classes.add(toks[i + 1].text)
+        brace = i + 1
+        while brace < n and not at(brace, "{"):
+            brace += 1
+        k, end = brace + 1, match.get(brace, brace)
+        while k < end:
+            if k in match:
+                k = match[k] + 1
+                continue
+            if toks[k].kind == "id" and (at(k + 1, "=", ":", "?", "!")):
+                j = skip_type(k + 1 + at(k + 1, "?", "!"))
+                if at(j, "=") and not at(j + 1, ">"):
+                    f.bindings.setdefault("this." + toks[k].text, j + 1)
+            k += 1
     openers = {c: o for o, c in match.items()}
     for i, t in enumerate(toks):
         if t.kind == "p" and t.text == "=>":
@@ -929,7 +991,7 @@ def express_routes(root: Path, files: Iterable[str]) -> Extraction:
             if i and toks[i - 1].kind == "id" and toks[i - 1].text in ("function", "class"):
                 continue
             nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is None or nxt.text not in (".", "(", "?."):
+            if nxt is None or nxt.text not in (".", "(", "?.", "["):
                 continue
             if nxt.text == "(" and i + 1 in f.match and f.match[i + 1] + 1 < len(toks) \
                     and toks[f.match[i + 1] + 1].text == "{":  # a method definition `init(app) {`
