@@ -286,12 +286,15 @@ def schema() -> None:
 
 @cli.command()
 @click.argument("pack", type=click.Path(file_okay=False))
-def verify(pack: str) -> None:
-    """Re-hash PACK against its MANIFEST.sha256 (exit 1 if anything changed).
+@click.option("--ledger", type=click.Path(dir_okay=False, exists=True),
+              help="The ledger (INDEX.md) to check the pack against (default: the one two folders up).")
+def verify(pack: str, ledger: str | None) -> None:
+    """Re-hash PACK against its MANIFEST.sha256, and the manifest against its ledger row and the
+    ledger's hash chain (exit 1 if anything changed).
 
     An intact pack that its folder's ledger (INDEX.md) does not list gets its row there."""
     from certify.report.pack import LEDGER, restore_ledger_row
-    from certify.report.verify import NotAPack
+    from certify.report.verify import NotAPack, check_ledger, default_ledger
     from certify.report.verify import verify as verify_pack
 
     try:
@@ -302,19 +305,33 @@ def verify(pack: str) -> None:
                          ("ADDED", result.added)):
         for p in paths:
             click.echo(f"{label:8} {p}")
-    if result.intact:
-        click.echo(f"{pack}: intact ({len(result.ok)} files match the manifest)")
+    if not result.intact:
+        click.echo(f"{pack}: NOT intact ({len(result.changed)} changed, {len(result.missing)} missing, "
+                   f"{len(result.added)} added)")
+        sys.exit(1)
+    if ledger is None:
         try:
-            ledger = restore_ledger_row(Path(pack))
+            restored = restore_ledger_row(Path(pack))
         except (OSError, ValueError) as exc:
             _fail(f"{pack} is intact, but its ledger row could not be added to "
                   f"{Path(pack).resolve().parent.parent / LEDGER}: {getattr(exc, 'strerror', None) or exc}")
-        if ledger:
-            click.echo(f"its missing ledger row was added to {ledger}")
-        sys.exit(0)
-    click.echo(f"{pack}: NOT intact ({len(result.changed)} changed, {len(result.missing)} missing, "
-               f"{len(result.added)} added)")
-    sys.exit(1)
+        if restored:
+            click.echo(f"its missing ledger row was added to {restored}")
+    chain = check_ledger(Path(pack), Path(ledger) if ledger else default_ledger(Path(pack)))
+    for problem in chain.problems:
+        click.echo(f"LEDGER   {problem}")
+    if not chain.ok:
+        click.echo(f"{pack}: NOT intact ({len(result.ok)} files match the manifest, but the ledger "
+                   "does not vouch for it)")
+        sys.exit(1)
+    click.echo(f"{pack}: intact ({len(result.ok)} files match the manifest)")
+    if chain.ledger is None:
+        click.echo("no ledger (INDEX.md) beside the pack: the manifest is checked only against itself; "
+                   "give --ledger, or --key for a signed pack")
+    else:
+        click.echo(f"the manifest matches its ledger row ({chain.ledger}:{chain.row}); the chain of "
+                   f"{chain.rows} rows is unbroken")
+    sys.exit(0)
 
 
 @cli.command()

@@ -6,6 +6,11 @@ overwritten (a clash of names gets a suffix). The ledger (INDEX.md) is appended 
 under a lock, so concurrent runs into one reports folder both land. A row that could not
 be written (a full disk after the pack was in place) is added from the pack's own
 results.json by the next run into the same folder, or by `certify verify PACK`.
+
+The ledger is a hash chain: each row ends with the sha256 of its pack's MANIFEST.sha256 and the
+sha256 of the previous row's line (`-` for the first row), so a pack edited with its manifest
+regenerated no longer matches its row, and an edited or deleted row breaks the chain
+(certify/report/verify.py checks both).
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ LEDGER = "INDEX.md"
 LEDGER_HEADER = (
     "# Evidence ledger\n\n"
     "One row per `certify run`. Each pack can be re-checked with `certify verify <pack>`.\n\n"
-    "| Finished (UTC) | Phase | Commit | Gate | TRUE | FALSE | UNKNOWN | WAIVED | Runtime proof | Pack |\n"
-    "|---|---|---|---|---|---|---|---|---|---|\n"
+    "| Finished (UTC) | Phase | Commit | Gate | TRUE | FALSE | UNKNOWN | WAIVED | Runtime proof | Pack "
+    "| Manifest sha256 | Previous row sha256 |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
+FIRST_ROW = "-"  # the previous-row digest of the chain's first row
 
 
 def manifest(files: dict[str, bytes]) -> bytes:
@@ -94,14 +101,35 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
+def row_digest(line: str) -> str:
+    """The digest the next ledger row records for this row (its line, without the newline)."""
+    return hashlib.sha256(line.rstrip("\n").encode("utf-8")).hexdigest()
+
+
+def manifest_digest(folder: Path) -> str:
+    return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
+
+
+def ledger_rows(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of every row of a ledger's table, header and separator excluded."""
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1)
+            if line.startswith("| ") and not line.startswith("| Finished (UTC) |")]
+
+
+def row_cells(line: str) -> list[str]:
+    """A row's cells: the digests are the last two of a chained row (12 cells)."""
+    return [c.strip() for c in line.strip().strip("|").split(" | ")]
+
+
 def _row(r: RunResult, rel: str) -> str:
+    """The row without its two digest cells (they are added when it is chained)."""
     g = r.gate
     commit = (r.baseline.commit[:12] or "-") + (" (dirty)" if r.baseline.dirty else "")
     return (f"| {markdown.cell(r.baseline.finished)} | {markdown.cell(r.label)} | "
             f"{markdown.code(commit, True)} | {markdown.cell(g.summary)} | {g.counts['TRUE']} | "
             f"{g.counts['FALSE']} | {g.counts['UNKNOWN']} | {g.counts['WAIVED']} | "
             f"{'claimed' if g.runtime_proof_claimed else 'not claimed'} | "
-            f"{_link(rel)} |\n")
+            f"{_link(rel)} |")
 
 
 def _link(rel: str) -> str:
@@ -146,17 +174,26 @@ def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: 
     ledger = out_dir / LEDGER
     with _locked(out_dir / ".INDEX.lock"):
         text = ledger.read_text(encoding="utf-8", errors="replace") if ledger.exists() else ""
-        rows = [_row(run, _rel(out_dir, p)) for p, run in _packs_without_row(out_dir, text, folder)]
+        missing = _packs_without_row(out_dir, text, folder)
         if _link(_rel(out_dir, folder)) not in text:
-            rows.append(_row(r or _header(folder), _rel(out_dir, folder)))
-        if not rows:
+            missing.append((folder, r or _header(folder)))
+        if not missing:
             return False
+        existing = ledger_rows(text)
+        prev = row_digest(existing[-1][1]) if existing else FIRST_ROW
+        rows = []
+        for pack_folder, run in missing:
+            # the digests are hex: only the rest of the row goes through the redactor
+            row = redactor.text(_row(run, _rel(out_dir, pack_folder)))
+            line = f"{row} {manifest_digest(pack_folder)} | {prev} |"
+            rows.append(line + "\n")
+            prev = row_digest(line)
         with ledger.open("a", encoding="utf-8") as fh:
             if not text.strip():
                 fh.write(LEDGER_HEADER)
             elif not text.endswith("\n"):
                 fh.write("\n")  # a row cut short by a failed write stays a line of its own
-            fh.write(redactor.text("".join(rows)))
+            fh.write("".join(rows))
             fh.flush()
             os.fsync(fh.fileno())
         return True

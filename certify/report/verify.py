@@ -78,3 +78,67 @@ def verify(pack: Path) -> Verification:
     present = {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file() or p.is_symlink()}
     result.added = sorted(present - set(expected) - {MANIFEST})
     return result
+
+
+@dataclass
+class LedgerCheck:
+    """A pack checked against its ledger row and the ledger's hash chain (certify/report/pack.py)."""
+
+    ledger: Path | None  # None: no ledger was found beside the pack, nor given
+    row: int | None = None  # the line of the pack's row
+    rows: int = 0  # chained rows checked
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def default_ledger(pack: Path) -> Path | None:
+    """<reports>/INDEX.md of a pack at <reports>/<phase>/<pack>, when it exists."""
+    from certify.report.pack import LEDGER
+
+    candidate = pack.resolve().parent.parent / LEDGER
+    return candidate if candidate.is_file() else None
+
+
+def check_ledger(pack: Path, ledger: Path | None) -> LedgerCheck:
+    """The pack's manifest digest against its ledger row, and every row's link to the previous one."""
+    from certify.report.pack import FIRST_ROW, ledger_rows, manifest_digest, row_cells, row_digest
+
+    out = LedgerCheck(ledger)
+    if ledger is None:
+        return out
+    try:
+        text = ledger.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        out.problems.append(f"{ledger}: cannot be read ({exc})")
+        return out
+    prev: str | None = None
+    mine: list[tuple[int, list[str]]] = []
+    for number, line in ledger_rows(text):
+        cells = row_cells(line)
+        if len(cells) == 12:  # a chained row (rows of older ledgers have 10 cells and no digests)
+            out.rows += 1
+            want = row_digest(prev) if prev is not None else FIRST_ROW
+            if cells[11] != want:
+                out.problems.append(f"{ledger}:{number}: the chain is broken: this row records the previous "
+                                    f"row as {cells[11][:12]}, the row before it is {want[:12]} (a row was "
+                                    "edited, inserted or deleted)")
+            if f"/{pack.name}/EVIDENCE.md)" in cells[9] or f"({pack.name}/EVIDENCE.md)" in cells[9]:
+                mine.append((number, cells))
+        prev = line
+    if not mine:
+        out.problems.append(f"{ledger}: no chained row for the pack {pack.name}")
+        return out
+    out.row, cells = mine[-1]
+    try:
+        digest = manifest_digest(pack)
+    except OSError as exc:
+        out.problems.append(f"{pack / MANIFEST}: cannot be read ({exc.strerror or exc})")
+        return out
+    if cells[10] != digest:
+        out.problems.append(f"{MANIFEST} does not match its ledger row ({ledger}:{out.row} records "
+                            f"{cells[10][:12]}, the pack's is {digest[:12]}): the pack was changed and "
+                            "its manifest regenerated")
+    return out
