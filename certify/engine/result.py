@@ -28,6 +28,7 @@ class CheckResult:
     attempts: int = 1
     target: str | None = None
     spec_at: str = ""  # file:line of the check in the spec
+    authored: bool = False  # evidence written down by people, not measured by this run
 
 
 @dataclass

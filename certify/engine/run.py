@@ -220,7 +220,7 @@ def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progr
         reason=" ".join(outcome.reason.split()), ran=outcome.ran, output=outcome.output,
         reproduce=outcome.reproduce, findings=outcome.findings, values=outcome.values,
         attachments=outcome.attachments, seconds=round(seconds, 3), attempts=tried,
-        target=check.target, spec_at=f"{check.mark.file}:{check.mark.line}",
+        target=check.target, spec_at=f"{check.mark.file}:{check.mark.line}", authored=check.authored,
     )
     progress(Event(job.hyp.id, check, outcome.status, job.result.reason, seconds))
 

@@ -20,6 +20,7 @@ def _check(hyp: HypothesisResult, c: CheckResult) -> dict[str, Any]:
         "findings": [{"where": f.where, "what": f.what, "fix": f.fix} for f in c.findings],
         "values": c.values, "attachments": [attachment_path(hyp, c, n) for n in c.attachments],
         "seconds": c.seconds, "attempts": c.attempts, "target": c.target, "spec_at": c.spec_at,
+        **({"authored": True} if c.authored else {}),
     }
 
 
@@ -66,7 +67,7 @@ def _check_from_dict(raw: dict[str, Any], hyp: HypothesisResult, pack: Path) -> 
         reproduce=raw.get("reproduce", ""),
         findings=[Finding(f["where"], f["what"], f.get("fix")) for f in raw.get("findings", [])],
         values=raw.get("values", {}), seconds=raw.get("seconds", 0.0), attempts=raw.get("attempts", 1),
-        target=raw.get("target"), spec_at=raw.get("spec_at", ""))
+        target=raw.get("target"), spec_at=raw.get("spec_at", ""), authored=raw.get("authored") is True)
     prefix = attachment_path(hyp, c, "")
     for rel in raw.get("attachments", []):
         c.attachments[rel.removeprefix(prefix)] = read_attachment(pack, rel)

@@ -414,7 +414,7 @@ class _Loader:
             return None
         return CheckSpec(kind=kind, name=common.name or kind, target=target, timeout=common.timeout,
                          retry=common.retry, fields=fields, mark=node.mark, index=index,
-                         allow_empty=common.allow_empty)
+                         allow_empty=common.allow_empty, authored=common.authored)
 
     def resolve_target(self, kind: str, name: str | None, node: Node, where: str) -> str | None:
         type_ = self.catalog.kind_target_type(kind)

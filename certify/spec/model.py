@@ -40,6 +40,9 @@ class CheckCommon:
     allow_empty: bool = field(default=False, metadata=meta(
         "true = a scope that resolves to nothing (no file, table, log entry...) may pass; by default "
         "it makes the check UNKNOWN"))
+    authored: bool = field(default=False, metadata=meta(
+        "true = the evidence is an observation written down (a production log, a deployment "
+        "count), not measured by this run; the pack labels it authored"))
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class CheckSpec:
     mark: Mark
     index: int  # position within its hypothesis, from 1
     allow_empty: bool = False
+    authored: bool = False  # the evidence was written down, not measured (shown in the pack)
 
 
 @dataclass(frozen=True)
