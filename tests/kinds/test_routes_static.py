@@ -407,3 +407,18 @@ def test_express_controller_classes_and_what_cannot_be_followed(tmp_path: Path) 
     """)
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v1/users/{id}', 'GET /v1/users']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_bad_code_fields_are_one_positioned_line(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n")
+    for code, expected in (("{prefix: api}", 'code.prefix: "api": expected a path starting with "/"'),
+                           ("{app: main}", 'code.app: "main": expected "package.module:variable"')):
+        write(tmp_path / "checks.yaml", spec_text(f"""
+            - id: R
+              claim: c
+              check: {{kind: routes, code: {code}, routes: ['GET /x']}}
+        """, header="targets: {repo: {path: repo}}\n"))
+        res = certify("run", "-q", cwd=tmp_path)
+        assert res.exit_code == 2, res.stdout + res.stderr
+        lines = [x for x in res.stderr.splitlines() if x.strip()]
+        assert len(lines) == 1 and lines[0].startswith("checks.yaml:") and expected in lines[0], res.stderr
