@@ -80,6 +80,15 @@ SELECT json_build_object(
                                   OR pg_has_role(u.name, r.oid, %(how)s::text))
                              AND has_schema_privilege(r.oid, n.oid, 'CREATE')) END)), '{{}}')
       FROM pg_namespace n),
+  'schema_creators', (SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]')
+      FROM unnest(%(untrusted)s::text[]) AS u(name), pg_database d
+      WHERE d.datname = current_database() AND CASE WHEN u.name = 'PUBLIC' THEN EXISTS (
+                SELECT 1 FROM aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
+                WHERE a.grantee = 0 AND a.privilege_type = 'CREATE')
+              ELSE EXISTS (SELECT 1 FROM pg_roles r
+                           WHERE (pg_has_role(u.name, r.oid, 'USAGE')
+                                  OR pg_has_role(u.name, r.oid, %(how)s::text))
+                             AND has_database_privilege(r.oid, d.oid, 'CREATE')) END),
   'schemas', (SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL})
 )
 """
@@ -124,15 +133,22 @@ def _schemas_on(path: str) -> list[str]:
     return [s.strip().strip('"') for s in path.split(",") if s.strip().strip('"') not in ("", "''")]
 
 
-def _path_finding(sig: str, owner: str, path: str, creatable: dict[str, list[str]]) -> Finding | None:
+def _path_finding(sig: str, owner: str, path: str, creatable: dict[str, list[str]],
+                  schema_creators: list[str]) -> Finding | None:
     """What is wrong with a pinned search_path: a schema on it that an untrusted role can create
-    in, or pg_temp not listed last (unlisted, it is searched first, so a caller's temporary
-    table takes the place of the function's tables). An empty path is pinned."""
+    in, or that does not exist while one can create it (CREATE on the database), or pg_temp not
+    listed last (unlisted, it is searched first, so a caller's temporary table takes the place
+    of the function's tables). An empty path is pinned."""
     entries = _schemas_on(path)
     if not entries:
         return None
     for schema in entries:
         named = owner if schema == "$user" else schema
+        if named.lower() != "pg_temp" and named not in creatable and schema_creators:
+            return Finding(sig, f"search_path includes {named}, which does not exist, and "
+                                f"{', '.join(schema_creators)} can create it",
+                           f"ALTER FUNCTION {sig} SET search_path = ''; -- and qualify names, or "
+                           f"REVOKE CREATE ON DATABASE ... FROM {', '.join(schema_creators)};")
         who = creatable.get(named, [])
         if who:
             return Finding(sig, f"search_path includes {named}, where {', '.join(who)} can CREATE",
@@ -187,7 +203,7 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
             out.findings.append(Finding(sig, f"search_path is {path}, expected empty",
                                         f"ALTER FUNCTION {sig} SET search_path = '';"))
         else:
-            unpinned = _path_finding(sig, fn["owner"], path, creatable)
+            unpinned = _path_finding(sig, fn["owner"], path, creatable, data["schema_creators"])
             if unpinned:
                 out.findings.append(unpinned)
         executors = [e for e in fn["executors"] if e != fn["owner"]]

@@ -51,6 +51,9 @@ CREATE FUNCTION public.path_temp_last() RETURNS text LANGUAGE plpgsql SECURITY D
   SET search_path = public, pg_temp AS $f$BEGIN RETURN (SELECT v FROM secrets LIMIT 1); END$f$;
 CREATE FUNCTION public.path_empty() RETURNS text LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = '' AS $f$BEGIN RETURN (SELECT v FROM public.secrets LIMIT 1); END$f$;
+DO $$BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO px_creators', current_database()); END$$;
+CREATE FUNCTION public.path_missing_schema() RETURNS text LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = not_yet_there, public, pg_temp AS $f$BEGIN RETURN (SELECT v FROM secrets LIMIT 1); END$f$;
 CREATE FUNCTION public.path_group_creatable() RETURNS text LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = open_to_group, public, pg_temp AS $f$BEGIN RETURN (SELECT v FROM secrets LIMIT 1); END$f$;
 
@@ -172,8 +175,14 @@ def test_definer_search_path_must_end_with_pg_temp(dsn: str, results: dict[str, 
     assert as_role(dsn, "px_untrusted", "CREATE TABLE open_to_group.secrets (v text)",
                    "INSERT INTO open_to_group.secrets VALUES ('planted')",
                    "SELECT public.path_group_creatable()") == [("planted",)]
+    assert as_role(dsn, "px_untrusted", "CREATE SCHEMA not_yet_there",
+                   "CREATE TABLE not_yet_there.secrets (v text)",
+                   "INSERT INTO not_yet_there.secrets VALUES ('planted')",
+                   "SELECT public.path_missing_schema()") == [("planted",)]
     whats = dict(found(results["DEFINER"]))
     assert "public.path_temp_last()" not in whats and "public.path_empty()" not in whats
+    assert whats["public.path_missing_schema()"] == (
+        "search_path includes not_yet_there, which does not exist, and px_untrusted can create it")
     assert whats["public.path_public()"] == (
         "search_path is public without pg_temp last: a temporary table takes the place of its objects")
     assert whats["public.path_temp_first()"] == (
