@@ -339,6 +339,10 @@ def _scan_rg(rg: str, root: Path, files: Sequence[str], patterns: list[str],
         proc = subprocess.Popen([*args, *batch], cwd=root, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         dog = _Watchdog(proc, deadline, cancelled)
+        errors: list[bytes] = []  # drained as it comes: a full stderr pipe would stall ripgrep
+        assert proc.stderr is not None
+        drain = threading.Thread(target=errors.extend, args=(proc.stderr,), daemon=True)
+        drain.start()
         assert proc.stdout is not None
         for raw in proc.stdout:
             if not raw.startswith(b'{"type":"match"'):
@@ -346,7 +350,9 @@ def _scan_rg(rg: str, root: Path, files: Sequence[str], patterns: list[str],
             data = json.loads(raw)["data"]
             path = _decode(data["path"], "surrogateescape")
             lines.append((path, data["line_number"], line_text(_decode(data["lines"]))))
-        _, err = proc.communicate()
+        proc.wait()
+        drain.join()
+        err = b"".join(errors)
         dog.stop()
         if dog.fired:
             return [], dog.fired

@@ -321,3 +321,17 @@ def test_crlf_line_ends_do_not_hide_end_anchored_matches(tmp_path: Path) -> None
         - {id: PY, claim: c, check: {kind: grep, pattern: 'DEBUG = True$(?!x)'}}
     """)
     assert wheres(hyps["RG"]) == wheres(hyps["PY"]) == ["settings.py:1"]
+
+
+def test_thousands_of_unreadable_paths_do_not_stall_the_scan(tmp_path: Path) -> None:
+    """ripgrep's complaints fill its stderr pipe; they are read as they come, not after."""
+    from certify.targets import textscan
+
+    write(tmp_path / "a.txt", "MARK\n")
+    gone = [f"gone/{'x' * 40}{i}.txt" for i in range(3000)]  # vanished since they were listed
+    start = time.monotonic()
+    unreadable: list[str] = []
+    res = textscan.scan(tmp_path, ["a.txt", *gone], {"MARK": time.monotonic() + 20}, unreadable)
+    assert time.monotonic() - start < 10
+    assert [(m.path, m.line) for m in res["MARK"]] == [("a.txt", 1)]  # type: ignore[union-attr]
+    assert len(unreadable) == 3000
