@@ -45,6 +45,7 @@ def parse_labels(text: str, where: str) -> dict[str, str]:
 def parse_exposition(text: str) -> list[Sample]:
     """Prometheus text format 0.0.4: comments, labels with escapes, NaN/+Inf, timestamps."""
     samples = []
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
@@ -56,7 +57,13 @@ def parse_exposition(text: str) -> list[Sample]:
             value = float(m.group(3))
         except ValueError:
             raise ValueError(f"line {number}: bad value {m.group(3)!r}") from None
-        samples.append(Sample(m.group(1), parse_labels(m.group(2) or "", f"line {number}"), value))
+        sample = Sample(m.group(1), parse_labels(m.group(2) or "", f"line {number}"), value)
+        key = (sample.name, tuple(sorted(sample.labels.items())))
+        if key in seen:  # which value holds is not defined; a sum would count it twice
+            series = m.group(1) + (f"{{{m.group(2)}}}" if m.group(2) else "")
+            raise ValueError(f"line {number}: repeats the series {series[:120]}")
+        seen.add(key)
+        samples.append(sample)
     return samples
 
 

@@ -258,5 +258,6 @@ def test_a_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path: Pat
     pack = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Evidence pack: "))
     results = json.loads(((pack if pack.is_absolute() else tmp_path / pack) / "results.json").read_text())
     reason = results["hypotheses"][0]["reason"]
-    assert "did not finish within" in reason, reason
+    # ours, or the engine's own timeout (which cannot fire while a regex holds the GIL)
+    assert "did not finish within" in reason or "timed out after" in reason, reason
     assert processes_mentioning("re.compile(source, re.MULTILINE)") == []  # the search was stopped

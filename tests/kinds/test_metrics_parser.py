@@ -64,3 +64,10 @@ def test_json_types_and_lengths_must_match(expected: object, actual: object) -> 
 ])
 def test_json_matches(expected: object, actual: object) -> None:
     assert subset_diff(expected, actual) == []
+
+
+def test_a_repeated_series_is_not_exposition() -> None:
+    """Prometheus refuses a scrape that repeats a series; summing both would double the value."""
+    with pytest.raises(ValueError, match='line 3: repeats the series requests_total{route="/a"}'):
+        parse_exposition('requests_total{route="/a"} 50\nrequests_total{route="/b"} 1\n'
+                         'requests_total{route="/a"} 50\n')
