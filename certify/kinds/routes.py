@@ -193,6 +193,10 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
                           for x in (doubtful if incomplete else []))]
     if out.findings:
         out.output = head([f"{x.where}: {x.what}" for x in out.findings], 30)
+    elif incomplete:
+        out.reason = f"{len(implemented)} routes resolved in code" + (
+            f", {len(doubtful)} missing not counted" if doubtful else "")
+        out.output = head(listing, 30)
     else:
         out.reason = f"{len(implemented)} routes in code" + (
             f", {len(documented)} in the contract, all matching" if contracts else ", all required present")

@@ -745,7 +745,9 @@ def _src(toks: list[Tok], a: int, b: int) -> str:
     text = ""
     for t in toks[a:b]:
         piece = repr(t.text) if t.kind == "str" else f"`{t.text}`" if t.kind == "tpl" else t.text
-        text += ("" if not text or t.kind == "p" or text[-1] in ".([{" else " ") + piece
+        spaced = t.kind == "p" and t.text in ("||", "&&", "??", "+", "=", "=>", "?", ":", "===", "==")
+        glue = "" if not text or t.kind == "p" and not spaced or text[-1] in ".([{" else " "
+        text += glue + piece + (" " if spaced else "")
     return text if len(text) <= 60 else text[:57] + "..."
 
 

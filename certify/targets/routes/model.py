@@ -102,6 +102,11 @@ class Graph:
     pending: list[str] = field(default_factory=list)  # mounts whose child is not known: `file:line: what`
     outside: list[str] = field(default_factory=list)  # mounts of routers from outside the scanned code
 
+    def name(self, key: RouterKey) -> str:
+        """`router` of app/api.py:3 (or "the router of ..." for one made in an expression)."""
+        where = self.routers[key].where if key in self.routers else key[0]
+        return f"the router of {where}" if "@" in key[1] else f"`{key[1]}` of {where}"
+
     def extraction(self, ex: Extraction) -> Extraction:
         parents: dict[RouterKey, list[Mount]] = {}
         for m in self.mounts:
@@ -126,11 +131,10 @@ class Graph:
                     raise Unresolved(f"{node.where}: `{param}` is a parameter of {func}() and no call of it "
                                      "with a router was found")
                 if self.pending:
-                    raise Unresolved(f"{self.pending[0]} (so where `{key[1]}` of {node.where} is mounted "
-                                     "is unknown)")
+                    raise Unresolved(f"{self.pending[0]} (so where {self.name(key)} is mounted is unknown)")
                 if self.outside:
-                    raise Unresolved(f"{node.where}: `{key[1]}` is mounted nowhere in the scanned code, and "
-                                     f"{self.outside[0]} mounts a router from outside it: scan that code too")
+                    raise Unresolved(f"{node.where}: {self.name(key)} is mounted nowhere in the scanned code, "
+                                     f"and {self.outside[0]} mounts a router from outside it: scan that code too")
                 if has_app:
                     orphans[key] = None
                     return []
@@ -168,10 +172,10 @@ class Graph:
                 path = re.sub(r"//+", "/", join(self.framework, prefix, raw.path)) or "/"
                 ex.routes += [Route(m, path, raw.where, raw.hidden) for m in raw.methods]
         ex.unresolved += list(unresolved)
-        ex.notes += [f"{self.routers[k].where}: `{k[1]}` is never mounted on an application: its routes are "
-                     "not served" for k in orphans]
+        ex.notes += [f"{self.name(k)} is never mounted on an application: its routes are not served"
+                     for k in orphans]
         if roots:
-            which = ", ".join(f"`{k[1]}` of {self.routers[k].where}" for k in roots)
+            which = ", ".join(self.name(k) for k in roots)
             ex.notes.append(f"no application object in the scanned code: routers are taken at their own "
                             f"prefixes ({which})")
         return ex

@@ -269,6 +269,10 @@ class Project:
                     pass
         if isinstance(node, ast.Attribute):
             return self._attribute(m, node, env, where)
+        if isinstance(node, ast.Subscript):
+            base = self.value(m, node.value, env, where)
+            if isinstance(base, External) and base.dotted.endswith("environ"):
+                raise Unresolved(f"{where}: `{_src(node)}` comes from the environment")
         if isinstance(node, ast.Call):
             return self._call(m, node, env, where)
         raise Unresolved(f"{where}: `{_src(node)}` is not a constant")
