@@ -133,8 +133,9 @@ class Graph:
                 if self.pending:
                     raise Unresolved(f"{self.pending[0]} (so where {self.name(key)} is mounted is unknown)")
                 if self.outside:
-                    raise Unresolved(f"{node.where}: {self.name(key)} is mounted nowhere in the scanned code, "
-                                     f"and {self.outside[0]} mounts a router from outside it: scan that code too")
+                    raise Unresolved(f"{node.where}: {self.name(key)} is mounted nowhere in the scanned "
+                                     f"code, and {self.outside[0]} mounts a router from outside it: scan "
+                                     "that code too")
                 if has_app:
                     orphans[key] = None
                     return []
