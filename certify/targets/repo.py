@@ -51,8 +51,8 @@ class RepoTarget:
     # ------------------------------------------------------------ git
 
     def git(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run([*textscan.GIT, "-C", str(self.root), *args], capture_output=True,
+                              text=True, timeout=60)
 
     def git_state(self) -> GitState:
         if self._git is None:

@@ -117,6 +117,9 @@ def ripgrep() -> str | None:
     return shutil.which("rg")
 
 
+# Read-only git: no optional index refresh written into the repository, and no command the
+# repository's own config names (core.fsmonitor runs one on every status and ls-files).
+GIT = ["git", "--no-optional-locks", "-c", "core.fsmonitor=false"]
 GIT_LIST = ["ls-files", "-z", "--others", "--exclude-standard"]
 _GIT_WARNING = re.compile(r"could not open directory '([^']+)(')?")
 
@@ -134,7 +137,7 @@ def _git_unreadable(stderr: bytes) -> list[str]:
 
 def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes] | None:
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120)
+        return subprocess.run([*GIT, *args], cwd=cwd, capture_output=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired):
         return None
 
