@@ -104,6 +104,7 @@ class RunResult:
     # --shard K/N: {"index": K, "of": N, "hypotheses": [every id the N shards cover, in order]}
     shard: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
+    base_dir: str = ""  # the spec's folder, absolute: paths in the pack are relative to it
 
     @property
     def label(self) -> str:

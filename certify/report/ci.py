@@ -129,7 +129,8 @@ def sarif(result: RunResult, cwd: Path) -> dict[str, Any]:
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "certify", "version": __version__,
                             "informationUri": "https://github.com/certify/certify", "rules": rules}},
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": cwd.resolve().as_uri() + "/"}},
+        # no absolute uri: the machine's folder stays out of the report (paths are relative to it)
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the folder certify ran in"}}},
         "results": results,
         "properties": {"phase": result.phase, "gate": {"passed": result.gate.passed,
                                                         "exit_code": result.gate.exit_code}},

@@ -30,7 +30,7 @@ def to_dict(r: RunResult) -> dict[str, Any]:
         "tool": {"name": "certify", "version": r.tool_version},
         "phase": r.phase,
         "description": r.description,
-        "spec": {"path": r.spec_path, "sha256": r.spec_sha256, "files": r.spec_files},
+        "spec": {"path": r.spec_path, "sha256": r.spec_sha256, "files": r.spec_files, "base": r.base_dir},
         "baseline": dataclasses.asdict(r.baseline),
         "environment": r.environment,
         "selection": r.selection,
@@ -110,4 +110,5 @@ def run_header_from_dict(raw: dict[str, Any]) -> RunResult:
                   runtime_proof_reason=g["runtime_proof_reason"], counts=g["counts"],
                   allow_unknown=g["allow_unknown"], summary=g["summary"]),
         hypotheses=[], selection=raw.get("selection", {}), groups=raw.get("groups", {}),
-        interrupted=raw.get("interrupted", False), shard=raw.get("shard"))
+        interrupted=raw.get("interrupted", False), shard=raw.get("shard"),
+        base_dir=raw["spec"].get("base", ""))

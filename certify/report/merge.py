@@ -114,5 +114,5 @@ def merge(pack_dirs: list[Path]) -> RunResult:
         environment=environment,
         gate=verdicts.gate(hypotheses, first["gate"]["allow_unknown"], interrupted),
         hypotheses=hypotheses, selection=selection, groups=first.get("groups", {}),
-        interrupted=interrupted, attachments=attachments)
+        interrupted=interrupted, attachments=attachments, base_dir=first["spec"].get("base", ""))
 

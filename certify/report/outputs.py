@@ -23,6 +23,7 @@ from certify.engine.result import RunResult
 from certify.redact import Redactor
 from certify.report import ci, json_report, junit_report, markdown, pack
 from certify.report.naming import attachment_path, run_attachment_path
+from certify.report.portable import portable
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,15 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
     """Redact the result once, write its pack and ledger row, then the copies and CI outputs."""
     cwd = cwd or Path.cwd()
     r = redactor.deep(result)
+    in_pack = portable(r)  # paths relative to the spec's folder (CI outputs keep theirs, from cwd)
     try:
-        folder = pack.write_pack(r, pack_files(r, redactor, cwd), to.out_dir)
+        folder = pack.write_pack(in_pack, pack_files(in_pack, redactor, cwd), to.out_dir)
     except OSError as exc:
         raise PackNotWritten(f"cannot write the evidence pack under {to.out_dir}: {exc}") from None
     done = Delivery(r, folder)
     written = f"the evidence pack {folder} was written"
     try:
-        pack.add_ledger_rows(to.out_dir, r, folder, redactor)
+        pack.add_ledger_rows(to.out_dir, in_pack, folder, redactor)
     except OSError as exc:
         ledger = to.out_dir / pack.LEDGER
         done.problems.append(f"{written}; its ledger row could not be added to {ledger}: "
