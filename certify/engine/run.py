@@ -28,7 +28,7 @@ from certify.engine.settle import settle
 from certify.kinds import registry
 from certify.kinds.base import CheckContext, CheckError, Outcome
 from certify.spec.model import CheckSpec, Hypothesis, Spec, TargetSpec
-from certify.targets import TARGET_TYPES
+from certify.targets import TARGET_TYPES, cleanup
 from certify.targets.repo import RepoTarget
 
 DEFAULT_JOBS = 32  # most checks wait on I/O; CPU-bound kinds cap themselves (KindSpec.parallel)
@@ -262,6 +262,7 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
         allow_unknown: bool = False, progress: Progress | None = None,
         selection: dict[str, Any] | None = None, today: dt.date | None = None) -> RunResult:
     progress = progress or (lambda e: None)
+    cleanup.reap_once()  # what a killed run left (a cluster, a service) is stopped before this one starts
     started = _now()
     targets = _Targets(spec)
     cancelled = threading.Event()
