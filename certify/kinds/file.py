@@ -208,6 +208,7 @@ def run(f: FileFields, ctx: CheckContext[FileFields]) -> Outcome:
     if f.references is not None:
         parts.append(f"paths named by /{f.references.pattern.source}/ in {f.references.in_}")
     out = ctx.outcome(ran="; ".join(parts))
+    repo.require_root()
     if f.path is not None:
         regexes = [*f.contains, *f.not_contains]
         if f.sha256:

@@ -84,8 +84,14 @@ class RepoTarget:
 
     # ------------------------------------------------------------ files and scans
 
+    def require_root(self) -> None:
+        """CheckError unless the repository is a folder: nothing in it can be proven otherwise."""
+        if not self.root.is_dir():
+            raise CheckError(f"the repository {self.root} is not a folder (targets: repo: path)")
+
     def listing(self) -> Listing:
         """What scans read: git's list of the tree (see `textscan.list_files`)."""
+        self.require_root()
         with self._list_lock:
             if self._listing is None:
                 self._listing = textscan.list_files(self.root)

@@ -106,3 +106,15 @@ def test_a_runaway_regex_is_unknown_at_the_check_timeout(tmp_path: Path) -> None
         "NOT": "UNKNOWN", "HAS": "UNKNOWN", "REFS": "UNKNOWN", "FINE": "TRUE"}
     for hid in ("NOT", "HAS", "REFS"):
         assert "regex timed out" in hyps[hid]["reason"], hyps[hid]["reason"]
+
+
+def test_a_repository_that_is_not_there_proves_nothing(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - {id: GREP, claim: c, check: {kind: grep, pattern: x}}
+        - {id: FILE, claim: c, check: {kind: file, path: a.txt, exists: false}}
+    """, header="targets: {repo: {path: nothere}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.verdicts == {"GREP": "UNKNOWN", "FILE": "UNKNOWN"}
+    for hyp in res.results["hypotheses"]:
+        assert hyp["reason"].startswith("the repository ")
+        assert hyp["reason"].endswith("nothere is not a folder (targets: repo: path)")

@@ -164,7 +164,8 @@ def test_reproduce_lines_find_the_same_lines(tmp_path: Path) -> None:
     for hyp in ("PLAIN", "LOOK"):
         check = hyps[hyp]["checks"][0]
         assert [f["where"] for f in check["findings"]] == ["app/a.py:1", "app/b.py:1"]
-        out = subprocess.run(["bash", "-c", check["reproduce"]], env=env, capture_output=True, text=True)
+        out = subprocess.run(["bash", "-c", check["reproduce"]], env=env, capture_output=True, text=True,
+                             cwd=tmp_path)  # the pack's paths are relative to the spec's folder
         assert out.returncode == 0, (check["reproduce"], out.stderr)
         found = sorted(":".join(line.removeprefix("./").split(":")[:2]) for line in out.stdout.splitlines())
         assert found == ["app/a.py:1", "app/b.py:1"], check["reproduce"]
