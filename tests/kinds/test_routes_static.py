@@ -422,3 +422,61 @@ def test_bad_code_fields_are_one_positioned_line(tmp_path: Path) -> None:
         assert res.exit_code == 2, res.stdout + res.stderr
         lines = [x for x in res.stderr.splitlines() if x.strip()]
         assert len(lines) == 1 and lines[0].startswith("checks.yaml:") and expected in lines[0], res.stderr
+
+
+def test_starlette_route_lists_and_ambiguous_constants(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", """
+        from starlette.applications import Starlette
+        from starlette.routing import Mount, Route
+        from fastapi import FastAPI
+
+        api = FastAPI()
+
+        @api.get("/items")
+        def items(): ...
+
+        api.router.add_api_route("/stats", items, methods=["GET"])
+
+        routes = [
+            Route("/", endpoint=items),
+            Route("/login", endpoint=items, methods=["POST"]),
+            Mount("/users", routes=[Route("/{user_id:int}", endpoint=items, methods=["GET", "DELETE"])]),
+            Mount("/api", app=api),
+        ]
+        app = Starlette(routes=routes)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, code: {framework: fastapi}, routes: ['GET /api/items']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["DELETE /users/{user_id:int}", "GET /", "GET /api/items", "GET /api/stats",
+                          "GET /users/{user_id:int}", "POST /login"]
+    write(tmp_path / "repo" / "app.py", """
+        import os
+        from fastapi import FastAPI
+        if os.environ.get("LEGACY"):
+            PREFIX = "/v1"
+        else:
+            PREFIX = "/v2"
+        app = FastAPI()
+
+        @app.get(PREFIX + "/items")
+        def items(): ...
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v2/items']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "app.py:9" in h["reason"] and "`PREFIX` is given different values" in h["reason"], h["reason"]
+
+
+def test_express_parameter_patterns_are_one_parameter(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.js", """
+        const app = require('express')();
+        app.get('/files/:name(*)', (req, res) => res.end());
+        app.get('/users/:id(\\\\d+)', (req, res) => res.end());
+    """)
+    write(tmp_path / "repo" / "openapi.yaml", """
+        openapi: 3.0.0
+        paths:
+          /files/{name}: {get: {}}
+          /users/{id}: {get: {}}
+    """)
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
+    assert h["verdict"] == "TRUE", h["reason"]

@@ -29,7 +29,7 @@ class Route:
 def normalise(path: str) -> str:
     """One spelling for every framework: parameters become {} (`{id}`, `:id`, `<int:id>`),
     no trailing slash, no doubled slashes."""
-    path = re.sub(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_][A-Za-z0-9_]*\??", "{}", path)
+    path = re.sub(r"\{[^}]*\}|<[^>]*>|:[A-Za-z_][A-Za-z0-9_]*(?:\([^)]*\))?[?*+]?", "{}", path)
     path = re.sub(r"/+", "/", "/" + path.strip("/"))
     return path
 

@@ -133,15 +133,19 @@ class Module:
     top: dict[str, ast.AST] = field(default_factory=dict)  # module-level bindings (last wins)
     anywhere: dict[str, list[ast.expr]] = field(default_factory=dict)  # assignments in functions
     imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # local -> (module, attr)
+    ambiguous: set[str] = field(default_factory=set)  # given different values at module level
 
     def index(self, resolve: Any) -> None:
+        seen: dict[str, str] = {}
         for stmt in _top_statements(self.tree.body):
-            if isinstance(stmt, ast.Assign):
-                for t in stmt.targets:
+            if isinstance(stmt, ast.Assign | ast.AnnAssign) and stmt.value is not None:
+                for t in stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]:
                     if isinstance(t, ast.Name):
+                        shape = ast.dump(stmt.value)
+                        if seen.get(t.id, shape) != shape:  # `if X: P = "/a" else: P = "/b"`
+                            self.ambiguous.add(t.id)
+                        seen[t.id] = shape
                         self.top[t.id] = stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
-                self.top[stmt.target.id] = stmt.value
             elif isinstance(stmt, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
                 self.top[stmt.name] = stmt
         for node in ast.walk(self.tree):
@@ -218,6 +222,9 @@ class Project:
             raise Unresolved(f"{where}: `{name}` refers to itself")
         self._busy.add(key)
         try:
+            if name in m.ambiguous:
+                raise Unresolved(f"{where}: `{name}` is given different values in {m.rel} (which one holds "
+                                 "depends on how it runs)")
             node = m.top.get(name)
             if node is None and name in m.imports:
                 base, attr = m.imports[name]
@@ -294,6 +301,8 @@ class Project:
         if isinstance(base, ModRef):
             sub = self.module(f"{base.name}.{attr}")
             return ModRef(sub) if sub in self.modules else self.lookup(base.name, attr, where)
+        if isinstance(base, RouterRef) and attr == "router":  # app.router.add_api_route(...)
+            return base
         if isinstance(base, EnumMember):
             if attr == "value":
                 return base.value
@@ -467,6 +476,9 @@ class _Walker(ast.NodeVisitor):
         key = (self.m.name, target.id)
         if not self.first and ctor == "Api" and node.value.args:  # Api(app): its rules go on app
             self.mount_api(node.value.args[0], key, node)
+        routes = _kw(node.value, "routes")
+        if not self.first and kind and routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
+            self.route_list(key, routes)
         if self.first and kind:
             own: Value = None
             kw = "prefix" if kind == "router" else "path" if ctor == "Namespace" else \
@@ -559,6 +571,44 @@ class _Walker(ast.NodeVisitor):
                 prefix = Unresolved(f"{where}: the prefix of {func.attr}({_src(child_node)}) is not "
                                     f"resolved: {exc.what.split(': ', 1)[-1]}")
         self.g.mounts.append(Mount(parent, child, prefix, where))
+
+    def route_list(self, parent: RouterKey, node: ast.expr) -> None:
+        """Starlette's `routes=[Route(path, endpoint, methods=), Mount(path, routes=|app=)]`."""
+        where = self.where(node)
+        if isinstance(node, ast.Name) and isinstance(self.m.top.get(node.id), ast.List | ast.Tuple):
+            node = self.m.top[node.id]  # type: ignore[assignment]
+        if not isinstance(node, ast.List | ast.Tuple):
+            self.g.routes.append(RawRoute(parent, ["?"], Unresolved(
+                f"{where}: routes=`{_src(node)}` is not a list static reading can follow"), where))
+            return
+        for elt in node.elts:
+            here = self.where(elt)
+            kind = _ctor(elt) if isinstance(elt, ast.Call) else ""
+            path = _arg(elt, 0, "path") if isinstance(elt, ast.Call) else None
+            if isinstance(elt, ast.Call) and kind in ("Route", "APIRoute") and path is not None:
+                self.add(parent, path, self.methods(elt, "route"), here, False)
+            elif isinstance(elt, ast.Call) and kind == "Mount" and path is not None:
+                try:
+                    prefix: Value = self.ev(path)
+                    if not isinstance(prefix, str):
+                        raise Unresolved(f"{here}: the mount path `{_src(path)}` is not a string")
+                except Unresolved as exc:
+                    prefix = exc
+                sub_routes, app = _kw(elt, "routes"), _arg(elt, 1, "app")
+                if sub_routes is not None:
+                    sub = (self.m.name, f"Mount@{here}")
+                    self.g.routers[sub] = Router("router", "", here)
+                    self.g.mounts.append(Mount(parent, sub, prefix, here))
+                    self.route_list(sub, sub_routes)
+                elif app is not None:
+                    child = self.receiver(app)
+                    if isinstance(child, tuple) and child in self.g.routers:
+                        self.g.mounts.append(Mount(parent, child, prefix, here))
+                    elif isinstance(child, Unresolved) or not isinstance(app, ast.Call):
+                        self.g.pending.append(f"{here}: Mount({_src(app)}) not resolved")
+            elif not (isinstance(elt, ast.Call) and kind in ("WebSocketRoute", "Host")):
+                self.g.routes.append(RawRoute(parent, ["?"], Unresolved(
+                    f"{here}: `{_src(elt)}` in routes= is not a Route or Mount static reading follows"), here))
 
     def mount_api(self, target: ast.expr, api: RouterKey, node: ast.AST) -> None:
         parent = self.receiver(target)
