@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from certify.errors import CheckError
+from certify.redact import MASK
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import cleanup
@@ -30,6 +31,9 @@ _CREDENTIAL_WORDS = frozenset({"authorization", "authentication", "auth", "cooki
                                "token", "secret", "password", "passwd", "session", "signature",
                                "credential", "credentials", "jwt"})
 _CREDENTIAL_ENDINGS = ("token", "secret", "apikey", "password", "cookie")
+
+
+_SHAPED_HEADER = re.compile(r"(?i)^((proxy-)?authorization|cookie|x-[a-z0-9-]*(key|token|secret|signature))$")
 
 
 def credential_header(name: str) -> bool:
@@ -219,7 +223,14 @@ class HttpTarget:
         import json
 
         parts = ["curl", "-sS", "-i", "-X", method]
-        for k, v in {**self.defaults(inherit_auth), **(headers or {})}.items():
+        given = headers or {}
+        for k, v in {**self.defaults(inherit_auth), **given}.items():
+            # A check's credential is no known secret unless the spec lists its variable: a header
+            # the secret shapes cannot tell is a credential (Api-Key, Private-Token ...) is masked
+            # here; the target's own are known secrets, and Authorization, Cookie and X-...-Token
+            # are shapes (a listed variable's value becomes a reference to it).
+            if k in given and credential_header(k) and not _SHAPED_HEADER.match(k):
+                v = MASK
             parts += ["-H", f"{k}: {v}"]
         if json_body is not None:
             parts += ["-H", "Content-Type: application/json", "--data", json.dumps(json_body)]

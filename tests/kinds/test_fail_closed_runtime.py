@@ -202,3 +202,31 @@ def test_a_body_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path
         # ours, or the engine's own timeout (which cannot fire while a regex holds the GIL)
         assert "did not finish within" in h["reason"] or "timed out after" in h["reason"], h["reason"]
     assert processes_mentioning("re.compile(source, flags)") == []
+
+
+def test_credential_headers_of_checks_never_reach_the_pack(tmp_path: Path, api: str) -> None:
+    """Identity and check headers are no target config: Api-Key and Private-Token values the
+    secret shapes do not know are masked in the reproduce lines; Authorization stays a shape."""
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: MATRIX
+          claim: c
+          check:
+            kind: auth_matrix
+            requests: [{path: /whoami/leak}]
+            as: {user: {headers: {Api-Key: ident-apikey-value-3, Private-Token: ident-private-value-4,
+                                  Authorization: Bearer ident-bearer-value-6}}}
+            expect: {user: 200}
+        - id: HTTP
+          claim: c
+          check: {kind: http, path: /whoami/leak, headers: {Private-Token: "${CT_PRIVATE}"}}
+    """, header=f"targets:\n  http:\n    api: {{base_url: '{api}', headers: {{Apikey: target-value-7}}}}\n"
+                "secrets: [CT_PRIVATE]\n"))
+    res = certify("run", "-q", cwd=tmp_path, env={"CT_PRIVATE": "http-private-value-5"})
+    assert res.verdicts == {"MATRIX": "TRUE", "HTTP": "TRUE"}, res.stdout
+    for path in res.pack.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            for n in (3, 4, 5, 6, 7):
+                assert f"value-{n}" not in text, (path.name, n)
+    repro = res.results["hypotheses"][0]["checks"][0]["reproduce"]
+    assert "-H 'Api-Key: ***'" in repro and "-H 'Authorization: Bearer ***'" in repro
