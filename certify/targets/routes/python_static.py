@@ -608,7 +608,7 @@ class _Walker(ast.NodeVisitor):
                         self.g.pending.append(f"{here}: Mount({_src(app)}) not resolved")
             elif not (isinstance(elt, ast.Call) and kind in ("WebSocketRoute", "Host")):
                 self.g.routes.append(RawRoute(parent, ["?"], Unresolved(
-                    f"{here}: `{_src(elt)}` in routes= is not a Route or Mount static reading follows"), here))
+                    f"{here}: `{_src(elt)}` in routes= is not a Route or Mount"), here))
 
     def mount_api(self, target: ast.expr, api: RouterKey, node: ast.AST) -> None:
         parent = self.receiver(target)
