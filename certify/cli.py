@@ -75,6 +75,8 @@ _outputs = _options(  # the outputs beside the pack, shared by `run` and `merge`
                  "the step summary (default: when GITHUB_ACTIONS=true)."),
     click.option("--sarif", "sarif_path", type=_FILE, help="Also write SARIF 2.1.0 (findings with a "
                  "file and line) here, for code scanning."),
+    click.option("--sign", "sign_key", type=_FILE, metavar="KEY", help="Sign the pack with this Ed25519 "
+                 "private key (PEM): an in-toto statement in a DSSE envelope, SIGNATURE.dsse.json."),
 )
 
 
@@ -111,8 +113,8 @@ def cli() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
 def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
         tags: tuple[str, ...], proof: str | None, shard: tuple[int, int] | None, junit_path: str | None,
-        json_path: str | None, allow_unknown: bool, github: bool | None, sarif_path: str | None, jobs: int,
-        quiet: bool, verbose: bool) -> None:
+        json_path: str | None, allow_unknown: bool, github: bool | None, sarif_path: str | None,
+        sign_key: str | None, jobs: int, quiet: bool, verbose: bool) -> None:
     """Run the checks of SPEC (default ./checks.yaml) and write an evidence pack.
 
     Exit codes: 0 every gating hypothesis TRUE or waived; 1 some FALSE; 3 some UNKNOWN
@@ -129,6 +131,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     from certify.targets import redactor_for
 
     loaded = _load(spec)
+    key = _signing_key(sign_key)
     chosen = select(loaded, only, groups, tags, proof)
     if not chosen:
         _fail(f"{spec}: no hypothesis matches the filters; nothing to certify")
@@ -155,11 +158,24 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
                         selection=selection)
     result.shard = sharding
     printer.finish()
-    _finish_run(result, out_dir, redactor, junit_path, json_path, github, sarif_path)
+    _finish_run(result, out_dir, redactor, junit_path, json_path, github, sarif_path, key)
+
+
+def _signing_key(path: str | None) -> Any:
+    """The Ed25519 private key of `--sign KEY`, read before anything runs (None without --sign)."""
+    if path is None:
+        return None
+    from certify.report.sign import SigningKeyError, private_key
+
+    try:
+        return private_key(Path(path))
+    except SigningKeyError as exc:
+        _fail(str(exc))
 
 
 def _finish_run(result: RunResult, out_dir: str, redactor: Redactor, junit_path: str | None,
-                json_path: str | None, github: bool | None, sarif_path: str | None) -> NoReturn:
+                json_path: str | None, github: bool | None, sarif_path: str | None,
+                key: Any = None) -> NoReturn:
     """Deliver the outputs (report/outputs.py), print the verdict, exit with the gate's code, or 2
     when some evidence could not be written (the message says what was and what was not)."""
     import os
@@ -170,7 +186,7 @@ def _finish_run(result: RunResult, out_dir: str, redactor: Redactor, junit_path:
     on_github = github if github is not None else os.environ.get("GITHUB_ACTIONS") == "true"
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY") if on_github else None
     to = Destinations(Path(out_dir), junit=_path(junit_path), json=_path(json_path), sarif=_path(sarif_path),
-                      annotations=on_github, step_summary=_path(step_summary))
+                      annotations=on_github, step_summary=_path(step_summary), sign_with=key)
     try:
         done = deliver(result, redactor, to)
     except PackNotWritten as exc:
@@ -194,7 +210,7 @@ def _path(value: str | None) -> Path | None:
               type=click.Path(file_okay=False), help="Folder the merged pack goes under.")
 @_outputs
 def merge(packs: tuple[str, ...], out_dir: str, junit_path: str | None, json_path: str | None,
-          github: bool | None, sarif_path: str | None) -> None:
+          github: bool | None, sarif_path: str | None, sign_key: str | None) -> None:
     """Join the packs of `certify run --shard K/N` into one pack and one ledger row.
 
     Every shard pack must be intact (as `certify verify` checks), from the same spec, commit
@@ -204,11 +220,12 @@ def merge(packs: tuple[str, ...], out_dir: str, junit_path: str | None, json_pat
     from certify.report.merge import MergeError
     from certify.report.merge import merge as join
 
+    key = _signing_key(sign_key)
     try:
         result = join([Path(p) for p in packs])
     except MergeError as exc:
         _fail(str(exc))
-    _finish_run(result, out_dir, Redactor(), junit_path, json_path, github, sarif_path)
+    _finish_run(result, out_dir, Redactor(), junit_path, json_path, github, sarif_path, key)
 
 
 def _terminate_like_interrupt() -> None:
@@ -288,7 +305,9 @@ def schema() -> None:
 @click.argument("pack", type=click.Path(file_okay=False))
 @click.option("--ledger", type=click.Path(dir_okay=False, exists=True),
               help="The ledger (INDEX.md) to check the pack against (default: the one two folders up).")
-def verify(pack: str, ledger: str | None) -> None:
+@click.option("--key", type=click.Path(dir_okay=False), metavar="PUB",
+              help="Also check the pack's signature with this Ed25519 public key (PEM).")
+def verify(pack: str, ledger: str | None, key: str | None) -> None:
     """Re-hash PACK against its MANIFEST.sha256, and the manifest against its ledger row and the
     ledger's hash chain (exit 1 if anything changed).
 
@@ -305,9 +324,13 @@ def verify(pack: str, ledger: str | None) -> None:
                          ("ADDED", result.added)):
         for p in paths:
             click.echo(f"{label:8} {p}")
+    signature = _signature(Path(pack), key)
     if not result.intact:
         click.echo(f"{pack}: NOT intact ({len(result.changed)} changed, {len(result.missing)} missing, "
                    f"{len(result.added)} added)")
+        sys.exit(1)
+    if signature is not None and not signature.ok:
+        click.echo(f"{pack}: NOT intact (its files match the manifest, but not the signature)")
         sys.exit(1)
     if ledger is None:
         try:
@@ -325,6 +348,8 @@ def verify(pack: str, ledger: str | None) -> None:
                    "does not vouch for it)")
         sys.exit(1)
     click.echo(f"{pack}: intact ({len(result.ok)} files match the manifest)")
+    if signature is not None:
+        click.echo(f"the signature is valid: key {signature.keyid[:16]} signed every file of the pack")
     if chain.ledger is None:
         click.echo("no ledger (INDEX.md) beside the pack: the manifest is checked only against itself; "
                    "give --ledger, or --key for a signed pack")
@@ -332,6 +357,47 @@ def verify(pack: str, ledger: str | None) -> None:
         click.echo(f"the manifest matches its ledger row ({chain.ledger}:{chain.row}); the chain of "
                    f"{chain.rows} rows is unbroken")
     sys.exit(0)
+
+
+def _signature(pack: Path, key_path: str | None) -> Any:
+    """`verify --key PUB`: the signature check, its problems printed (None without --key)."""
+    if key_path is None:
+        return None
+    from certify.report.sign import SigningKeyError, check_signature, public_key
+
+    try:
+        checked = check_signature(pack, public_key(Path(key_path)))
+    except SigningKeyError as exc:
+        _fail(str(exc))
+    for problem in checked.problems:
+        click.echo(f"SIGNATURE {problem}")
+    return checked
+
+
+@cli.command()
+@click.argument("pack", type=click.Path(file_okay=False, exists=True))
+@click.option("--key", required=True, type=click.Path(dir_okay=False), metavar="KEY",
+              help="The Ed25519 private key (PEM) to sign with.")
+def sign(pack: str, key: str) -> None:
+    """Sign PACK: an in-toto statement of every file (with its sha256) and the gate, in a DSSE
+    envelope, written to PACK/SIGNATURE.dsse.json. Only an intact pack is signed."""
+    from certify.report.sign import sign_pack
+    from certify.report.verify import NotAPack
+    from certify.report.verify import verify as verify_pack
+
+    private = _signing_key(key)
+    try:
+        checked = verify_pack(Path(pack))
+    except NotAPack as exc:
+        _fail(str(exc))
+    if not checked.intact:
+        _fail(f"{pack}: not intact (`certify verify {pack}` says what changed); an altered pack is not "
+              "signed")
+    try:
+        out = sign_pack(Path(pack), private)
+    except OSError as exc:
+        _fail(f"{pack}: the signature could not be written ({exc.strerror or exc})")
+    click.echo(f"signed: {out}")
 
 
 @cli.command()

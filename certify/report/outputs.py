@@ -18,12 +18,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certify.engine.result import RunResult
 from certify.redact import Redactor
-from certify.report import ci, json_report, junit_report, markdown, pack
+from certify.report import ci, json_report, junit_report, markdown, pack, sign
 from certify.report.naming import attachment_path, run_attachment_path
 from certify.report.portable import portable
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ class Destinations:
     sarif: Path | None = None
     annotations: bool = False  # GitHub Actions annotations (printed by the caller)
     step_summary: Path | None = None  # $GITHUB_STEP_SUMMARY, appended to
+    sign_with: Ed25519PrivateKey | None = None  # `--sign KEY`: the pack gets its signature (sign.py)
 
 
 @dataclass
@@ -106,7 +111,9 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
     r = redactor.deep(result)
     in_pack = portable(r)  # paths relative to the spec's folder (CI outputs keep theirs, from cwd)
     try:
-        folder = pack.write_pack(in_pack, pack_files(in_pack, redactor, cwd), to.out_dir)
+        key = to.sign_with
+        folder = pack.write_pack(in_pack, pack_files(in_pack, redactor, cwd), to.out_dir,
+                                 sign=(lambda files: sign.envelope(files, key)) if key else None)
     except OSError as exc:
         raise PackNotWritten(f"cannot write the evidence pack under {to.out_dir}: {exc}") from None
     done = Delivery(r, folder)

@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from certify.engine.result import RunResult
@@ -55,11 +55,17 @@ def pack_name(result: RunResult) -> str:
     return f"{stamp}-{commit}{dirty}"
 
 
-def write_pack(r: RunResult, files: dict[str, bytes], out_dir: Path) -> Path:
-    """Write `files` and their manifest as a new pack under out_dir/<phase-slug>/; return its folder.
+def write_pack(r: RunResult, files: dict[str, bytes], out_dir: Path,
+               sign: Callable[[dict[str, bytes]], bytes] | None = None) -> Path:
+    """Write `files` and their manifest (and, with `sign`, the signature of them all: sign.py) as a
+    new pack under out_dir/<phase-slug>/; return its folder.
 
     All or nothing: an OSError leaves no pack behind (and no ledger row: see add_ledger_rows)."""
     files = {**files, MANIFEST: manifest(files)}
+    if sign is not None:
+        from certify.report.sign import SIGNATURE
+
+        files[SIGNATURE] = sign(files)
     parent = out_dir / slug(r.phase)
     parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".incoming-", dir=parent))

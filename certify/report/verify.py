@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certify.report.pack import MANIFEST
+from certify.report.sign import SIGNATURE
 
 
 class NotAPack(Exception):
@@ -76,7 +77,7 @@ def verify(pack: Path) -> Verification:
         else:
             result.ok.append(rel)
     present = {p.relative_to(pack).as_posix() for p in pack.rglob("*") if p.is_file() or p.is_symlink()}
-    result.added = sorted(present - set(expected) - {MANIFEST})
+    result.added = sorted(present - set(expected) - {MANIFEST, SIGNATURE})
     return result
 
 
