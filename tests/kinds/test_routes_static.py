@@ -480,3 +480,42 @@ def test_express_parameter_patterns_are_one_parameter(tmp_path: Path) -> None:
     """)
     h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_express_routes_mounted_from_a_list_of_objects(tmp_path: Path) -> None:
+    root = tmp_path / "repo" / "src"
+    write(root / "routes" / "v1" / "index.js", """
+        const express = require('express');
+        const authRoute = require('./auth.route');
+        const userRoute = require('./user.route');
+        const router = express.Router();
+        const defaultRoutes = [
+          { path: '/auth', route: authRoute },
+          { path: '/users', route: userRoute },
+        ];
+        defaultRoutes.forEach((route) => {
+          router.use(route.path, route.route);
+        });
+        module.exports = router;
+    """)
+    write(root / "routes" / "v1" / "auth.route.js", """
+        const router = require('express').Router();
+        router.post('/register', validate(schema), controller.register);
+        module.exports = router;
+    """)
+    write(root / "routes" / "v1" / "user.route.js", """
+        const express = require('express');
+        const router = express.Router();
+        router.route('/:userId').get(auth('getUsers'), controller.getUser).patch(controller.update);
+        module.exports = router;
+    """)
+    write(root / "app.js", """
+        const express = require('express');
+        const routes = require('./routes/v1');
+        const app = express();
+        app.use('/v1', routes);
+        module.exports = app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['POST /v1/auth/register']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["GET /v1/users/:userId", "PATCH /v1/users/:userId", "POST /v1/auth/register"]

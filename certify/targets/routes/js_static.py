@@ -256,6 +256,8 @@ class JsProject:
         self.graph = Graph("express")
         self.memo: dict[tuple[str, int], Any] = {}
         self.params: dict[RouterKey, str] = {}  # parameters that may be routers -> where
+        self.env: dict[str, Any] = {}  # a loop variable's value while its body runs
+        self.expanded: dict[str, list[tuple[int, int]]] = {}  # loop bodies run once per element
         self.seen: set[tuple[Any, ...]] = set()  # routes and mounts recorded (a chain may be met twice)
         self.busy: set[tuple[str, int]] = set()
         stems: dict[str, list[str]] = {}
@@ -318,6 +320,57 @@ class JsProject:
 
     # -- names -----------------------------------------------------------------------------
 
+    def statements(self, rel: str, start: int, end: int, env: dict[str, Any] | None = None) -> None:
+        """Evaluate every call chain in toks[start:end] (routes and mounts are recorded as met);
+        with `env`, a loop body once per element, unmemoised."""
+        f = self.files[rel]
+        toks, n = f.toks, len(f.toks)
+        i = start
+        while i < end:
+            skip = next((e for s, e in self.expanded.get(rel, ()) if s <= i <= e), None)
+            if skip is not None and env is None:  # a loop body already run once per element
+                i = skip + 1
+                continue
+            t = toks[i]
+            i += 1
+            if t.kind != "id" or t.text in KEYWORDS and t.text != "this":
+                continue
+            j = i - 1
+            if j and toks[j - 1].kind == "p" and toks[j - 1].text in (".", "?."):
+                continue
+            if j and toks[j - 1].kind == "id" and toks[j - 1].text in ("function", "class"):
+                continue
+            nxt = toks[i] if i < n else None
+            if nxt is None or nxt.text not in (".", "(", "?.", "["):
+                continue
+            if nxt.text == "(" and i in f.match and f.match[i] + 1 < n \
+                    and toks[f.match[i] + 1].text == "{":  # a method definition `init(app) {`
+                continue
+            with contextlib.suppress(Unresolved):
+                if env is None:
+                    self.expr_at(rel, j, f"{rel}:{t.line}")
+                else:
+                    saved, self.env = self.env, env
+                    try:
+                        self.expr(rel, toks, f.match, j, self.expr_end(f, j), f"{rel}:{t.line}")
+                    finally:
+                        self.env = saved
+
+    def for_each(self, rel: str, items: list[Any], args: list[tuple[int, int]], where: str) -> Any:
+        """`ROUTES.forEach((r) => router.use(r.path, r.route))` over a literal array: the body
+        once per element."""
+        f = self.files[rel]
+        if not args:
+            return UNKNOWN
+        a, b = args[0]
+        fn = next((g for g in f.functions if a <= g.start <= b), None)
+        if fn is None or not fn.params or "\0" in fn.params[:1]:
+            raise Unresolved(f"{where}: forEach over a list with a callback static reading does not follow")
+        self.expanded.setdefault(rel, []).append((fn.start, fn.end))
+        for item in items:
+            self.statements(rel, fn.start, fn.end + 1, {**self.env, fn.params[0]: item})
+        return UNKNOWN
+
     def function_at(self, rel: str, i: int, name: str) -> Function | None:
         """The innermost function around token i that has a parameter `name`."""
         fns = self.files[rel].by_param.get(name)
@@ -331,6 +384,8 @@ class JsProject:
 
     def name(self, rel: str, name: str, at: int | None, where: str) -> Any:
         f = self.files[rel]
+        if name in self.env:
+            return self.env[name]
         if at is not None:
             fn = self.function_at(rel, at, name)
             if fn is not None:
@@ -586,6 +641,8 @@ class JsProject:
             return self.name(obj.file, "this." + name, None, where)
         if isinstance(obj, External | _Marker):
             return UNKNOWN
+        if isinstance(obj, list) and name == "forEach":
+            return BoundMethod(obj, name)
         if isinstance(obj, str | list):
             raise Unresolved(f"{where}: `.{name}` of a constant is not evaluated")
         return UNKNOWN
@@ -623,6 +680,8 @@ class JsProject:
         if not isinstance(obj, BoundMethod):
             return UNKNOWN
         recv, verb = obj.obj, obj.name
+        if isinstance(recv, list) and verb == "forEach":
+            return self.for_each(rel, recv, args, where)
         if isinstance(recv, RouterRef) and verb == "use":
             self.use(rel, toks, match, recv.key, args, where)
             return recv
@@ -983,21 +1042,6 @@ def express_routes(root: Path, files: Iterable[str]) -> Extraction:
             continue
         parsed[rel] = index_file(rel, text)
     project = JsProject(parsed)
-    for rel, f in parsed.items():
-        toks = f.toks
-        for i, t in enumerate(toks):
-            if t.kind != "id" or t.text in KEYWORDS and t.text != "this":
-                continue
-            if i and toks[i - 1].kind == "p" and toks[i - 1].text in (".", "?."):
-                continue
-            if i and toks[i - 1].kind == "id" and toks[i - 1].text in ("function", "class"):
-                continue
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is None or nxt.text not in (".", "(", "?.", "["):
-                continue
-            if nxt.text == "(" and i + 1 in f.match and f.match[i + 1] + 1 < len(toks) \
-                    and toks[f.match[i + 1] + 1].text == "{":  # a method definition `init(app) {`
-                continue
-            with contextlib.suppress(Unresolved):
-                project.expr_at(rel, i, f"{rel}:{t.line}")
+    for rel in parsed:
+        project.statements(rel, 0, len(parsed[rel].toks))
     return project.graph.extraction(Extraction("express", unparsed=unparsed))
