@@ -60,20 +60,45 @@ class FileFields:
             raise ValueError("exists: false cannot be combined with contains, not_contains or sha256")
 
 
-def _glob(root: Path, pattern: str) -> list[Path]:
-    """Paths matching a glob. `**` walks the tree without following symlinked folders (a link
-    to a parent would repeat the tree without end); other patterns are plain globs."""
+def _glob(root: Path, pattern: str) -> tuple[list[Path], list[str]]:
+    """Paths matching a glob, and the folders on its way that could not be listed (what they
+    hold is unknown). `**` walks the tree without following symlinked folders (a link to a
+    parent would repeat the tree without end); other patterns are plain globs."""
+    blind: list[str] = []
+
+    def unlisted(path: str) -> None:
+        blind.append(_rel(root, Path(path)).rstrip("/") + "/")
+
     if "**" not in pattern:  # hidden files too: `config/*` covers config/.env
-        return sorted(Path(p) for p in globlib.glob(str(root / pattern), include_hidden=True))
+        found = sorted(Path(p) for p in globlib.glob(str(root / pattern), include_hidden=True))
+        parts = pattern.split("/")
+        for k in range(len(parts)):  # the root, then each folder the pattern goes through
+            prefix = "/".join(parts[:k])
+            for d in globlib.glob(str(root / prefix), include_hidden=True) if prefix else [str(root)]:
+                try:
+                    if os.path.isdir(d):
+                        os.scandir(d).close()
+                except OSError:
+                    unlisted(d)
+        return found, blind
     rx = re.compile(translate(pattern[2:] if pattern.startswith("./") else pattern))
     found = []
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: unlisted(str(e.filename))):
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for name in (*dirnames, *filenames):
             full = os.path.join(dirpath, name)
             if rx.fullmatch(os.path.relpath(full, root).replace(os.sep, "/")):
                 found.append(Path(full))
-    return sorted(found)
+    return sorted(found), blind
+
+
+def _unlisted(out: Outcome, blind: list[str]) -> None:
+    """Folders the glob could not list: listed in the evidence; a pass they could overturn
+    (absence, content, the files a claim is about) is not proven."""
+    if blind:
+        out.output += "\n" + head([f"could not list: {b}" for b in blind], 10)
+        out.unproven.append(f"{len(blind)} folder{'s' if len(blind) != 1 else ''} on the glob's way "
+                            f"could not be listed ({blind[0]}{', ...' if len(blind) > 1 else ''})")
 
 
 def _rel(root: Path, p: Path) -> str:
@@ -114,18 +139,22 @@ def _search(ctx: CheckContext[FileFields], searches: list[Search]) -> list[list[
 def _check_paths(f: FileFields, ctx: CheckContext[FileFields], out: Outcome) -> None:
     assert f.path is not None
     root = ctx.target.root
-    found = _glob(root, f.path)
+    found, blind = _glob(root, f.path)
     names = [_rel(root, p) + ("/" if p.is_dir() else "") for p in found]
     out.values["matched"] = len(found)
     out.output = head(names) if names else f"(nothing matches {f.path})"
     if not f.exists:
         out.findings += [Finding(n, "exists, and must not") for n in names]
+        _unlisted(out, blind)
         return
     if not found:
-        out.findings.append(Finding(f.path, "no such file"))
+        if not blind:  # otherwise it may be in a folder that could not be listed
+            out.findings.append(Finding(f.path, "no such file"))
+        _unlisted(out, blind)
         return
     if not (f.contains or f.not_contains or f.sha256 is not None):
         return
+    _unlisted(out, blind)
     files = [p for p in found if not p.is_dir()]
     folders = [_rel(root, p) + "/" for p in found if p.is_dir()]
     if folders and not files:
@@ -167,15 +196,17 @@ def _check_paths(f: FileFields, ctx: CheckContext[FileFields], out: Outcome) -> 
 
 def _check_references(ref: References, ctx: CheckContext[FileFields], out: Outcome) -> None:
     root = ctx.target.root
-    sources = [p for p in _glob(root, ref.in_) if not p.is_dir()]
+    found, blind = _glob(root, ref.in_)
+    sources = [p for p in found if not p.is_dir()]
+    _unlisted(out, blind)
     ctx.scope("references.in", [ref.in_], lambda _: bool(sources), total=len(sources))
     group: str | int = "path" if "path" in ref.pattern.compiled.groupindex else 1
     named: list[str] = []
     texts = {src: decode_text(data) for src in sources
              if (data := _read(src, _rel(root, src), out)) is not None}
     spans = _search(ctx, [(str(src), ref.pattern.source, group, REFERENCES_LIMIT) for src in texts])
-    for (src, text), found in zip(texts.items(), spans, strict=True):
-        for _, at, raw in found:
+    for (src, text), hits in zip(texts.items(), spans, strict=True):
+        for _, at, raw in hits:
             value = (raw or "").strip().strip("'\"")
             if not value:
                 continue

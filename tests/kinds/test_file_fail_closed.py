@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import certify, certify_process, spec_text, write
 
@@ -118,3 +123,51 @@ def test_a_repository_that_is_not_there_proves_nothing(tmp_path: Path) -> None:
     for hyp in res.results["hypotheses"]:
         assert hyp["reason"].startswith("the repository ")
         assert hyp["reason"].endswith("nothere is not a folder (targets: repo: path)")
+
+
+DROP_DAC = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def _run_without_dac(tmp_path: Path) -> dict[str, dict] | None:
+    """`certify run` in a real process that cannot read mode-000 folders even as root (setpriv),
+    or None where that cannot be arranged."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    probe.chmod(0)
+    try:
+        if shutil.which("setpriv") is None:
+            return None
+        if os.geteuid() == 0 and subprocess.run(["setpriv", *DROP_DAC, "ls", str(probe)],
+                                                capture_output=True).returncode == 0:
+            return None
+        prefix = ["setpriv", *DROP_DAC] if os.geteuid() == 0 else []
+        proc = subprocess.run([*prefix, sys.executable, "-m", "certify", "run", "-q"], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+        assert proc.returncode in (0, 1, 3), proc.stdout + proc.stderr
+        (pack,) = (tmp_path / "reports").glob("*/*/results.json")
+        return {h["id"]: h for h in json.loads(pack.read_text())["hypotheses"]}
+    finally:
+        probe.chmod(0o755)
+
+
+def test_globs_into_folders_that_cannot_be_read_prove_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "ok.txt", "fine\n")
+    write(root / "closed" / ".env", "AWS_SECRET=x\n")
+    write(root / "closed" / "notes.txt", "AWS_SECRET=x\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - {id: DEEP-ABSENT, claim: c, check: {kind: file, path: '**/.env', exists: false}}
+        - {id: ABSENT, claim: c, check: {kind: file, path: 'closed/*.env', exists: false}}
+        - {id: NOT, claim: c, check: {kind: file, path: '**/*.txt', not_contains: [AWS_SECRET]}}
+        - {id: EXISTS, claim: c, check: {kind: file, path: 'closed/.env'}}
+    """, header="targets: {repo: {path: repo}}\n"))
+    (root / "closed").chmod(0)
+    try:
+        hyps = _run_without_dac(tmp_path)
+    finally:
+        (root / "closed").chmod(0o755)
+    if hyps is None:
+        pytest.skip("permissions cannot be enforced here")
+    assert {k: h["verdict"] for k, h in hyps.items()} == dict.fromkeys(hyps, "UNKNOWN")
+    assert "closed/" in hyps["DEEP-ABSENT"]["reason"]
