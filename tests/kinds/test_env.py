@@ -31,7 +31,8 @@ def test_required_one_of_forbidden_and_values_never_printed(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("check, message", [
-    ('{kind: env, forbidden: ["${DEBUG_FLAG_NAME:-}"]}', "forbidden: expected a variable name, got an empty one"),
+    ('{kind: env, forbidden: ["${DEBUG_FLAG_NAME:-}"]}',
+     "forbidden: expected a variable name, got an empty one"),
     ('{kind: env, required: [""]}', "required: expected a variable name, got an empty one"),
     ("{kind: env, forbidden: [DEBUG=1]}", 'forbidden: "DEBUG=1" is not a variable name'),
     ("{kind: env, one_of: [[]]}", "one_of: a group with no variables"),

@@ -88,5 +88,6 @@ def test_a_head_prefix_too_short_to_name_a_commit_is_resolved_not_matched(tmp_pa
           claim: c
           check: {{kind: git, head: main}}
     """)
-    assert {k: v["verdict"] for k, v in hyps.items()} == {"ONE-CHAR": "FALSE", "SEVEN": "TRUE", "BY-NAME": "TRUE"}
+    assert {k: v["verdict"] for k, v in hyps.items()} == {
+        "ONE-CHAR": "FALSE", "SEVEN": "TRUE", "BY-NAME": "TRUE"}
     assert hyps["ONE-CHAR"]["reason"] == f"HEAD: {head}, expected {head[0]}"
