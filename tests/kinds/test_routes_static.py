@@ -519,3 +519,24 @@ def test_express_routes_mounted_from_a_list_of_objects(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, routes: ['POST /v1/auth/register']}")
     assert h["verdict"] == "TRUE", h["reason"]
     assert listing(h) == ["GET /v1/users/:userId", "PATCH /v1/users/:userId", "POST /v1/auth/register"]
+
+
+def test_fastapi_routers_from_a_list_of_dicts(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "main.py", """
+        from fastapi import APIRouter, FastAPI
+        users, items = APIRouter(), APIRouter()
+
+        @users.get("/me")
+        def me(): ...
+
+        @items.get("/{id}")
+        def item(id: int): ...
+
+        ROUTERS = [{"router": users, "prefix": "/users"}, {"router": items, "prefix": "/items"}]
+        app = FastAPI()
+        for entry in ROUTERS:
+            app.include_router(entry["router"], prefix="/api" + entry["prefix"])
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users/me']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    assert listing(h) == ["GET /api/items/{id}", "GET /api/users/me"]

@@ -280,6 +280,15 @@ class Project:
             base = self.value(m, node.value, env, where)
             if isinstance(base, External) and base.dotted.endswith("environ"):
                 raise Unresolved(f"{where}: `{_src(node)}` comes from the environment")
+            index = self.value(m, node.slice, env, where)
+            if isinstance(base, dict) and isinstance(index, str | int) and index in base:
+                return base[index]
+            if isinstance(base, list) and isinstance(index, int) and -len(base) <= index < len(base):
+                return base[index]
+        if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
+            keys = [self.value(m, k, env, where) for k in node.keys if k is not None]
+            if all(isinstance(k, str | int) for k in keys):
+                return dict(zip(keys, (self.value(m, v, env, where) for v in node.values), strict=True))
         if isinstance(node, ast.Call):
             return self._call(m, node, env, where)
         raise Unresolved(f"{where}: `{_src(node)}` is not a constant")
@@ -464,29 +473,38 @@ class _Walker(ast.NodeVisitor):
     def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         self.generic_visit(node)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if not isinstance(node.value, ast.Call) or len(targets) != 1:
+        if len(targets) != 1 or node.value is None:
             return
-        target = targets[0]
-        if not isinstance(target, ast.Name):
-            return
-        ctor = _ctor(node.value)
-        if isinstance(node.value.func, ast.Name) and ctor in self.m.imports:  # `Api as RestxApi`
+        target, value = targets[0], node.value
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+                and len(target.elts) == len(value.elts):  # `users, items = APIRouter(), APIRouter()`
+            for t, v in zip(target.elts, value.elts, strict=True):
+                if isinstance(t, ast.Name) and isinstance(v, ast.Call):
+                    self.assign(t, v, node)
+        elif isinstance(target, ast.Name) and isinstance(value, ast.Call):
+            self.assign(target, value, node)
+
+    visit_AnnAssign = visit_Assign  # noqa: N815
+
+    def assign(self, target: ast.Name, call: ast.Call, node: ast.AST) -> None:
+        ctor = _ctor(call)
+        if isinstance(call.func, ast.Name) and ctor in self.m.imports:  # `Api as RestxApi`
             ctor = self.m.imports[ctor][1] or ctor
         kind = router_kind(ctor)
         key = (self.m.name, target.id)
-        if not self.first and ctor == "Api" and node.value.args:  # Api(app): its rules go on app
-            self.mount_api(node.value.args[0], key, node)
-        routes = _kw(node.value, "routes")
+        if not self.first and ctor == "Api" and call.args:  # Api(app): its rules go on app
+            self.mount_api(call.args[0], key, node)
+        routes = _kw(call, "routes")
         if not self.first and kind and routes is not None:  # Starlette(routes=[Route(...), Mount(...)])
             self.route_list(key, routes)
         if self.first and kind:
             own: Value = None
             kw = "prefix" if kind == "router" else "path" if ctor == "Namespace" else \
                 "url_prefix" if kind == "blueprint" else None
-            arg = _kw(node.value, kw) if kw else None
-            if ctor == "Namespace" and arg is None and node.value.args:  # Namespace("users"): /users
-                arg = ast.BinOp(ast.Constant("/"), ast.Add(), node.value.args[0])
-                ast.copy_location(arg, node.value)
+            arg = _kw(call, kw) if kw else None
+            if ctor == "Namespace" and arg is None and call.args:  # Namespace("users"): /users
+                arg = ast.BinOp(ast.Constant("/"), ast.Add(), call.args[0])
+                ast.copy_location(arg, call)
             if arg is not None:
                 try:
                     v = self.ev(arg)
@@ -496,8 +514,6 @@ class _Walker(ast.NodeVisitor):
                 except Unresolved as exc:
                     own = exc
             self.g.routers[key] = Router(kind, own, self.where(node))  # type: ignore[arg-type]
-
-    visit_AnnAssign = visit_Assign  # noqa: N815
 
     def visit_Call(self, node: ast.Call) -> None:
         self.generic_visit(node)
