@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import ROOT, CliResult, certify, git
 from tests.packcompare import assert_matches_golden
+from tests.test_example_flips import run_env
 
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/expected.json"))
 
@@ -29,7 +30,7 @@ def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     (work / ".gitignore").write_text("reports/\n__pycache__/\n")
     git(work, "add", "-A")
     git(work, "commit", "-qm", name)
-    return name, work, certify("run", "checks.yaml", "-q", cwd=work)
+    return name, work, certify("run", "checks.yaml", "-q", cwd=work, env=run_env())
 
 
 def test_example_gives_the_records_verdicts(example: tuple[str, Path, CliResult]) -> None:

@@ -1,39 +1,50 @@
-"""A stand-in for the Skeldir API (repo/backend/app/main.py under uvicorn), standard library only.
+"""A stand-in for the Skeldir API (repo/backend/app/main.py under uvicorn), standard library
+plus psycopg.
 
-    python3 app/api.py --port 18000 --migrations 'db/migrations/*.sql' [--worker stopped] [--postgres down]
+    python3 app/api.py --port 18000 --run $PPID [--worker stopped] [--postgres down]
 
-It answers the routes the record exercised, with the record's semantics:
+Every answer that depends on the system's state is read from the database certify built
+for this run (app/database.py), as app_user, like the real API:
 
   GET  /health/live     200 always (no dependencies)
-  GET  /health/ready    200 database/rls/tenant_guc ok; 503 with "database": "error" when --postgres down
-  GET  /health/worker   200 when the Celery round trip works; 503 when --worker stopped or
-                        --postgres down (the broker is Postgres, so "broker": "error" then)
-  GET  /metrics         API metrics + broker-truth queue gauges (celery_queue_*), never
-                        celery_task_* / matview_refresh_* (those are on the exporter). With
-                        --postgres down it still answers 200, keeps the last good gauges and
-                        counts the failed refresh in celery_queue_stats_refresh_errors_total.
-  POST /api/webhooks/...  the five webhook routes of repo/backend/app/api/webhooks.py
+  GET  /health/ready    database: a connection as app_user; rls: RLS enabled, forced and with
+                        a policy on every tenant table (pg_class, pg_policy); tenant_guc:
+                        app.current_tenant_id set and read back. 503 when any is not ok
+  GET  /health/worker   broker: kombu_queue readable as app_user; worker and database: the
+                        worker process (app/worker.py, started by this process) answered a
+                        ping by reading the broker itself. 503 when any is not ok
+  GET  /metrics         http_requests_total (the requests this process served) and the
+                        broker-truth gauges: kombu_message rows per kombu_queue, refreshed at
+                        most every 15 s; a refresh that fails keeps the last good values and
+                        increments celery_queue_stats_refresh_errors_total
+  POST /api/webhooks/...  the five routes of repo/backend/app/api/webhooks.py: the tenant
+                        lookup runs the query of tenant_context.py as app_user. PostgreSQL's
+                        "permission denied for table tenants" becomes the record's 500; an
+                        unknown key with the grant in place a 401
 
-The states a run cannot create on its own (worker stopped, Postgres down) are start flags:
-the spec starts one instance per state. Nothing else is simulated.
-
-The webhook tenant lookup is not a constant: it reads the same migrations the ephemeral
-database is built from and decides, as PostgreSQL would, whether app_user (directly or
-through a role it is a member of) holds SELECT on public.tenants. Without it the lookup
-fails like the record's asyncpg call did: 500 "Internal Server Error", with the traceback
-line in the service log. With it, an unknown X-Skeldir-Tenant-Key is a clean 401.
+Two states of the record a run cannot cause are start flags, and they only take away what
+the real outage took away:
+  --worker stopped    no worker process is started (the record killed the Celery worker)
+  --postgres down     after its first refresh of the gauges, this instance loses its
+                      database: every later connection goes to a server that does not exist
+                      (the record stopped Postgres under a running API)
+Nothing else is decided by a flag.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import hashlib
 import json
-import re
+import subprocess
 import sys
+import threading
+import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import database
 from serve import Base, serve
 
 WEBHOOK_PATHS = (
@@ -43,103 +54,162 @@ WEBHOOK_PATHS = (
     "/api/webhooks/paypal/sale_completed",
     "/api/webhooks/woocommerce/order_completed",
 )
-RUNTIME_ROLE = "app_user"  # DATABASE_URL's role
+TENANT_TABLES = ("tenants", "attribution_events", "webhook_events", "worker_failed_jobs",
+                 "llm_api_calls", "llm_monthly_costs")
+RLS_SQL = """
+    SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relname = ANY(%s)
+      AND c.relrowsecurity AND c.relforcerowsecurity
+      AND EXISTS (SELECT 1 FROM pg_policy AS p WHERE p.polrelid = c.oid)
+"""
+QUEUE_STATS_SQL = """
+    SELECT q.name, count(m.id) AS depth,
+           coalesce(extract(epoch FROM now() - min(m.timestamp)), 0) AS oldest_age_s
+    FROM kombu_queue q LEFT JOIN kombu_message m ON m.queue_id = q.id AND m.visible
+    GROUP BY q.name ORDER BY q.name
+"""
+TENANT_SQL = "SELECT id, webhook_secrets FROM tenants WHERE api_key_hash = %s AND status = 'active'"
 
-# Broker truth as of the last good refresh (the visible kombu_message rows per kombu_queue
-# that db/migrations/006_runtime_state.sql leaves: llm 2, maintenance 1, the others 0).
-QUEUE_DEPTH = {"housekeeping": 0, "maintenance": 1, "llm": 2, "attribution": 0}
-QUEUE_OLDEST_AGE_S = {"housekeeping": 0.0, "maintenance": 45.0, "llm": 345.0, "attribution": 0.0}
+
+class State:
+    run = ""
+    down_after_first_refresh = False
+    lost_database = False
+    worker: subprocess.Popen[str] | None = None
+    worker_lock = threading.Lock()
+    stats_lock = threading.Lock()
+    last_refresh = float("-inf")
+    depth: dict[str, float] = {}
+    oldest: dict[str, float] = {}
+    refresh_errors = 0
+    requests: Counter[tuple[str, str, int]] = Counter()
 
 
-def strip_comments(sql: str) -> str:
-    return re.sub(r"--[^\n]*", "", sql)
+def connect() -> Any:
+    if State.lost_database:
+        raise ConnectionError("connection refused: the database is down")
+    return database.connect(State.run)
 
 
-GRANT_ON = re.compile(r"\bGRANT\s+([A-Z ,]+?)\s+ON\s+(?:TABLE\s+)?([\w.,\s\"]+?)\s+TO\s+([\w,\s\"]+?)\s*;",
-                      re.I | re.S)
-GRANT_ROLE = re.compile(r"\bGRANT\s+(\w+)\s+TO\s+([\w,\s]+?)\s*;", re.I)
+def probe(fn: Any) -> str:
+    try:
+        with connect() as conn:
+            return "ok" if fn(conn) else "error"
+    except Exception as exc:  # noqa: BLE001 - a probe that cannot run reports error, with why
+        print(f"probe {fn.__name__}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return "error"
 
 
-def can_select_tenants(migration_glob: str) -> tuple[bool, str]:
-    """(allowed, why) for SELECT on public.tenants by RUNTIME_ROLE, from the GRANTs in the migrations."""
-    files = sorted(glob.glob(migration_glob))
-    if not files:
-        raise SystemExit(f"api: no migrations match {migration_glob!r}")
-    table_grants: list[tuple[set[str], set[str], set[str]]] = []
-    member_of: dict[str, set[str]] = {}
-    for f in files:
-        sql = strip_comments(Path(f).read_text(encoding="utf-8"))
-        for privs, objects, roles in GRANT_ON.findall(sql):
-            if "SCHEMA" in objects.upper() and "ALL TABLES" not in privs.upper() + objects.upper():
-                continue
-            p = {x.strip().upper() for x in privs.split(",")}
-            o = {x.strip().strip('"').lower().removeprefix("public.") for x in objects.split(",")}
-            r = {x.strip().strip('"').lower() for x in roles.split(",")}
-            table_grants.append((p, o, r))
-        for role, grantees in GRANT_ROLE.findall(sql):
-            if role.upper() in {"SELECT", "INSERT", "UPDATE", "DELETE", "ALL", "USAGE", "EXECUTE"}:
-                continue
-            for g in grantees.split(","):
-                member_of.setdefault(g.strip().lower(), set()).add(role.lower())
-    roles = {RUNTIME_ROLE}
-    frontier = [RUNTIME_ROLE]
-    while frontier:
-        for parent in member_of.get(frontier.pop(), ()):
-            if parent not in roles:
-                roles.add(parent)
-                frontier.append(parent)
-    for p, o, r in table_grants:
-        if ({"SELECT", "ALL", "ALL PRIVILEGES"} & p) and ("tenants" in o or "all tables in schema public" in o) \
-                and (r & (roles | {"public"})):
-            return True, f"SELECT on public.tenants granted to {sorted(r & (roles | {'public'}))}"
-    return False, f"no GRANT of SELECT on public.tenants to {sorted(roles)} in {len(files)} migrations"
+def database_ok(conn: Any) -> bool:
+    return conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def rls_ok(conn: Any) -> bool:
+    enforced = {r[0] for r in conn.execute(RLS_SQL, (list(TENANT_TABLES),))}
+    missing = sorted(set(TENANT_TABLES) - enforced)
+    if missing:
+        print(f"readiness: RLS not enforced on {', '.join(missing)}", file=sys.stderr, flush=True)
+    return not missing
+
+
+def tenant_guc_ok(conn: Any) -> bool:
+    with conn.transaction():
+        conn.execute("SELECT set_config('app.current_tenant_id', %s, true)", ("probe",))
+        return conn.execute("SELECT current_setting('app.current_tenant_id', true)").fetchone() == ("probe",)
+
+
+def broker_ok(conn: Any) -> bool:
+    return conn.execute("SELECT count(*) FROM kombu_queue").fetchone() is not None
+
+
+def ask_worker() -> dict[str, Any]:
+    """The worker's answer to one ping (it reads the broker itself), or why there is none."""
+    with State.worker_lock:
+        w = State.worker
+        if w is None or w.poll() is not None or w.stdin is None or w.stdout is None:
+            return {"worker": "error", "why": "no worker process"}
+        url = "" if State.lost_database else database.rendezvous(State.run).read_text(encoding="utf-8")
+        w.stdin.write(json.dumps({"ping": True, "url": url}) + "\n")
+        w.stdin.flush()
+        answer: list[str] = []
+        reader = threading.Thread(target=lambda: answer.append(w.stdout.readline() if w.stdout else ""))
+        reader.start()
+        reader.join(10.0)
+        if not answer or not answer[0]:
+            return {"worker": "error", "why": "the worker did not answer within 10 s"}
+        reply: dict[str, Any] = json.loads(answer[0])
+        return reply
+
+
+def refresh_queue_stats(max_age_s: float = 15.0) -> None:
+    with State.stats_lock:
+        if State.down_after_first_refresh:  # the last good refresh, then the outage begins
+            State.down_after_first_refresh = False
+            _refresh()
+            State.lost_database = True
+            State.last_refresh = float("-inf")
+        if time.monotonic() - State.last_refresh >= max_age_s:
+            _refresh()
+
+
+def _refresh() -> None:
+    try:
+        with connect() as conn:
+            rows = conn.execute(QUEUE_STATS_SQL).fetchall()
+    except Exception as exc:  # noqa: BLE001 - keep last-good gauges, count the failure
+        State.refresh_errors += 1
+        print(f"queue stats refresh failed: {exc}", file=sys.stderr, flush=True)
+        return
+    State.depth = {name: float(depth) for name, depth, _ in rows}
+    State.oldest = {name: float(age) for name, _, age in rows}
+    State.last_refresh = time.monotonic()
 
 
 class Api(Base):
-    worker_running = True
-    postgres_up = True
-    tenants_readable = False
-    refresh_errors = 0
-
     def json(self, status: int, obj: object) -> None:
         self.send(status, json.dumps(obj, separators=(",", ":")).encode(), "application/json")
+
+    def send(self, status: int, body: bytes, ctype: str) -> None:
+        route = self.path.split("?", 1)[0]
+        State.requests[(self.command, route, status)] += 1
+        super().send(status, body, ctype)
 
     def live(self) -> None:
         self.json(200, {"status": "ok"})
 
     def ready(self) -> None:
-        checks = {"database": "ok" if self.postgres_up else "error", "rls": "ok", "tenant_guc": "ok"}
+        refresh_queue_stats()  # a Postgres-down instance takes its last good gauges first
+        checks = {"database": probe(database_ok), "rls": probe(rls_ok), "tenant_guc": probe(tenant_guc_ok)}
         ok = all(v == "ok" for v in checks.values())
         self.json(200 if ok else 503, {"status": "ok" if ok else "unhealthy", **checks})
 
     def worker(self) -> None:
-        if not self.postgres_up:
-            probe = {"broker": "error", "database": "error", "worker": "error"}
-        elif not self.worker_running:
-            probe = {"broker": "ok", "database": "error", "worker": "error"}  # result.get() timed out
-        else:
-            probe = {"broker": "ok", "database": "ok", "worker": "ok"}
-        ok = all(v == "ok" for v in probe.values())
-        self.json(200 if ok else 503, {"status": "ok" if ok else "unhealthy", **probe,
+        refresh_queue_stats()
+        broker = probe(broker_ok)
+        reply = ask_worker() if broker == "ok" else {"worker": "error", "why": "broker unreachable"}
+        result = {"broker": broker, "database": reply.get("database", "error"), "worker": reply["worker"]}
+        ok = all(v == "ok" for v in result.values())
+        self.json(200 if ok else 503, {"status": "ok" if ok else "unhealthy", **result,
                                        "queue": "housekeeping", "task": "app.tasks.health.ping"})
 
     def metrics(self) -> None:
-        lines = [
-            "# HELP http_requests_total API requests, by method, route template and status.",
-            "# TYPE http_requests_total counter",
-            'http_requests_total{method="GET",route="/health/live",status="200"} 12',
-            'http_requests_total{method="GET",route="/health/ready",status="200"} 12',
-            'http_requests_total{method="POST",route="/api/webhooks/paypal/sale_completed",status="500"} 1',
-            "# HELP celery_queue_depth Visible messages waiting in the broker (kombu_message), by queue.",
-            "# TYPE celery_queue_depth gauge",
-            *[f'celery_queue_depth{{queue="{q}"}} {n}' for q, n in QUEUE_DEPTH.items()],
-            "# HELP celery_queue_oldest_message_age_seconds Age of the oldest visible message, by queue.",
-            "# TYPE celery_queue_oldest_message_age_seconds gauge",
-            *[f'celery_queue_oldest_message_age_seconds{{queue="{q}"}} {a}' for q, a in QUEUE_OLDEST_AGE_S.items()],
-            "# HELP celery_queue_stats_refresh_errors_total Failed refreshes of the broker-truth gauges.",
-            "# TYPE celery_queue_stats_refresh_errors_total counter",
-            f"celery_queue_stats_refresh_errors_total {float(self.refresh_errors)}",
-        ]
+        refresh_queue_stats()
+        served = State.requests.copy()
+        served[("GET", "/metrics", 200)] += 1  # this scrape, counted by send() below
+        lines = ["# HELP http_requests_total API requests, by method, route template and status.",
+                 "# TYPE http_requests_total counter"]
+        lines += [f'http_requests_total{{method="{m}",route="{r}",status="{s}"}} {n}'
+                  for (m, r, s), n in sorted(served.items())]
+        lines += ["# HELP celery_queue_depth Visible messages waiting in the broker, by queue.",
+                  "# TYPE celery_queue_depth gauge"]
+        lines += [f'celery_queue_depth{{queue="{q}"}} {n}' for q, n in State.depth.items()]
+        lines += ["# HELP celery_queue_oldest_message_age_seconds Age of the oldest visible message.",
+                  "# TYPE celery_queue_oldest_message_age_seconds gauge"]
+        lines += [f'celery_queue_oldest_message_age_seconds{{queue="{q}"}} {a}'
+                  for q, a in State.oldest.items()]
+        lines += ["# HELP celery_queue_stats_refresh_errors_total Failed refreshes of the queue gauges.",
+                  "# TYPE celery_queue_stats_refresh_errors_total counter",
+                  f"celery_queue_stats_refresh_errors_total {float(State.refresh_errors)}"]
         self.send(200, ("\n".join(lines) + "\n").encode(), "text/plain; version=0.0.4; charset=utf-8")
 
     def webhook(self) -> None:
@@ -147,15 +217,16 @@ class Api(Base):
         if not key:
             self.json(422, {"detail": [{"loc": ["header", "x-skeldir-tenant-key"], "msg": "field required"}]})
             return
-        if not self.postgres_up or not self.tenants_readable:
-            why = ("connection refused" if not self.postgres_up
-                   else "asyncpg.exceptions.InsufficientPrivilegeError: permission denied for table tenants")
-            print(f"ERROR webhook {self.path}: {why}\n  in backend/app/core/tenant_context.py:"
-                  "get_tenant_with_webhook_secrets()", file=sys.stderr, flush=True)
+        try:
+            with connect() as conn:
+                row = conn.execute(TENANT_SQL, (hashlib.sha256(key.encode()).hexdigest(),)).fetchone()
+        except Exception as exc:  # noqa: BLE001 - what uvicorn does with an unhandled error
+            print(f"ERROR webhook {self.path}: {type(exc).__name__}: {' '.join(str(exc).split())}\n"
+                  "  in backend/app/core/tenant_context.py:get_tenant_with_webhook_secrets()",
+                  file=sys.stderr, flush=True)
             self.send(500, b"Internal Server Error", "text/plain; charset=utf-8")
             return
-        known = {hashlib.sha256(k.encode()).hexdigest() for k in ("sk_tenant_057", "sk_tenant_058")}
-        if hashlib.sha256(key.encode()).hexdigest() not in known:
+        if row is None:
             self.json(401, {"detail": "unknown tenant key"})
             return
         self.json(200, {"status": "accepted"})
@@ -172,17 +243,22 @@ class Api(Base):
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Skeldir API stand-in (see the module docstring)")
     ap.add_argument("--port", type=int, default=18000)
-    ap.add_argument("--migrations", required=True, help="glob of the migrations the database is built from")
+    ap.add_argument("--run", required=True, help="the certify process ($PPID): finds the run's database")
     ap.add_argument("--worker", choices=["running", "stopped"], default="running")
     ap.add_argument("--postgres", choices=["up", "down"], default="up")
     args = ap.parse_args(argv)
-    Api.worker_running = args.worker == "running"
-    Api.postgres_up = args.postgres == "up"
-    Api.refresh_errors = 0 if Api.postgres_up else 1
-    Api.tenants_readable, why = can_select_tenants(args.migrations)
-    print(f"api: worker={args.worker} postgres={args.postgres}; tenant lookup as {RUNTIME_ROLE}: {why}",
-          flush=True)
-    return serve("api", args.port, Api)
+    State.run = args.run
+    State.down_after_first_refresh = args.postgres == "down"
+    if args.worker == "running":
+        State.worker = subprocess.Popen([sys.executable, str(Path(__file__).with_name("worker.py"))],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    print(f"api: worker={args.worker} postgres={args.postgres}; database as {database.RUNTIME_ROLE} "
+          f"(the database of certify run {args.run})", flush=True)
+    try:
+        return serve("api", args.port, Api)
+    finally:
+        if State.worker is not None:
+            State.worker.terminate()
 
 
 if __name__ == "__main__":

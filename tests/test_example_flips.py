@@ -1,0 +1,217 @@
+"""Flip tables: the examples prove, they do not perform. For each example, one fixture edit
+at a time (edits to independent claims batched into one run) and the claims that must
+change verdict, and to what. Every gating TRUE claim of an example's expected.json is
+flipped by at least one edit (test_every_gating_true_claim_has_a_flip): a claim no edit can
+flip proves nothing.
+
+A key `H-X1` is the hypothesis's verdict; `H-X1/3` is the status of its check 3, used where
+the point is that a runtime check follows the state (the service's answer moved with the
+database), not only that the claim moved.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, certify, git
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `old` (which must occur exactly once) with `new` in one fixture file; `old=None`
+    deletes the file."""
+
+    file: str
+    old: str | None
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class Flip:
+    why: str
+    edits: tuple[Edit, ...]
+    expect: dict[str, str]
+
+
+def E(file: str, old: str | None, new: str = "") -> Edit:  # noqa: N802 - reads as a table
+    return Edit(file, old, new)
+
+
+B057_006 = "db/migrations/006_runtime_state.sql"
+B057 = [
+    [  # the repository, the logs, and a migration that does not apply (no claim of this batch
+       # reads the database or the services, which then have no database to read)
+        Flip("a migration that does not apply",
+             (E("db/migrations/005_matviews.sql", "CREATE MATERIALIZED VIEW public.mv_allocation_summary AS",
+                "CREATE MATERIALIZED VIEW public.mv_allocation_summary AS SELEC"),),
+             {"H-C2": "FALSE"}),
+        Flip("the ledger loses its Phase 8 closure row",
+             (E("repo/docs/forensics/INDEX.md", "| B0.5.6 Phase 8 evidence closure |",
+                "| B0.5.6 Phase 8 closure |"),),
+             {"H-A1": "FALSE"}),
+        Flip("a pack the ledger links is missing",
+             (E("repo/docs/forensics/b056_phase5_health_semantics.md", None),),
+             {"H-A2": "FALSE"}),
+        Flip("a Redis client in the requirements",
+             (E("repo/backend/requirements.txt", "celery[sqlalchemy]==5.4.0\n",
+                "celery[sqlalchemy]==5.4.0\nredis==5.0.1\n"),),
+             {"H-C1": "FALSE"}),
+        Flip("a queue named by a string literal",
+             (E("repo/backend/app/workers/db.py", "from contextlib import contextmanager\n",
+                'from contextlib import contextmanager\nDEFAULT = {"queue": "llm"}\n'),),
+             {"H-E2": "FALSE"}),
+        Flip("the soft time limit raised to 600 s",
+             (E("repo/backend/app/core/config.py", "CELERY_TASK_SOFT_TIME_LIMIT_S: int = 300",
+                "CELERY_TASK_SOFT_TIME_LIMIT_S: int = 600"),),
+             {"H-E3": "FALSE"}),
+        Flip("a matview dropped from the registry",
+             (E("repo/backend/app/matviews/registry.py",
+                '    MatviewSpec(name="mv_channel_performance", '
+                'unique_index="ux_mv_channel_performance"),\n', ""),),
+             {"H-F1": "FALSE"}),
+        Flip("a refresh task renamed",
+             (E("repo/backend/app/tasks/matviews.py", '"app.tasks.matviews.pulse_matviews_global"',
+                '"app.tasks.matviews.pulse_all"'),),
+             {"H-F2": "FALSE"}),
+        Flip("an HTTP client in the LLM worker",
+             (E("repo/backend/app/workers/llm.py", "import hashlib\n", "import hashlib\nimport httpx\n"),),
+             {"H-G1": "FALSE"}),
+        Flip("an HTTP listener in worker code",
+             (E("repo/backend/app/workers/failed_jobs.py", None),
+              E("repo/backend/app/workers/db.py", "from contextlib import contextmanager\n",
+                "from contextlib import contextmanager\nfrom prometheus_client import start_http_server\n"
+                "start_http_server(9109)\n")),
+             {"H-H1": "FALSE"}),
+        Flip("a metric gate test file removed",
+             (E("repo/tests/test_llm_payload_contract.py", None),),
+             {"H-H5": "FALSE"}),
+        Flip("a task log without its correlation_id",
+             (E("logs/worker.jsonl",
+                '"tenant_id": "00000000-0000-0000-0000-000000000057", "correlation_id": "corr-mv-0001"}',
+                '"tenant_id": "00000000-0000-0000-0000-000000000057"}'),),
+             {"H-H6": "FALSE"}),
+        Flip("the R4 harness script removed",
+             (E("repo/scripts/r4/worker_failure_semantics.py", None),),
+             {"H-I1": "FALSE"}),
+        Flip("one workflow no longer runs the migrations",
+             (E("repo/.github/workflows/empirical-validation.yml",
+                "      - run: alembic upgrade heads\n", ""),),
+             {"H-I2": "FALSE"}),
+        Flip("the poison pill no longer fails by default",
+             (E("repo/backend/app/tasks/r4_failure_semantics.py",
+                "def poison_pill(self, tenant_id: str, correlation_id: str, fail: bool = True)",
+                "def poison_pill(self, tenant_id: str, correlation_id: str, fail: bool = False)"),),
+             {"H-J1": "FALSE"}),
+    ],
+    [  # the database state: the services read it, so their answers move with it
+        Flip("the API's health code names the exporter port",
+             (E("repo/backend/app/api/health.py", "from fastapi import APIRouter, Response\n",
+                "from fastapi import APIRouter, Response\nEXPORTER = 'http://127.0.0.1:9108'\n"),),
+             {"H-H2": "FALSE"}),
+        Flip("the Procfile loses its exporter process type",
+             (E("repo/Procfile", "exporter: python -m app.observability.worker_metrics_exporter\n", ""),),
+             {"H-B3": "FALSE"}),
+        Flip("RLS disabled on public.tenants: readiness measures it and says so",
+             (E("db/migrations/002_rls.sql", "ALTER TABLE public.tenants ENABLE ROW LEVEL SECURITY;\n", ""),),
+             {"H-C3": "FALSE", "H-C3/3": "fail", "H-H3": "FALSE", "H-H3/2": "fail", "H-H3/5": "fail"}),
+        Flip("one poison pill belongs to the other tenant",
+             (E(B057_006, "('r4-pp-0003', 'app.tasks.r4_failure_semantics.poison_pill', 'housekeeping',\n"
+                          "   '00000000-0000-0000-0000-000000000057'",
+                "('r4-pp-0003', 'app.tasks.r4_failure_semantics.poison_pill', 'housekeeping',\n"
+                "   '00000000-0000-0000-0000-000000000058'"),),
+             {"H-C4": "FALSE", "H-J2": "FALSE"}),
+        Flip("the queued maintenance message consumed: the API's gauges follow the broker rows",
+             (E(B057_006, "SELECT true, timestamp '2026-01-20 18:55:00'",
+                "SELECT false, timestamp '2026-01-20 18:55:00'"),),
+             {"H-H4": "FALSE", "H-H4/2": "fail", "H-H4/3": "fail", "H-H4/4": "fail"}),
+        Flip("a matview left unpopulated",
+             (E(B057_006, "REFRESH MATERIALIZED VIEW public.mv_realtime_revenue;",
+                "REFRESH MATERIALIZED VIEW public.mv_realtime_revenue WITH NO DATA;"),),
+             {"H-F3": "FALSE"}),
+    ],
+    [  # grants: the webhook and the worker probe ask PostgreSQL as app_user
+        Flip("SELECT on public.tenants granted: the webhook's lookup now runs and answers 401",
+             (E("db/migrations/003_grants.sql", "    public.worker_failed_jobs\n  TO app_rw;",
+                "    public.worker_failed_jobs\n  TO app_rw;\nGRANT SELECT ON public.tenants TO app_rw;"),),
+             {"H-D3": "TRUE", "H-D2": "FALSE"}),
+        Flip("app_rw loses SELECT on the broker's queue table: the worker probe and the gauges fail",
+             (E("db/migrations/004_celery_broker.sql", "    public.kombu_queue, public.kombu_message,",
+                "    public.kombu_message,"),),
+             {"H-E1": "FALSE", "H-E1/1": "fail", "H-B3": "FALSE", "H-H3": "FALSE", "H-H2": "FALSE",
+              "H-H4": "FALSE"}),
+    ],
+]
+
+TABLES: dict[str, list[list[Flip]]] = {
+    "b057-context-inventory": B057,
+}
+
+
+def _apply(work: Path, edit: Edit) -> None:
+    path = work / edit.file
+    assert path.is_file(), f"{edit.file}: no such fixture file"
+    if edit.old is None:
+        path.unlink()
+        return
+    text = path.read_text(encoding="utf-8")
+    assert text.count(edit.old) == 1, f"{edit.file}: the text to edit occurs {text.count(edit.old)} times"
+    path.write_text(text.replace(edit.old, edit.new), encoding="utf-8")
+
+
+def _copy(name: str, tmp_path: Path) -> Path:
+    work = tmp_path / name
+    shutil.copytree(ROOT / "examples" / name, work, ignore=shutil.ignore_patterns("reports", "__pycache__"))
+    git(work, "init", "-q", "-b", "main")
+    (work / ".gitignore").write_text("reports/\n__pycache__/\n")
+    return work
+
+
+def run_env() -> dict[str, str]:
+    """The fixture services run with `python3`: the one next to this interpreter (it has psycopg)."""
+    return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+CASES = [(name, i) for name, batches in TABLES.items() for i in range(len(batches))]
+
+
+@pytest.mark.parametrize(("name", "batch"), CASES, ids=[f"{n}-{i + 1}" for n, i in CASES])
+def test_flips(name: str, batch: int, tmp_path: Path) -> None:
+    flips = TABLES[name][batch]
+    work = _copy(name, tmp_path)
+    expect: dict[str, str] = {}
+    for flip in flips:
+        for edit in flip.edits:
+            _apply(work, edit)
+        for key, value in flip.expect.items():
+            assert expect.get(key, value) == value, f"{key}: two flips of one batch disagree"
+            expect[key] = value
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "flipped")
+    ids = sorted({k.split("/")[0] for k in expect})
+    res = certify("run", "checks.yaml", "-q", *(a for i in ids for a in ("--only", i)), cwd=work,
+                  env=run_env())
+    got: dict[str, str] = {}
+    for h in res.results["hypotheses"]:
+        got[h["id"]] = h["verdict"]
+        for c in h["checks"]:
+            got[f"{h['id']}/{c['index']}"] = c["status"]
+    wrong = {k: (v, got.get(k)) for k, v in expect.items() if got.get(k) != v}
+    reasons = {h["id"]: h["reason"] for h in res.results["hypotheses"]}
+    assert not wrong, "\n".join(f"{k}: expected {v}, got {g} ({reasons.get(k.split('/')[0])})"
+                                for k, (v, g) in wrong.items())
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+def test_every_gating_true_claim_has_a_flip(name: str) -> None:
+    expected = json.loads((ROOT / "examples" / name / "expected.json").read_text())
+    gating_true = {k for k, v in expected.items() if v == "TRUE"}
+    flipped = {k for batch in TABLES[name] for f in batch for k, v in f.expect.items()
+               if "/" not in k and v != "TRUE"}
+    assert not gating_true - flipped, f"no edit flips {sorted(gating_true - flipped)}"
