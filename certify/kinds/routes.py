@@ -159,6 +159,9 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     # Whatever could not be resolved may hold any route: a route missing from the code is then
     # not proven missing (only what was found is certain).
     incomplete = ex.unparsed + ex.unresolved
+    if not ex.routes and not incomplete:  # NestJS decorators, a framework guessed wrong, code elsewhere
+        incomplete = [f"no {ex.framework} route was found in {where} (is code.framework right, and the "
+                      "route code in code.paths?)"]
     out.unproven += incomplete
     certain: list[Finding] = []
     doubtful: list[Finding] = []

@@ -540,3 +540,18 @@ def test_fastapi_routers_from_a_list_of_dicts(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users/me']}")
     assert h["verdict"] == "TRUE", h["reason"]
     assert listing(h) == ["GET /api/items/{id}", "GET /api/users/me"]
+
+
+def test_code_with_no_route_at_all_is_unknown_not_false(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "src" / "users.controller.ts", """
+        import { Controller, Get } from '@nestjs/common';
+        import type { Request } from 'express';
+        @Controller('users')
+        export class UsersController {
+          @Get(':id')
+          one(req: Request) { return {}; }
+        }
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users/{id}']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "no express route was found in the repository" in h["reason"], h["reason"]
