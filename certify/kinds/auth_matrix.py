@@ -42,6 +42,10 @@ class AuthMatrixFields:
         "identity -> expected status, e.g. {anonymous: 401, other_tenant: 404, owner: 200}"))
 
     def __post_init__(self) -> None:
+        if not self.requests:  # an empty matrix would hold vacuously
+            raise ValueError("requests: expected at least one request, got none")
+        if not self.as_:
+            raise ValueError("as: expected at least one identity, got none")
         for req in self.requests:
             missing = [n for n in self.as_ if n not in {**self.expect, **req.expect}]
             if missing:

@@ -6,6 +6,7 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -248,7 +249,17 @@ def _expectations(f: CommandFields, done: Completed, out: Outcome,
     """Report what departs from `expect` and `values` (findings), and what output cut at
     CAPTURE_LIMIT cannot prove (unproven). Returns what the named groups captured."""
     assert done.exit_code is not None
-    if not f.expect.exit.matches(done.exit_code):
+    if done.exit_code < 0:  # killed by a signal: no exit code, whatever "!= 0" would say
+        try:
+            name = f" ({signal.Signals(-done.exit_code).name})"
+        except ValueError:
+            name = ""
+        killed = f"killed by signal {-done.exit_code}{name}"
+        if f.expect.exit.matches(0):
+            out.findings.append(Finding("exit", f"{killed}, expected {f.expect.exit}"))
+        else:
+            out.unproven.append(f"{killed}, no exit code")
+    elif not f.expect.exit.matches(done.exit_code):
         out.findings.append(Finding("exit", f"{done.exit_code}, expected {f.expect.exit}"))
     raw: dict[str, tuple[str, str]] = {}  # group -> (the text it captured, the stream)
     unmatched: set[str] = set()  # groups of regexes that did not match (reported already)

@@ -261,3 +261,19 @@ def test_a_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path: Pat
     # ours, or the engine's own timeout (which cannot fire while a regex holds the GIL)
     assert "did not finish within" in reason or "timed out after" in reason, reason
     assert processes_mentioning("re.compile(source, re.MULTILINE)") == []  # the search was stopped
+
+
+def test_a_command_killed_by_a_signal_has_no_exit_code(tmp_path: Path) -> None:
+    hyps = run_spec(tmp_path, """
+        - id: CRASH
+          claim: the linter rejects bad input (a crash is no rejection)
+          check: {kind: command, run: ["python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"],
+                  expect: {exit: "!= 0"}}
+        - id: CRASH-ZERO
+          claim: c
+          check: {kind: command, run: ["python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]}
+    """)
+    assert hyps["CRASH"]["verdict"] == "UNKNOWN"
+    assert hyps["CRASH"]["reason"].startswith("not proven: killed by signal 11 (SIGSEGV), no exit code")
+    assert hyps["CRASH-ZERO"]["verdict"] == "FALSE"
+    assert hyps["CRASH-ZERO"]["reason"] == "exit: killed by signal 9 (SIGKILL), expected 0"

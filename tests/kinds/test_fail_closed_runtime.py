@@ -230,3 +230,19 @@ def test_credential_headers_of_checks_never_reach_the_pack(tmp_path: Path, api: 
                 assert f"value-{n}" not in text, (path.name, n)
     repro = res.results["hypotheses"][0]["checks"][0]["reproduce"]
     assert "-H 'Api-Key: ***'" in repro and "-H 'Authorization: Bearer ***'" in repro
+
+
+@pytest.mark.parametrize("check, message", [
+    ("{kind: auth_matrix, requests: [], as: {anonymous: {headers: {}}}, expect: {anonymous: 401}}",
+     "requests: expected at least one request"),
+    ("{kind: auth_matrix, requests: [{path: /x}], as: {}}", "as: expected at least one identity"),
+])
+def test_an_empty_matrix_is_a_spec_error(tmp_path: Path, api: str, check: str, message: str) -> None:
+    write(tmp_path / "checks.yaml", spec_text(f"""
+        - id: H
+          claim: c
+          check: {check}
+    """, header=f"targets:\n  http:\n    api: {{base_url: '{api}'}}\n"))
+    res = certify("validate", cwd=tmp_path)
+    assert res.exit_code == 2, res.stdout
+    assert res.stderr.startswith("checks.yaml:9:") and message in res.stderr, res.stderr
