@@ -704,9 +704,11 @@ def required_literals(node: Node) -> list[tuple[str, bool]]:
 def could_match(raw: str, literals: list[tuple[str, bool]]) -> bool:
     """False when `raw` lacks one of `literals` (so the entry cannot match). Text JSON may spell
     otherwise (\\uXXXX escapes) or that folds to ASCII (K, \ufb01) is never ruled out."""
-    if not literals or "\\u" in raw:
+    if not literals:
         return True
-    if "\\/" in raw:
+    if "\\" in raw:
+        if "\\u" in raw:
+            return True
         raw = raw.replace("\\/", "/")
     low: str | None = None
     for text, folded in sorted(literals, key=lambda x: x[1]):  # case-sensitive ones first: no lower()

@@ -174,10 +174,12 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
     none_lits = lq.required_literals(q.none_node) if q.none_node is not None else []
     prefilter = (pred is None or bool(lits)) and (none_pred is None or bool(none_lits))
     pending: list[tuple[int, bool, dict[str, Any]]] = []  # `none` hits that may follow the last match
-    counts = out.per_source
+    source, first = "", 0  # entries per source, counted per run of one source
     for rec in records:
         out.scanned += 1
-        counts[rec.source] = counts.get(rec.source, 0) + 1
+        if rec.source is not source:
+            out.per_source[source] = out.per_source.get(source, 0) + out.scanned - 1 - first
+            source, first = rec.source, out.scanned - 1
         if cancelled is not None and out.scanned % 4096 == 0 and cancelled.is_set():
             raise CheckError("interrupted while reading logs")
         skip = prefilter and rec.raw is not None and not (pred and lq.could_match(rec.raw, lits)) \
@@ -209,6 +211,8 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
                     pending = [p for p in pending if p[0] >= ns]
         if none_pred is not None and none_pred(entry) and (q.since_ns is None or ns >= q.since_ns):
             pending.append((ns, hit, summary(entry)))
+    out.per_source[source] = out.per_source.get(source, 0) + out.scanned - first
+    out.per_source.pop("", None)
     for t, hit, item in pending:
         if out.last_match is None or t > out.last_match:
             out.violations += 1
