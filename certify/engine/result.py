@@ -44,8 +44,11 @@ class HypothesisResult:
     verdict: Verdict
     reason: str  # the evidence in one line
     checks: list[CheckResult]
-    waiver: dict[str, str] | None = None  # reason, expires, by, state (valid | expired | unused)
+    # reason, expires, by, state (valid | expired | unused), and since, ticket, risk when given
+    waiver: dict[str, str] | None = None
     spec_at: str = ""
+    # `waive:` entries: where, reason, expires, by, state (applied | expired | unused), matched (wheres)...
+    finding_waivers: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def underlying(self) -> str:

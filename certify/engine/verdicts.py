@@ -3,15 +3,62 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+from typing import Any
 
 from certify.engine.result import CheckResult, Gate, HypothesisResult, Verdict, verdict_of
-from certify.spec.model import Hypothesis
+from certify.spec.model import FindingWaiver, Hypothesis, Waiver
 
 EXIT_PASS, EXIT_FALSE, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 
 
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _the_run_day(today: dt.date) -> dt.date:
+    """Waivers expire by the date in UTC, wherever the run is. The engine passes the local date
+    when no day was given (engine/run.py), so that date is taken as "now" in UTC."""
+    return utc_today() if today == dt.date.today() else today
+
+
+def _waiver_dict(w: Waiver, state: str) -> dict[str, str]:
+    out = {"reason": w.reason, "expires": w.expires.isoformat(), "by": w.by, "state": state}
+    for key, value in (("since", w.since and w.since.isoformat()), ("ticket", w.ticket), ("risk", w.risk)):
+        if value:
+            out[key] = value
+    return out
+
+
+def _matches(w: FindingWaiver, where: str) -> bool:
+    return fnmatch.fnmatchcase(where, w.where) if "*" in w.where else where == w.where
+
+
+def _finding_waivers(hyp: Hypothesis, checks: list[CheckResult],
+                     today: dt.date) -> tuple[list[dict[str, Any]], bool, list[str]]:
+    """Each `waive:` entry with its state (applied | expired | unused) and the findings it matched;
+    whether every failing check fails only on findings a valid entry accepts; the wheres waived."""
+    out: list[dict[str, Any]] = []
+    failing = [c for c in checks if c.status == "fail"]
+    waived: set[tuple[int, int]] = set()
+    for w in hyp.waive:
+        matched = [(ci, fi, f.where) for ci, c in enumerate(checks) if c.status == "fail"
+                   for fi, f in enumerate(c.findings) if _matches(w, f.where)]
+        state = "unused" if not matched else ("applied" if w.valid_on(today) else "expired")
+        if state == "applied":
+            waived.update((ci, fi) for ci, fi, _ in matched)
+        entry: dict[str, Any] = {"where": w.where, **_waiver_dict(w, state)}
+        entry["matched"] = sorted({where for _, _, where in matched})
+        out.append(entry)
+    all_waived = bool(failing) and all(
+        c.findings and all((checks.index(c), fi) in waived for fi in range(len(c.findings))) for c in failing)
+    wheres = sorted({checks[ci].findings[fi].where for ci, fi in waived})
+    return out, all_waived, wheres
+
+
 def judge(hyp: Hypothesis, checks: list[CheckResult], group_title: str,
           today: dt.date) -> HypothesisResult:
+    today = _the_run_day(today)
     underlying = verdict_of([c.status for c in checks])
     verdict: Verdict = underlying
     waiver = None
@@ -22,12 +69,20 @@ def judge(hyp: Hypothesis, checks: list[CheckResult], group_title: str,
             state = "unused"
         elif state == "valid":
             verdict = "WAIVED"
-        waiver = {"reason": w.reason, "expires": w.expires.isoformat(), "by": w.by, "state": state}
+        waiver = _waiver_dict(w, state)
+    finding_waivers, all_waived, wheres = _finding_waivers(hyp, checks, today)
+    if underlying == "FALSE" and all_waived:
+        verdict = "WAIVED"
+    reason = _reason(underlying, checks, waiver)
+    if wheres:
+        accepted = ", ".join(wheres)
+        reason = (f"every finding is waived one by one ({accepted}); {reason}" if all_waived
+                  else f"{reason} (waived one by one: {accepted}; the other findings count)")
     return HypothesisResult(
         id=hyp.id, group=hyp.group, group_title=group_title, claim=hyp.claim, proof=hyp.proof,
         gate=hyp.gate, tags=list(hyp.tags), question=hyp.question, verdict=verdict,
-        reason=_reason(underlying, checks, waiver), checks=checks, waiver=waiver,
-        spec_at=f"{hyp.mark.file}:{hyp.mark.line}",
+        reason=reason, checks=checks, waiver=waiver,
+        spec_at=f"{hyp.mark.file}:{hyp.mark.line}", finding_waivers=finding_waivers,
     )
 
 
@@ -38,7 +93,8 @@ def _reason(underlying: Verdict, checks: list[CheckResult], waiver: dict[str, st
         bad = [c for c in checks if c.status != "pass"]
         text = "; ".join(f"{c.name}: {c.reason}" if len(checks) > 1 else c.reason for c in bad)
     if waiver and waiver["state"] == "valid":
-        text = f"waived until {waiver['expires']} by {waiver['by']} ({waiver['reason']}); {text}"
+        ticket = f", {waiver['ticket']}" if waiver.get("ticket") else ""
+        text = f"waived until {waiver['expires']} by {waiver['by']}{ticket} ({waiver['reason']}); {text}"
     elif waiver and waiver["state"] == "expired":
         text = f"waiver expired on {waiver['expires']}; {text}"
     return text

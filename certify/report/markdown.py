@@ -14,7 +14,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from certify.engine.result import HypothesisResult, RunResult
-from certify.report.naming import anchor, attachment_path, run_attachment_path
+from certify.report.json_report import all_waivers
+from certify.report.naming import anchor, anchor_of, attachment_path, run_attachment_path
 
 if TYPE_CHECKING:
     import jinja2
@@ -73,6 +74,19 @@ def fence(value: Any, lang: str = "text") -> str:
     return f"{ticks}{lang}\n{text}\n{ticks}"
 
 
+def waiver_text(w: dict[str, Any]) -> str:
+    """A waiver in one line of inline Markdown: who, since when, until when, the ticket or risk, why."""
+    parts = [f"by {inline(w.get('by'))}"]
+    if w.get("since"):
+        parts.append(f"since {inline(w['since'])}")
+    parts.append(f"expires {inline(w.get('expires'))} (UTC)")
+    if w.get("ticket"):
+        parts.append(f"ticket {inline(w['ticket'])}")
+    if w.get("risk"):
+        parts.append(f"risk: {inline(w['risk'])}")
+    return ", ".join(parts) + f": {inline(w.get('reason'))}"
+
+
 def _environment() -> jinja2.Environment:
     import jinja2  # imported here: `certify --help` must not pay for it
 
@@ -82,9 +96,10 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(inline=inline, cell=cell, code=code, fence=fence, value=value)
-    env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK,
+    env.filters.update(waiver=waiver_text)
+    env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK, all_waivers=all_waivers,
                        attachment_path=attachment_path, run_attachment_path=run_attachment_path,
-                       anchor=anchor)
+                       anchor=anchor, anchor_of=anchor_of)
     return env
 
 

@@ -13,7 +13,11 @@ def attachment_path(hyp: HypothesisResult, check: CheckResult, name: str) -> str
 
 def anchor(hyp: HypothesisResult) -> str:
     """GitHub's heading anchor for the hypothesis's evidence section."""
-    return "ev-" + slug(hyp.id, 40)
+    return anchor_of(hyp.id)
+
+
+def anchor_of(hypothesis_id: str) -> str:
+    return "ev-" + slug(hypothesis_id, 40)
 
 
 def run_attachment_path(name: str) -> str:

@@ -346,6 +346,7 @@ class _Loader:
         return Hypothesis(
             id=fields.id, claim=fields.claim, group=group, proof=proof, gate=fields.gate,
             tags=tuple(fields.tags), question=fields.question, waiver=fields.waiver,
+            waive=tuple(fields.waive),
             checks=tuple(valid), mark=node.mark, unset_vars=tuple(node.unset_anywhere()),
         )
 

@@ -47,14 +47,38 @@ class CheckCommon:
 
 @dataclass(frozen=True)
 class Waiver:
-    """An accepted risk: a FALSE or UNKNOWN verdict that does not fail the gate until it expires."""
+    """An accepted risk: a FALSE or UNKNOWN verdict that does not fail the gate until it expires
+    (the last day it holds, compared with the run's date in UTC)."""
 
     reason: str = field(metadata=meta("why the risk is accepted"))
-    expires: dt.date = field(metadata=meta("the last day the waiver holds (YYYY-MM-DD)"))
+    expires: dt.date = field(metadata=meta("the last day the waiver holds, in UTC (YYYY-MM-DD)"))
     by: str = field(metadata=meta("who accepted it"))
+    since: dt.date | None = field(default=None, metadata=meta("the day it was accepted (YYYY-MM-DD)"))
+    ticket: str | None = field(default=None, metadata=meta("the ticket that tracks it (e.g. SEC-42)"))
+    risk: str | None = field(default=None, metadata=meta("the risk accepted, when there is no ticket"))
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.since > self.expires:
+            raise ValueError(f"since: {self.since.isoformat()} is after expires: {self.expires.isoformat()}; "
+                             "a waiver is accepted before it expires")
 
     def valid_on(self, day: dt.date) -> bool:
         return day <= self.expires
+
+
+@dataclass(frozen=True)
+class FindingWaiver(Waiver):
+    """An accepted finding: the findings whose `where` matches (exactly, or as a glob with `*`)
+    do not count against the claim until it expires; the others still do."""
+
+    where: str = field(default="", metadata=meta(
+        "the finding's `where`, as the pack prints it (`public.create_user(text)`, `app/x.py:12`); "
+        "`*` matches anything"))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.where.strip():
+            raise ValueError("where: expected the `where` of a finding, as the pack prints it")
 
 
 @dataclass(frozen=True)
@@ -72,6 +96,8 @@ class HypothesisFields:
     question: str | None = field(default=None, metadata=meta(
         "asked in the pack when the verdict is FALSE or UNKNOWN"))
     waiver: Waiver | None = field(default=None, metadata=meta("an accepted risk, until it expires"))
+    waive: list[FindingWaiver] = field(default_factory=list, metadata=meta(
+        "accepted findings, one by one (`where`), each until it expires; the claim's other findings count"))
 
     def __post_init__(self) -> None:
         if not ID_PATTERN.fullmatch(self.id):
@@ -108,6 +134,7 @@ class Hypothesis:
     waiver: Waiver | None
     checks: tuple[CheckSpec, ...]
     mark: Mark
+    waive: tuple[FindingWaiver, ...] = ()
     unset_vars: tuple[tuple[str, Mark], ...] = ()  # ${VAR}s this hypothesis needs but are unset
 
 
