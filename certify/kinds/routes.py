@@ -31,7 +31,8 @@ class CodeSpec:
         '"src/server.js" (Express; loaded by node without listening); default: read the code statically'))
     python: str = field(default="python3", metadata=meta(
         "the interpreter that imports `app` (a venv's bin/python works), relative to the repository"))
-    node: str = field(default="node", metadata=meta("the node that loads an Express `app`"))
+    node: str = field(default="node", metadata=meta(
+        'the node that loads an Express `app`, with its options ("node --import tsx" for TypeScript)'))
     env: dict[str, str] = field(default_factory=dict, metadata=meta(
         "environment variables the application needs to be imported"))
     prefix: str = field(default="", metadata=meta(

@@ -71,7 +71,7 @@ def run_routes(tmp_path: Path, repo: Path, check: str) -> dict[str, Any]:
 
 def test_code_app_asks_the_framework(tmp_path: Path) -> None:
     h = run_routes(tmp_path, TREES["fastapi"], f"""{{kind: routes,
-        code: {{app: "app.main:app", python: "{sys.executable}"}},
+        code: {{app: "app.main:app", python: "{sys.executable} -X utf8"}},
         routes: ["GET /admin/{{org}}/events/recent", "POST /api/v1/v1/auth/register"]}}""")
     assert h["verdict"] == "TRUE", h["reason"]
     check = h["checks"][0]
@@ -106,7 +106,8 @@ def test_code_app_is_bounded_by_the_timeout_and_gets_env(tmp_path: Path) -> None
 
 def test_express_app_is_loaded_without_listening(tmp_path: Path) -> None:
     need_express()
-    h = run_routes(tmp_path, TREES["express"], """{kind: routes, code: {app: src/server.js},
+    h = run_routes(tmp_path, TREES["express"], """{kind: routes,
+        code: {app: src/server.js, node: node --no-warnings},
         routes: ["DELETE /api/v1/admin/cache", "GET /api/v1/datasets/{id}"]}""")
     assert h["verdict"] == "TRUE", h["reason"]
     assert h["checks"][0]["values"]["implemented"] == 13

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 from pathlib import Path
@@ -213,25 +214,28 @@ def _first_error(stderr: str) -> str:
     return lines[-1][:300]
 
 
-def _program(root: Path, given: str) -> str:
-    if "/" in given and not Path(given).is_absolute():
-        path = root / given
+def _program(root: Path, given: str) -> list[str]:
+    """The interpreter and its options (`node --import tsx` loads a TypeScript entry), a path
+    relative to the repository allowed (`.venv/bin/python`)."""
+    argv = shlex.split(given) or [given]
+    if "/" in argv[0] and not Path(argv[0]).is_absolute():
+        path = root / argv[0]
         if not path.exists():
-            raise CheckError(f"the interpreter {given} does not exist (relative to {root})")
-        return str(path)
-    return given
+            raise CheckError(f"the interpreter {argv[0]} does not exist (relative to {root})")
+        argv[0] = str(path)
+    return argv
 
 
 def introspect(root: Path, app: str, python: str, node: str, env: dict[str, str],
                timeout: float) -> Extraction:
     """The routes the application's framework registered, loaded in a subprocess."""
     if ":" in app and not app.endswith(JS_SUFFIXES):
-        argv = [_program(root, python), "-c", PY_SCRIPT, app]
+        argv = [*_program(root, python), "-c", PY_SCRIPT, app]
         what = f"import {app}"
     else:
         if not (root / app).is_file():
             raise CheckError(f"code.app: {app} does not exist")
-        argv = [_program(root, node), "-e", NODE_SCRIPT, str((root / app).resolve())]
+        argv = [*_program(root, node), "-e", NODE_SCRIPT, str((root / app).resolve())]
         what = f"load {app} with node"
     full_env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **env}
     try:
