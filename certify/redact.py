@@ -49,6 +49,9 @@ _SHAPES: list[_Shape] = [
     _shape(r"\b((?:set-)?cookie\s*[:=]\s*['\"]?)[^\n'\"\\]+", r"\1" + MASK, ("cookie",)),
     _shape(r"\b(x-[a-z0-9-]*(?:key|token|secret|signature)\s*[:=]\s*['\"]?)[^\s'\",}\\]+",
            r"\1" + MASK, ("x-",)),
+    # Credential headers without an X- prefix (GitLab's Private-Token, Api-Key, Apikey).
+    _shape(r"\b((?:api[-_]?key|private[-_]token)\s*:\s*['\"]?)[^\s'\",}\\]+", r"\1" + MASK,
+           ("api-key", "api_key", "apikey", "private-token", "private_token")),
     _shape(r"\b(bearer\s+)[A-Za-z0-9._~+/=-]{6,}", r"\1" + MASK, ("bearer",)),
     _shape(r"\b([a-z][a-z0-9+.-]*://[^/\s:@'\"\\]+):([^@\s/'\"\\]+)@", r"\1:" + MASK + "@", ("://",)),
     _shape(r"([?&;](?:access_token|id_token|refresh_token|token|api_key|apikey|key|password|passwd|"
