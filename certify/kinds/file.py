@@ -153,6 +153,8 @@ def _check_paths(f: FileFields, ctx: CheckContext[FileFields], out: Outcome) -> 
         _unlisted(out, blind)
         return
     if not (f.contains or f.not_contains or f.sha256 is not None):
+        if not any(p.exists() for p in found):  # dangling symlinks, loops: nothing is there
+            out.findings.append(Finding(f.path, f"no such file ({names[0]} is a dangling symlink)"))
         return
     _unlisted(out, blind)
     files = [p for p in found if not p.is_dir()]

@@ -171,3 +171,18 @@ def test_globs_into_folders_that_cannot_be_read_prove_nothing(tmp_path: Path) ->
         pytest.skip("permissions cannot be enforced here")
     assert {k: h["verdict"] for k, h in hyps.items()} == dict.fromkeys(hyps, "UNKNOWN")
     assert "closed/" in hyps["DEEP-ABSENT"]["reason"]
+
+
+def test_a_dangling_symlink_is_not_a_file_that_exists(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    os.symlink("nowhere.lock", root / "package-lock.json")
+    os.symlink("loop-b", root / "loop-a")
+    os.symlink("loop-a", root / "loop-b")
+    hyps = run_spec(tmp_path, """
+        - {id: LOCK, claim: c, check: {kind: file, path: package-lock.json}}
+        - {id: LOOP, claim: c, check: {kind: file, path: loop-a}}
+        - {id: ABSENT, claim: c, check: {kind: file, path: package-lock.json, exists: false}}
+    """)
+    assert {k: h["verdict"] for k, h in hyps.items()} == {"LOCK": "FALSE", "LOOP": "FALSE", "ABSENT": "FALSE"}
+    assert "dangling" in hyps["LOCK"]["reason"]
