@@ -555,3 +555,24 @@ def test_code_with_no_route_at_all_is_unknown_not_false(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users/{id}']}")
     assert h["verdict"] == "UNKNOWN", h["reason"]
     assert "no express route was found in the repository" in h["reason"], h["reason"]
+
+
+def test_python_star_imports_are_followed(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app" / "__init__.py", "")
+    write(tmp_path / "repo" / "app" / "routes.py", """
+        from fastapi import APIRouter
+        users_router = APIRouter(prefix="/users")
+        PREFIX = "/api"
+
+        @users_router.get("/me")
+        def me(): ...
+    """)
+    write(tmp_path / "repo" / "app" / "main.py", """
+        from fastapi import FastAPI
+        from .routes import *
+
+        app = FastAPI()
+        app.include_router(users_router, prefix=PREFIX)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users/me']}")
+    assert h["verdict"] == "TRUE", h["reason"]

@@ -134,6 +134,7 @@ class Module:
     anywhere: dict[str, list[ast.expr]] = field(default_factory=dict)  # assignments in functions
     imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # local -> (module, attr)
     ambiguous: set[str] = field(default_factory=set)  # given different values at module level
+    stars: list[str] = field(default_factory=list)  # modules imported with `from x import *`
 
     def index(self, resolve: Any) -> None:
         seen: dict[str, str] = {}
@@ -152,7 +153,10 @@ class Module:
             if isinstance(node, ast.ImportFrom):
                 base = resolve(self, node.module or "", node.level)
                 for a in node.names:
-                    self.imports[a.asname or a.name] = (base, a.name)
+                    if a.name == "*":
+                        self.stars.append(base)
+                    else:
+                        self.imports[a.asname or a.name] = (base, a.name)
             elif isinstance(node, ast.Import):
                 for a in node.names:
                     if a.asname:
@@ -237,6 +241,11 @@ class Project:
             if node is None and len(m.anywhere.get(name, [])) == 1:
                 node = m.anywhere[name][0]
             if node is None:
+                for star in m.stars:  # `from .routes import *`
+                    other = self.modules.get(star)
+                    if other is not None and (name in other.top or name in other.imports
+                                              or (star, name) in self.graph.routers):
+                        return self.lookup(star, name, where)
                 if name in ("str", "int", "len"):
                     return External(f"builtins.{name}")
                 raise Unresolved(f"{where}: `{name}` is not defined in {m.rel}")
