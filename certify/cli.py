@@ -103,6 +103,8 @@ def cli() -> None:
 @click.option("--group", "groups", multiple=True, metavar="G", help="Hypotheses of this group.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Hypotheses with this tag.")
 @click.option("--proof", type=click.Choice(["local", "runtime"]), help="Only local or runtime proof.")
+@click.option("--control", "controls", multiple=True, metavar="CONTROL-GLOB",
+              help="Hypotheses that are evidence for a matching control (SOC2:CC6.1, 'ISO27001:*').")
 @click.option("--shard", callback=_shard_option, metavar="K/N",
               help="Only shard K of N (a deterministic split for CI matrices); join with `certify merge`.")
 @_outputs
@@ -112,9 +114,10 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
 def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
-        tags: tuple[str, ...], proof: str | None, shard: tuple[int, int] | None, junit_path: str | None,
-        json_path: str | None, allow_unknown: bool, github: bool | None, sarif_path: str | None,
-        sign_key: str | None, jobs: int, quiet: bool, verbose: bool) -> None:
+        tags: tuple[str, ...], proof: str | None, controls: tuple[str, ...],
+        shard: tuple[int, int] | None, junit_path: str | None, json_path: str | None,
+        allow_unknown: bool, github: bool | None, sarif_path: str | None, sign_key: str | None,
+        jobs: int, quiet: bool, verbose: bool) -> None:
     """Run the checks of SPEC (default ./checks.yaml) and write an evidence pack.
 
     Exit codes: 0 every gating hypothesis TRUE or waived; 1 some FALSE; 3 some UNKNOWN
@@ -133,6 +136,11 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     loaded = _load(spec)
     key = _signing_key(sign_key)
     chosen = select(loaded, only, groups, tags, proof)
+    if controls:
+        import fnmatch
+
+        chosen = [h for h in chosen
+                  if any(fnmatch.fnmatchcase(c, pat) for c in h.controls for pat in controls)]
     if not chosen:
         _fail(f"{spec}: no hypothesis matches the filters; nothing to certify")
     sharding: dict[str, Any] | None = None
@@ -148,7 +156,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     except SpecErrors as exc:
         _print_errors(exc)
     selection = {k: list(v) if isinstance(v, tuple) else v for k, v in
-                 {"only": only, "group": groups, "tag": tags, "proof": proof,
+                 {"only": only, "group": groups, "tag": tags, "proof": proof, "control": controls,
                   "shard": shard and f"{shard[0]}/{shard[1]}"}.items() if v}
     redactor = redactor_for(loaded)
     _terminate_like_interrupt()

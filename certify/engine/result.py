@@ -49,6 +49,7 @@ class HypothesisResult:
     spec_at: str = ""
     # `waive:` entries: where, reason, expires, by, state (applied | expired | unused), matched (wheres)...
     finding_waivers: list[dict[str, Any]] = field(default_factory=list)
+    controls: list[str] = field(default_factory=list)  # FRAMEWORK:ID this claim is evidence for
 
     @property
     def underlying(self) -> str:

@@ -83,6 +83,7 @@ def judge(hyp: Hypothesis, checks: list[CheckResult], group_title: str,
         gate=hyp.gate, tags=list(hyp.tags), question=hyp.question, verdict=verdict,
         reason=reason, checks=checks, waiver=waiver,
         spec_at=f"{hyp.mark.file}:{hyp.mark.line}", finding_waivers=finding_waivers,
+        controls=list(hyp.controls),
     )
 
 

@@ -111,7 +111,8 @@ def github_summary(result: RunResult) -> str:
 def sarif(result: RunResult, cwd: Path) -> dict[str, Any]:
     """SARIF 2.1.0: one rule per hypothesis, one result per located finding."""
     rules = [{"id": h.id, "name": h.id, "shortDescription": {"text": h.claim},
-              "properties": {"group": h.group, "proof": h.proof, "tags": h.tags}}
+              "properties": {"group": h.group, "proof": h.proof, "tags": h.tags,
+                             **({"controls": h.controls} if h.controls else {})}}
              for h in result.hypotheses]
     index = {h.id: i for i, h in enumerate(result.hypotheses)}
     results = []

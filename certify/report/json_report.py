@@ -24,6 +24,15 @@ def _check(hyp: HypothesisResult, c: CheckResult) -> dict[str, Any]:
     }
 
 
+def controls(r: RunResult) -> dict[str, dict[str, str]]:
+    """Each control (sorted) -> the hypotheses that are evidence for it -> their verdicts."""
+    out: dict[str, dict[str, str]] = {}
+    for h in r.hypotheses:
+        for c in h.controls:
+            out.setdefault(c, {})[h.id] = h.verdict
+    return dict(sorted(out.items()))
+
+
 def all_waivers(r: RunResult) -> list[dict[str, Any]]:
     """Every waiver of the run, whole-claim and per-finding, with its state (valid, applied,
     expired, unused): what an auditor reviews as the run's exceptions."""
@@ -56,12 +65,14 @@ def to_dict(r: RunResult) -> dict[str, Any]:
         },
         "groups": r.groups,
         "waivers": all_waivers(r),
+        "controls": controls(r),
         "attachments": [run_attachment_path(n) for n in r.attachments],
         "hypotheses": [
             {"id": h.id, "group": h.group, "group_title": h.group_title, "claim": h.claim,
              "proof": h.proof, "gate": h.gate, "tags": h.tags, "question": h.question,
              "verdict": h.verdict, "underlying_verdict": h.underlying, "reason": h.reason,
-             "waiver": h.waiver, "finding_waivers": h.finding_waivers, "spec_at": h.spec_at,
+             "controls": h.controls, "waiver": h.waiver, "finding_waivers": h.finding_waivers,
+             "spec_at": h.spec_at,
              "checks": [_check(h, c) for c in h.checks]}
             for h in r.hypotheses
         ],
@@ -101,7 +112,8 @@ def hypothesis_from_dict(raw: dict[str, Any], pack: Path) -> HypothesisResult:
         id=raw["id"], group=raw["group"], group_title=raw["group_title"], claim=raw["claim"],
         proof=raw["proof"], gate=raw["gate"], tags=raw.get("tags", []), question=raw.get("question"),
         verdict=raw["verdict"], reason=raw["reason"], checks=[], waiver=raw.get("waiver"),
-        spec_at=raw.get("spec_at", ""), finding_waivers=raw.get("finding_waivers", []))
+        spec_at=raw.get("spec_at", ""), finding_waivers=raw.get("finding_waivers", []),
+        controls=raw.get("controls", []))
     hyp.checks = [_check_from_dict(c, hyp, pack) for c in raw["checks"]]
     return hyp
 

@@ -48,4 +48,23 @@ def render(r: RunResult) -> str:
                    timestamp=r.baseline.started, properties={"phase": r.phase,
                                                              "commit": r.baseline.commit})
          for g, cases in suites.items()], encoding="utf-8")
-    return xml
+    return _with_controls(xml, r) if any(h.controls for h in r.hypotheses) else xml
+
+
+def _with_controls(xml: str, r: RunResult) -> str:
+    """Each testcase gets `<properties><property name="control" value="SOC2:CC6.1"/>...`, as test
+    management tools read them (junit-xml gives properties to suites only)."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(xml)
+    by_name = {f"{h.id}: {h.claim}": h for h in r.hypotheses}
+    for case in root.iter("testcase"):
+        h = by_name.get(case.get("name", ""))
+        if h is None or not h.controls:
+            continue
+        props = ET.Element("properties")
+        for control in h.controls:
+            ET.SubElement(props, "property", name="control", value=control)
+        case.insert(0, props)
+    ET.indent(root, space="\t")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from certify.engine.result import HypothesisResult, RunResult
-from certify.report.json_report import all_waivers
+from certify.report.json_report import all_waivers, controls
 from certify.report.naming import anchor, anchor_of, attachment_path, run_attachment_path
 
 if TYPE_CHECKING:
@@ -98,6 +98,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update(inline=inline, cell=cell, code=code, fence=fence, value=value)
     env.filters.update(waiver=waiver_text)
     env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK, all_waivers=all_waivers,
+                       controls=controls,
                        attachment_path=attachment_path, run_attachment_path=run_attachment_path,
                        anchor=anchor, anchor_of=anchor_of)
     return env

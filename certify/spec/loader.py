@@ -346,7 +346,7 @@ class _Loader:
         return Hypothesis(
             id=fields.id, claim=fields.claim, group=group, proof=proof, gate=fields.gate,
             tags=tuple(fields.tags), question=fields.question, waiver=fields.waiver,
-            waive=tuple(fields.waive),
+            waive=tuple(fields.waive), controls=tuple(dict.fromkeys(fields.controls)),
             checks=tuple(valid), mark=node.mark, unset_vars=tuple(node.unset_anywhere()),
         )
 

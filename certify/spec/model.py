@@ -15,6 +15,8 @@ from certify.spec.errors import Mark
 Proof = Literal["local", "runtime"]
 # A hypothesis id names files and anchors in the pack: letters, digits, `.`, `_`, `-`, at most 64.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# A control of a framework: `SOC2:CC6.1`, `ISO27001:A.8.3`, `PCI-DSS:7.2.1`, `NIST-800-53:AC-6(1)`.
+CONTROL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._()/-]*")
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,14 @@ class HypothesisFields:
     waiver: Waiver | None = field(default=None, metadata=meta("an accepted risk, until it expires"))
     waive: list[FindingWaiver] = field(default_factory=list, metadata=meta(
         "accepted findings, one by one (`where`), each until it expires; the claim's other findings count"))
+    controls: list[str] = field(default_factory=list, metadata=meta(
+        "the controls this claim is evidence for, as FRAMEWORK:ID (`SOC2:CC6.1`, `ISO27001:A.8.3`)"))
 
     def __post_init__(self) -> None:
+        for control in self.controls:
+            if not CONTROL_PATTERN.fullmatch(control):
+                raise ValueError(f"controls: {json.dumps(control, ensure_ascii=False)} is not a control; "
+                                 "expected FRAMEWORK:ID, e.g. SOC2:CC6.1 or ISO27001:A.8.3")
         if not ID_PATTERN.fullmatch(self.id):
             raise ValueError(f"id: {json.dumps(self.id, ensure_ascii=False)} is not a usable id; expected "
                              f"^{ID_PATTERN.pattern}$ (a letter or digit, then letters, digits, `.`, `_` "
@@ -135,6 +143,7 @@ class Hypothesis:
     checks: tuple[CheckSpec, ...]
     mark: Mark
     waive: tuple[FindingWaiver, ...] = ()
+    controls: tuple[str, ...] = ()
     unset_vars: tuple[tuple[str, Mark], ...] = ()  # ${VAR}s this hypothesis needs but are unset
 
 

@@ -101,7 +101,8 @@ def test_a_spec_full_of_hostile_text_keeps_the_pack_s_headings(tmp_path: Path) -
     expected = ["# Evidence pack — x", "## 1. Baseline", "## 2. Environment facts", "## 3. Verdict",
                 "## 4. Hypothesis truth table", "### G — x ##", "## 5. Local proof vs runtime proof",
                 "## 6. Operational readiness snapshot", "## 7. Open questions",
-                "## 8. Exceptions (waivers)", "## 9. Evidence",
+                "## 8. Exceptions (waivers)", "## 9. Controls",
+                "## 10. Evidence",
                 "### H-1: x ## 9.", "#### Check 1: x", "### H-2: x ## 9.", "#### Check 1: x"]
     _assert_inert(md, expected)
     assert "## forged in output" in md  # the output is there, inside its fence
@@ -132,6 +133,7 @@ def test_rendered_results_with_newlines_in_every_field_keep_their_headings() -> 
     expected = ["# Evidence pack — x", "## 1. Baseline", "## 2. Environment facts", "## 3. Verdict",
                 "## 4. Hypothesis truth table", "### x ## 9. For", "## 5. Local proof vs runtime proof",
                 "## 6. Operational readiness snapshot", "## 7. Open questions",
-                "## 8. Exceptions (waivers)", "## 9. Evidence",
+                "## 8. Exceptions (waivers)", "## 9. Controls",
+                "## 10. Evidence",
                 "### x ## 9. For", "#### Check 1: x"]
     _assert_inert(md, expected)

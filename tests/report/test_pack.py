@@ -87,7 +87,8 @@ def test_evidence_md_sections_and_escaping(ran) -> None:  # type: ignore[no-unty
     assert headings == ["## 1. Baseline", "## 2. Environment facts", "## 3. Verdict",
                         "## 4. Hypothesis truth table", "## 5. Local proof vs runtime proof",
                         "## 6. Operational readiness snapshot", "## 7. Open questions",
-                        "## 8. Exceptions (waivers)", "## 9. Evidence"]
+                        "## 8. Exceptions (waivers)", "## 9. Controls",
+                "## 10. Evidence"]
     assert r"A \| pipe, \*stars\* and \`ticks\` survive" in md
     assert "| Tool or target | Found |" in md  # target facts (who PostgreSQL ran as...) are rows too
     assert "````text\n$ printf" in md  # a fence longer than the ``` inside the output
