@@ -11,9 +11,9 @@ from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, head, i
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr, Regex
 from certify.targets.globs import matches as glob_matches
-from certify.targets.globs import path_filter
+from certify.targets.globs import normalise, path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import LineMatch, rg_pattern
+from certify.targets.textscan import GIT_LIST, LineMatch, rg_pattern
 
 
 @dataclass(frozen=True)
@@ -95,20 +95,37 @@ def _violations(f: GrepFields, matches: list[LineMatch], then: list[LineMatch]) 
     return bad
 
 
+def _pathspecs(pattern: str, exclude: bool = False) -> list[str]:
+    """A path glob as git pathspecs (`:(glob)`: `*` within a name, `**` across folders)."""
+    pat, anchored, directory = normalise(pattern)
+    magic = ":(glob,exclude)" if exclude else ":(glob)"
+    if not pat:
+        return [f"{magic}**"]
+    base = pat if anchored or "/" in pat else f"**/{pat}"
+    return [f"{magic}{base}/**"] if directory else [f"{magic}{base}", f"{magic}{base}/**"]
+
+
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
-    if rg_pattern(f.pattern.source) is not None:
-        args = ["rg", "-n", "--text", "--hidden", "--no-require-git", "--no-ignore-dot",
-                "-g", "!.git", "-e", f.pattern.source]
+    """A shell line listing the lines the check found: in git, over the files git lists (the
+    tracked ones even where .gitignore matches them); elsewhere, over what .gitignore leaves."""
+    rg = rg_pattern(f.pattern.source) is not None  # else GNU grep -P (look-arounds, back-references)
+    search = ["rg", "-Hn", "--text"] if rg else ["grep", "-HnaP"]
+    search += [*(["-A", str(f.window)] if f.then is not None else []), "-e", f.pattern.source]
+    if repo.git_state().is_repo:
+        specs = [s for p in f.paths for s in _pathspecs(p)] + \
+            [s for p in f.exclude for s in _pathspecs(p, exclude=True)]
+        cmd = " ".join(shlex.quote(a) for a in [*GIT_LIST, "--cached", "--", *specs])
+        cmd = f"git {cmd} | xargs -0r {' '.join(shlex.quote(a) for a in [*search, '--'])}"
+    elif rg:
+        args = [*search, "--hidden", "--no-require-git", "--no-ignore-dot", "-g", "!.git"]
         for p in f.exclude:
             args += ["-g", f"!{p}"]
-    else:  # look-arounds, back-references, set-like classes: for GNU grep -P, not ripgrep
-        args = ["grep", "-rnaP", "--exclude-dir=.git", "-e", f.pattern.source]
+        cmd = " ".join(shlex.quote(a) for a in [*args, *(f.paths or ["."])])
+    else:
+        args = [*search, "-r", "--exclude-dir=.git"]
         for p in f.exclude:
             args += [f"--exclude-dir={p.rstrip('/')}", f"--exclude={p}"]
-    args += f.paths or ["."]
-    cmd = " ".join(shlex.quote(a) for a in args)
-    if f.then is not None:
-        cmd += f" -A {f.window}"
+        cmd = " ".join(shlex.quote(a) for a in [*args, *(f.paths or ["."])])
     return in_dir(repo.root, cmd)
 
 

@@ -105,7 +105,7 @@ def test_expectations_paths_and_excludes(tmp_path: Path) -> None:
                         "COUNT": "TRUE", "RANGE-FAILS": "FALSE"}
     where = [f["where"] for f in hyps["NONE-FAILS"]["checks"][0]["findings"]]
     assert where == ["src/a.py:1", "src/a.py:2"]
-    assert "rg -n" in hyps["COUNT"]["checks"][0]["reproduce"]
+    assert "rg -Hn" in hyps["COUNT"]["checks"][0]["reproduce"]
 
 
 def test_gitignore_is_honoured_in_a_real_git_repo(tmp_path: Path) -> None:

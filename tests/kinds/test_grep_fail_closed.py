@@ -335,3 +335,30 @@ def test_thousands_of_unreadable_paths_do_not_stall_the_scan(tmp_path: Path) -> 
     assert time.monotonic() - start < 10
     assert [(m.path, m.line) for m in res["MARK"]] == [("a.txt", 1)]  # type: ignore[union-attr]
     assert len(unreadable) == 3000
+
+
+@pytest.mark.parametrize("pattern", ["KEY=", "KEY=(?!x)"], ids=["ripgrep", "grep-P"])
+def test_reproduce_lines_in_git_list_what_the_check_found(tmp_path: Path, pattern: str) -> None:
+    """The pack's reproduce line, pasted into a shell, lists the lines the check found: the
+    committed .env that .gitignore now matches too, paths and excludes applied."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root / "app" / ".env", "KEY=1\n")
+    write(root / "app" / "vendor" / "lib.py", "KEY=2\n")
+    write(root / "app" / "main.py", "x = 1\nKEY=3\n")
+    write(root / "other.py", "KEY=4\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "c")
+    write(root / ".gitignore", ".env\n")
+    hyps = run_spec(tmp_path, f"""
+        - {{id: H, claim: c, check: {{kind: grep, pattern: '{pattern}', paths: [app/], exclude: [vendor]}}}}
+    """)
+    check = only(hyps["H"])
+    assert wheres(hyps["H"]) == ["app/.env:1", "app/main.py:2"]
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}  # the rg wheel
+    out = subprocess.run(["bash", "-c", check["reproduce"]], env=env, capture_output=True, text=True,
+                         cwd=tmp_path)
+    assert out.returncode == 0, (check["reproduce"], out.stderr)
+    found = sorted(":".join(line.split(":")[:2]) for line in out.stdout.splitlines())
+    assert found == ["app/.env:1", "app/main.py:2"], check["reproduce"]
