@@ -149,8 +149,110 @@ B057 = [
     ],
 ]
 
+D5R = "repo/backend/routers/"
+D5M = "repo/backend/database/migrations/"
+D5_SCRIBE = "repo/backend/modules/_core/scribe_engine.py"
+DAY5 = [
+    [  # the repository (and the stand-in API, which serves the routers' own routes and guards)
+        Flip("the Node version file names an alias, not a version",
+             (E("repo/.nvmrc", "20.11.1", "lts/iron"),), {"H-A1": "FALSE"}),
+        Flip("CI no longer lints", (E("repo/.github/workflows/ci.yml", "      - run: npm run lint\n", ""),),
+             {"H-A2": "FALSE"}),
+        Flip("production installs with npm install",
+             (E("repo/frontend/vercel.json", '"installCommand": "npm ci"',
+                '"installCommand": "npm install"'),),
+             {"H-A3": "FALSE"}),
+        Flip("DELETE /twins/{twin_id} loses its ownership check",
+             (E(D5R + "twins.py", "    verify_twin_ownership(twin_id, user)\n"
+                                  "    get_supabase().table(\"twins\").delete()",
+                "    get_supabase().table(\"twins\").delete()"),),
+             {"H-B1": "FALSE"}),
+        Flip("GET /conversations/{id}/messages loses its ownership check: the running API serves it "
+             "to another tenant",
+             (E(D5R + "conversations.py", "async def list_messages(conversation_id: str, user: dict = "
+                                          "Depends(get_current_user)):\n    verify_conversation_ownership("
+                                          "conversation_id, user)\n",
+                "async def list_messages(conversation_id: str, user: dict = Depends(get_current_user)):\n"),),
+             {"H-B3": "FALSE", "H-V3": "FALSE"}),
+        Flip("a router decodes a token itself and starts a fire-and-forget task",
+             (E(D5R + "chat.py", "    verify_twin_ownership(twin_id, user)\n    db = get_supabase()\n",
+                "    verify_twin_ownership(twin_id, user)\n    claims = jwt.decode(body.query)\n"
+                "    asyncio.create_task(answer_query(twin_id, body.query))\n    db = get_supabase()\n"),),
+             {"H-B4": "FALSE", "H-D1": "FALSE"}),
+        Flip("bulk-update no longer verifies each id",
+             (E(D5R + "sources.py", "    for source_id in body.source_ids:\n"
+                                    "        verify_source_ownership(source_id, user)\n"
+                                    "    return [_set_status(source_id, body.status)",
+                "    return [_set_status(source_id, body.status)"),),
+             {"H-B5": "FALSE"}),
+        Flip("the idempotency key drops the conversation id",
+             (E(D5_SCRIBE, 'return f"{conversation_id}:{content_hash(user_message, assistant_message)}"',
+                "return content_hash(user_message, assistant_message)"),),
+             {"H-D2": "FALSE"}),
+        Flip("the job status route renamed: gone from the code, gone from the running API",
+             (E(D5R + "twins.py", '@router.get("/twins/{twin_id}/graph-job-status")',
+                '@router.get("/twins/{twin_id}/graph-jobs")'),),
+             {"H-D3": "FALSE", "H-V2": "FALSE", "H-V3": "FALSE"}),
+        Flip("the backoff is linear",
+             (E(D5_SCRIBE, "return min(BASE_DELAY_S * 2 ** (attempt - 1), MAX_DELAY_S)",
+                "return min(BASE_DELAY_S * attempt, MAX_DELAY_S)"),),
+             {"H-D4": "FALSE"}),
+        Flip("no job_logs table in the schema",
+             (E("repo/backend/database/schema.sql", "CREATE TABLE public.job_logs (",
+                "CREATE TABLE public.job_log ("),),
+             {"H-D5": "FALSE"}),
+        Flip("a syntax error in a backend module (a test helper: the routes are still readable)",
+             (E("repo/backend/tests/conftest.py", "import pytest\n", "import pytest pytest\n"),),
+             {"H-I1": "FALSE"}),
+        Flip("a router imports a package requirements.txt does not declare",
+             (E(D5R + "conversations.py", "from fastapi import", "import requests\nfrom fastapi import"),),
+             {"H-I2": "FALSE"}),
+        Flip("a migration that does not apply",
+             (E(D5M + "migration_add_graph_extraction_job_type.sql", "ALTER TABLE public.jobs ADD CONSTRAINT",
+                "ALTER TABLE public.jobs ADD CONSTRANT"),),
+             {"H-M1": "FALSE"}),
+        Flip("GET /twins removed (a route of the 0.4.0 contract)",
+             (E(D5R + "twins.py", '@router.get("/twins")\n', ""),),
+             {"H-M10": "FALSE"}),
+        Flip("the idempotency lookback raised to 500",
+             (E(D5_SCRIBE, "IDEMPOTENCY_LOOKBACK = 50 ", "IDEMPOTENCY_LOOKBACK = 500 "),),
+             {"H-M12": "FALSE"}),
+        Flip("Redis required, no in-memory fallback",
+             (E(D5_SCRIBE, "SupabaseJobStore(url) if (url and redis is not None) else InMemoryJobStore()",
+                "SupabaseJobStore(url)"),),
+             {"H-M13": "FALSE"}),
+        Flip("/health answers what main.py returns",
+             (E("repo/backend/main.py", 'return {"status": "healthy"}', 'return {"status": "degraded"}'),),
+             {"H-V1": "FALSE"}),
+    ],
+    [  # the database built from the migrations
+        Flip("a definer function without its pinned search_path",
+             (E(D5M + "migration_security_definer_hardening.sql",
+                "CREATE OR REPLACE FUNCTION public.claim_next_job(p_job_type text) RETURNS public.jobs\n"
+                "LANGUAGE plpgsql SECURITY DEFINER\nSET search_path = ''\n",
+                "CREATE OR REPLACE FUNCTION public.claim_next_job(p_job_type text) RETURNS public.jobs\n"
+                "LANGUAGE plpgsql SECURITY DEFINER\n"),),
+             {"H-C1": "FALSE", "H-C3": "FALSE", "H-V5": "FALSE"}),
+        Flip("an unqualified table in a definer body",
+             (E(D5M + "migration_security_definer_hardening.sql", "(SELECT q.id FROM public.jobs AS q",
+                "(SELECT q.id FROM jobs AS q"),),
+             {"H-C2": "FALSE"}),
+        Flip("graph_extraction left out of valid_job_type (and out of the seed, which needs it)",
+             (E(D5M + "migration_add_graph_extraction_job_type.sql",
+                "'health_check', 'graph_extraction'));", "'health_check'));"),
+              E("repo/backend/database/seed.sql",
+                "INSERT INTO public.jobs (twin_id, job_type, status, metadata) VALUES",
+                "INSERT INTO public.jobs (twin_id, job_type, status, metadata) SELECT v.t::uuid, "
+                "replace(v.j, 'graph_extraction', 'reindex'), v.s, v.m::jsonb FROM (VALUES"),
+              E("repo/backend/database/seed.sql", """'{"conversation_id": "c3"}');""",
+                """'{"conversation_id": "c3"}')) AS v(t, j, s, m);""")),
+             {"H-M2": "FALSE"}),
+    ],
+]
+
 TABLES: dict[str, list[list[Flip]]] = {
     "b057-context-inventory": B057,
+    "day5-deployment-readiness": DAY5,
 }
 
 

@@ -1,11 +1,18 @@
 """Stand-in for the deployed twinly API (repo/backend), for the runtime claims of the Day 5 record.
 
 Standard library only; certify starts it with `python3 app/server.py --port {port}` and stops it.
-It answers the routes of repo/backend/routers the way that code does: the Supabase session
-behind the bearer token decides who the caller is (missing, unknown, expired or revoked -> 401),
-and a row of another tenant answers 404, exactly like a row that does not exist. It also keeps
-the one defect of that code: GET /sources/{source_id}/chunks (repo/backend/routers/ingestion.py)
-never calls verify_source_ownership(), so any signed-in user reads any tenant's chunks.
+
+Its routes and its guards are not written here: at start it reads repo/backend/main.py and
+repo/backend/routers/*.py (Python's ast) and serves exactly the routes that code declares,
+each with exactly the guards its handler calls. Depends(get_current_user) authenticates
+(missing, unknown, expired or revoked session -> 401, as backend/modules/auth_guard.py does);
+each verify_twin/source/conversation_ownership(<param>, user) call in the handler (also in a
+`for source_id in body.source_ids:` loop) answers 404 for a row of another tenant. A handler
+that calls no verify_* serves any signed-in user, as the code would; a route the code loses
+is 404. Edit the routers and the running API changes with them.
+
+The stand-in's own parts: the data below (sessions, twins, sources, conversations, graph job
+counts) and the response bodies, which are summaries, not the code's.
 
 Sessions (the Authorization: Bearer value):
     sess-acme-owner    alice@acme.test   tenant acme    active
@@ -19,13 +26,17 @@ exits 0 on SIGTERM/SIGINT.
 from __future__ import annotations
 
 import argparse
+import ast
+import contextlib
 import json
 import re
 import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 SESSIONS = {
     "sess-acme-owner": {"user": "alice@acme.test", "tenant": "acme", "status": "active",
@@ -61,17 +72,17 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "twinly-standin/1"
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), format % args))
+        sys.stderr.write(f"{self.log_date_time_string()} {format % args}\n")
 
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.body = self.rfile.read(length) if length else b""
         path = self.path.split("?", 1)[0].rstrip("/") or "/"
         try:
-            for pattern, methods in ROUTES:
-                m = pattern.fullmatch(path)
-                if m and self.command in methods:
-                    getattr(self, methods[self.command])(*m.groups())
+            for route in ROUTES:
+                m = route.pattern.fullmatch(path)
+                if m and self.command == route.method:
+                    self.serve_route(route, m.groupdict())
             raise Reply(404, {"detail": "Not Found"})
         except Reply as r:
             body = json.dumps(r.body).encode()
@@ -120,89 +131,90 @@ class Handler(BaseHTTPRequestHandler):
             raise Reply(422, {"detail": "expected {\"source_ids\": [\"...\"]}"})
         return ids
 
-    # ---- backend/main.py -------------------------------------------------------------------
-    def health(self) -> None:
-        raise Reply(200, {"status": "healthy"})
-
-    # ---- backend/routers/twins.py ----------------------------------------------------------
-    def get_twin(self, twin_id: str) -> None:
-        user = self.get_current_user()
-        self.verify_twin_ownership(twin_id, user)
-        raise Reply(200, {"id": twin_id, "tenant": user["tenant"]})
-
-    def graph_job_status(self, twin_id: str) -> None:
-        user = self.get_current_user()
-        self.verify_twin_ownership(twin_id, user)
-        raise Reply(200, {"twin_id": twin_id, "job_type": "graph_extraction",
-                          "counts": GRAPH_JOBS[twin_id], "last_job": f"{twin_id}-job-2"})
-
-    # ---- backend/routers/sources.py --------------------------------------------------------
-    def list_sources(self, twin_id: str) -> None:
-        user = self.get_current_user()
-        self.verify_twin_ownership(twin_id, user)
-        raise Reply(200, [{"id": s} for s, t in SOURCES.items() if t == twin_id])
-
-    def source_action(self, source_id: str, action: str) -> None:
-        user = self.get_current_user()
-        self.verify_source_ownership(source_id, user)
-        raise Reply(200, {"source_id": source_id, "action": action})
-
-    def bulk(self, action: str) -> None:
-        user = self.get_current_user()
-        ids = self.source_ids()
-        for source_id in ids:  # every id before any change
-            self.verify_source_ownership(source_id, user)
-        raise Reply(200, [{"source_id": s, "action": action} for s in ids])
-
-    # ---- backend/routers/ingestion.py ------------------------------------------------------
-    def list_chunks(self, source_id: str) -> None:
-        # Mirrors the code: authenticated, but no verify_source_ownership().
-        self.get_current_user()
-        if source_id not in SOURCES:
-            raise Reply(200, {"source_id": source_id, "chunks": []})
-        raise Reply(200, {"source_id": source_id,
-                          "chunks": [{"position": 0, "content": f"first chunk of {source_id}"}]})
-
-    # ---- backend/routers/conversations.py --------------------------------------------------
-    def list_conversations(self, twin_id: str) -> None:
-        user = self.get_current_user()
-        self.verify_twin_ownership(twin_id, user)
-        raise Reply(200, [{"id": c} for c, t in CONVERSATIONS.items() if t == twin_id])
-
-    def list_messages(self, conversation_id: str) -> None:
-        user = self.get_current_user()
-        self.verify_conversation_ownership(conversation_id, user)
-        raise Reply(200, [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}])
-
-    # routes: one method per action, so that the table below stays declarative
-    def approve(self, s: str) -> None: self.source_action(s, "approve")
-    def reject(self, s: str) -> None: self.source_action(s, "reject")
-    def source_health(self, s: str) -> None: self.source_action(s, "health")
-    def source_logs(self, s: str) -> None: self.source_action(s, "logs")
-    def retry(self, s: str) -> None: self.source_action(s, "retry")
-    def deep_scrub(self, s: str) -> None: self.source_action(s, "deep-scrub")
-    def bulk_approve(self) -> None: self.bulk("approve")
-    def bulk_update(self) -> None: self.bulk("update")
+    # ---- a route of the code, with the guards its handler calls ---------------------------
+    def serve_route(self, route: Route, params: dict[str, str]) -> None:
+        user = self.get_current_user() if route.authenticated else {}
+        for kind, param in route.guards:
+            verify = getattr(self, f"verify_{kind}_ownership")
+            if param == "body.source_ids":
+                for source_id in self.source_ids():  # every id before any change
+                    verify(source_id, user)
+            elif param in params:
+                verify(params[param], user)
+        raise Reply(200, body_of(route, params))
 
 
-_ID = "([^/]+)"
-ROUTES = [(re.compile(p), m) for p, m in [
-    ("/health", {"GET": "health"}),
-    (f"/twins/{_ID}", {"GET": "get_twin"}),
-    (f"/twins/{_ID}/graph-job-status", {"GET": "graph_job_status"}),
-    (f"/twins/{_ID}/sources", {"GET": "list_sources"}),
-    (f"/twins/{_ID}/conversations", {"GET": "list_conversations"}),
-    ("/sources/bulk-approve", {"POST": "bulk_approve"}),
-    ("/sources/bulk-update", {"POST": "bulk_update"}),
-    (f"/sources/{_ID}/approve", {"POST": "approve"}),
-    (f"/sources/{_ID}/reject", {"POST": "reject"}),
-    (f"/sources/{_ID}/health", {"GET": "source_health"}),
-    (f"/sources/{_ID}/logs", {"GET": "source_logs"}),
-    (f"/sources/{_ID}/retry", {"POST": "retry"}),
-    (f"/sources/{_ID}/deep-scrub", {"POST": "deep_scrub"}),
-    (f"/sources/{_ID}/chunks", {"GET": "list_chunks"}),
-    (f"/conversations/{_ID}/messages", {"GET": "list_messages"}),
-]]
+def body_of(route: Route, params: dict[str, str]) -> object:
+    if route.literal is not None:  # the handler returns a literal: that is the answer
+        return route.literal
+    if route.handler == "graph_job_status":
+        return {"twin_id": params["twin_id"], "job_type": "graph_extraction",
+                "counts": GRAPH_JOBS.get(params["twin_id"], dict.fromkeys(("queued", "processing",
+                                                                           "complete", "failed"), 0))}
+    if route.handler == "list_chunks":
+        chunks = [{"position": 0, "content": f"first chunk of {params['source_id']}"}]
+        return {"source_id": params["source_id"], "chunks": chunks if params["source_id"] in SOURCES else []}
+    return {"route": f"{route.method} {route.path}", "handler": route.handler, **params}
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    handler: str
+    pattern: re.Pattern[str]
+    authenticated: bool = False
+    guards: list[tuple[str, str]] = field(default_factory=list)  # (twin|source|conversation, param)
+    literal: object = None  # what the handler returns, when the code returns a literal
+
+
+def _depends_on_current_user(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(d, ast.Call) and ast.unparse(d) == "Depends(get_current_user)"
+               for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None)
+
+
+def _routes_of(file: Path, owner: str) -> list[Route]:
+    """The routes `owner` (router or app) declares in `file`, with the guards each handler calls."""
+    out: list[Route] = []
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"), str(file))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for deco in node.decorator_list:
+            if not (isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute)
+                    and ast.unparse(deco.func.value) == owner and deco.args
+                    and isinstance(deco.args[0], ast.Constant)):
+                continue
+            path = str(deco.args[0].value)
+            rx = "".join(f"(?P<{part[1:-1]}>[^/]+)" if part.startswith("{") else re.escape(part)
+                         for part in re.split(r"(\{\w+\})", path))
+            route = Route(deco.func.attr.upper(), path, node.name, re.compile(rx),
+                          _depends_on_current_user(node))
+            loops = {ast.unparse(f.target) for f in ast.walk(node)
+                     if isinstance(f, ast.For) and ast.unparse(f.iter) == "body.source_ids"}
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.args:
+                    m = re.fullmatch(r"verify_(twin|source|conversation)_ownership", call.func.id)
+                    if m:
+                        arg = ast.unparse(call.args[0])
+                        route.guards.append((m.group(1), "body.source_ids" if arg in loops else arg))
+            for ret in ast.walk(node):
+                if isinstance(ret, ast.Return) and ret.value is not None:
+                    with contextlib.suppress(ValueError):
+                        route.literal = ast.literal_eval(ret.value)
+                    break
+            out.append(route)
+    return out
+
+
+def load_routes(backend: Path) -> list[Route]:
+    routes = _routes_of(backend / "main.py", "app")
+    for file in sorted((backend / "routers").glob("*.py")):
+        routes += _routes_of(file, "router")
+    # literal paths before parameters: /sources/bulk-approve is not /sources/{source_id}
+    return sorted(routes, key=lambda r: r.path.count("{"))
+
+
+ROUTES: list[Route] = []
 
 
 class Server(ThreadingHTTPServer):
@@ -214,7 +226,11 @@ class Server(ThreadingHTTPServer):
 def main() -> int:
     ap = argparse.ArgumentParser(description="twinly API stand-in (Day 5 fixture)")
     ap.add_argument("--port", type=int, default=18080)
-    port = ap.parse_args().port
+    ap.add_argument("--backend", default=str(Path(__file__).resolve().parent.parent / "repo" / "backend"),
+                    help="the backend tree whose routes and guards are served")
+    args = ap.parse_args()
+    ROUTES[:] = load_routes(Path(args.backend))
+    port = args.port
     server = Server(("127.0.0.1", port), Handler)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
