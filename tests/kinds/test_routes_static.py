@@ -576,3 +576,38 @@ def test_python_star_imports_are_followed(tmp_path: Path) -> None:
     """)
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users/me']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_contract_path_items_by_reference(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n"
+          "@app.get('/users')\ndef a(): ...\n@app.post('/orders')\ndef b(): ...\n")
+    write(tmp_path / "repo" / "openapi.yaml", """
+        openapi: 3.0.0
+        paths:
+          /users: {$ref: "#/x-paths/users"}
+          /orders: {$ref: "paths/orders.yaml"}
+        x-paths:
+          users: {get: {}}
+    """)
+    write(tmp_path / "repo" / "paths" / "orders.yaml", "post: {}\n")
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    write(tmp_path / "repo" / "openapi.yaml", """
+        openapi: 3.0.0
+        paths:
+          /users: {get: {}}
+          /orders: {$ref: "paths/missing.yaml"}
+    """)
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "paths./orders: $ref paths/missing.yaml" in h["reason"], h["reason"]
+    write(tmp_path / "repo" / "openapi.yaml", """
+        openapi: 3.0.0
+        paths:
+          /users: {get: {}}
+          /orders: {$ref: "../secret.yaml"}
+    """)
+    write(tmp_path / "secret.yaml", "token: s3cr3t-value: oops\n")
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
+    assert h["verdict"] == "UNKNOWN" and "leaves the repository" in h["reason"], h["reason"]
+    assert "s3cr3t" not in str(h)
