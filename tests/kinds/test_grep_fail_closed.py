@@ -362,3 +362,25 @@ def test_reproduce_lines_in_git_list_what_the_check_found(tmp_path: Path, patter
     assert out.returncode == 0, (check["reproduce"], out.stderr)
     found = sorted(":".join(line.split(":")[:2]) for line in out.stdout.splitlines())
     assert found == ["app/.env:1", "app/main.py:2"], check["reproduce"]
+
+
+def test_repositories_inside_the_repository_are_scanned(tmp_path: Path) -> None:
+    """An untracked clone inside the tree (git lists only its folder) is scanned with what its
+    own git tracks."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root / "a.txt", "fine\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "c")
+    inner = root / "vendor" / "lib"
+    inner.mkdir(parents=True)
+    git(inner, "init", "-q")
+    write(inner / "config.py", f"{SECRET}\n")
+    write(inner / ".gitignore", "config.py\n")
+    git(inner, "add", "-f", "config.py", ".gitignore")
+    git(inner, "commit", "-qm", "c")
+    hyps = run_spec(tmp_path, """
+        - {id: NONE, claim: c, check: {kind: grep, pattern: SECRET_X}}
+    """)
+    assert wheres(hyps["NONE"]) == ["vendor/lib/config.py:1"]
