@@ -252,8 +252,9 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
                                 "but matches without a usable timestamp may be later")
         if scan.ties and scan.last_match is not None:
             verb = "entry matches" if scan.ties == 1 else "entries match"
-            out.unproven.append(f"{scan.ties} {verb} `none` at the very time of the last match "
-                                f"({lq.format_time(scan.last_match)}): which came first cannot be told")
+            out.unproven.append(f"{scan.ties} {verb} `none` too near the last match "
+                                f"({lq.format_time(scan.last_match)}) to tell which came first (the same "
+                                "instant, or a time without a zone)")
         if scan.undated_none:
             out.unproven.append(f"{scan.undated_none} entr{'y' if scan.undated_none == 1 else 'ies'} without "
                                 f"a usable timestamp match `none` but cannot be placed {after}")
@@ -265,8 +266,9 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
     if scan.undated:
         could = [f"{scan.undated_matched + scan.undated_could} could match `filter`"] if q.node else []
         could += [f"{scan.undated_none} `none`"] if q.none_text else []
-        report.append(f"{scan.undated} entries without a usable timestamp (missing, numeric or not "
-                      f"RFC 3339): {', '.join(could)}; they cannot be placed in the window")
+        report.append(f"{scan.undated} entries without a usable timestamp (missing, numeric, not "
+                      f"RFC 3339, or without a zone near a bound): {', '.join(could)}; they cannot be "
+                      "placed in the window")
     out.output = "\n".join(report)
     if problems:
         if not out.findings:

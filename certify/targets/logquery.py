@@ -73,6 +73,13 @@ def parse_time(text: str) -> int | None:
     return secs * 1_000_000_000 + int((frac or "0").ljust(9, "0"))
 
 
+def has_zone(text: str) -> bool:
+    """Whether a timestamp `parse_time` reads names its time zone (else it is read as UTC, but
+    may be local time: anywhere within 14 hours)."""
+    m = _TS.match(text.strip())
+    return m is not None and m.group(8) is not None
+
+
 def format_time(ns: int) -> str:
     """RFC 3339 in UTC with as many fraction digits as needed (none for whole seconds)."""
     secs, frac = divmod(ns, 1_000_000_000)
@@ -424,6 +431,17 @@ def time_terms(node: Node) -> list[Comparison]:
     if isinstance(node, BoolOp) and node.op == "AND":
         return [c for t in node.terms for c in time_terms(t)]
     return []
+
+
+def time_literals(node: Node) -> list[int]:
+    """Every instant a `timestamp` comparison anywhere in the filter compares with (ns)."""
+    if isinstance(node, Comparison):
+        if node.path != ("timestamp",) or node.op in (":", "=~", "!~"):
+            return []
+        return [t for lit in _literals(node.value) if (t := parse_time(lit.text)) is not None]
+    if isinstance(node, BoolOp):
+        return [t for term in node.terms for t in time_literals(term)]
+    return time_literals(node.term) if isinstance(node, Not) else []
 
 
 def unparse_time(c: Comparison) -> str:

@@ -149,6 +149,9 @@ class Query:
     window: lq.Node | None = None
 
 
+ZONE_SLACK = 14 * 3600 * 1_000_000_000  # a time without a zone is UTC-12..UTC+14: this far either way
+
+
 def time_of(entry: dict[str, Any]) -> int | None:
     """The entry's timestamp in ns since the epoch, or None when it has none."""
     ts = entry.get("timestamp")
@@ -173,7 +176,10 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
     lits = lq.required_literals(q.node) if q.node is not None else []
     none_lits = lq.required_literals(q.none_node) if q.none_node is not None else []
     prefilter = (pred is None or bool(lits)) and (none_pred is None or bool(none_lits))
-    pending: list[tuple[int, bool, dict[str, Any]]] = []  # `none` hits that may follow the last match
+    pending: list[tuple[int, int, bool, dict[str, Any]]] = []  # `none` hits that may follow the last
+    last_lo = last_hi = -1  # the latest a match surely is / may be (a time without zone is loose)
+    bounds = [t for n in (q.node, q.none_node) if n is not None for t in lq.time_literals(n)]
+    bounds += [q.since_ns] if q.since_ns else []
     source, first = "", 0  # entries per source, counted per run of one source
     for rec in records:
         out.scanned += 1
@@ -188,6 +194,9 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
             continue
         entry = rec.entry()
         ns = time_of(entry)
+        slack = 0 if ns is None or lq.has_zone(entry["timestamp"]) else ZONE_SLACK
+        if ns is not None and slack and any(abs(ns - b) <= slack for b in bounds):
+            ns = None  # a local time this near a bound of the window: on either side of it
         if ns is not None and (out.newest is None or ns > out.newest):
             out.newest = ns
         if window is not None and not out.window_hit and ns is not None and window(entry):
@@ -205,19 +214,21 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
             if none_pred is not None and none_pred(entry):
                 out.both += 1
                 out.both_sample = out.both_sample or summary(entry)
-            if out.last_match is None or ns > out.last_match:
-                out.last_match = ns
+            out.last_match = ns if out.last_match is None else max(out.last_match, ns)
+            last_hi = max(last_hi, ns + slack)
+            if ns - slack > last_lo:
+                last_lo = ns - slack
                 if len(pending) > 1000:
-                    pending = [p for p in pending if p[0] >= ns]
+                    pending = [p for p in pending if p[1] >= last_lo]
         if none_pred is not None and none_pred(entry) and (q.since_ns is None or ns >= q.since_ns):
-            pending.append((ns, hit, summary(entry)))
+            pending.append((ns - slack, ns + slack, hit, summary(entry)))
     out.per_source[source] = out.per_source.get(source, 0) + out.scanned - first
     out.per_source.pop("", None)
-    for t, hit, item in pending:
-        if out.last_match is None or t > out.last_match:
+    for lo, hi, hit, item in pending:
+        if out.last_match is None or lo > last_hi:
             out.violations += 1
-            out.violation_samples.add(t, item)
-        elif t == out.last_match and not hit:  # a match of both is `both`
+            out.violation_samples.add((lo + hi) // 2, item)
+        elif hi >= last_lo and not hit:  # may be before or after the last match (a match of both is `both`)
             out.ties += 1
     undated.settle(out)
     return out

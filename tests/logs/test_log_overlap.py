@@ -44,7 +44,7 @@ def test_a_none_entry_at_the_very_time_of_the_last_match_is_unknown(tmp_path: Pa
     entries = [request("2026-11-21T00:00:00Z", 403), request("2026-11-21T00:00:00Z", 200)]
     hyp = run_check(tmp_path, check, files={"logs/a.jsonl": jsonl(entries)})
     assert hyp["verdict"] == "UNKNOWN"
-    assert "1 entry matches `none` at the very time of the last match (2026-11-21T00:00:00Z)" in hyp["reason"]
+    assert "1 entry matches `none` too near the last match (2026-11-21T00:00:00Z)" in hyp["reason"]
     with FakeLoggingAPI(entries) as fake:
         source: dict[str, Any] = {"cloud_logging": {"project": "p", "endpoint": fake.endpoint,
                                                     "credentials": "anonymous"}}

@@ -73,3 +73,30 @@ TEXT = "job started\nattempt 1 failed: HTTP 403\nattempt 2 failed: HTTP 403\n"
 def test_a_text_log_without_timestamps(tmp_path: Path, check: dict[str, Any], verdict: str) -> None:
     hyp = run_check(tmp_path, check, files={"logs/worker.log": TEXT})
     assert hyp["verdict"] == verdict, hyp["reason"]
+
+
+ZONED_OK = "2026-11-21T00:00:00Z job ok\n"
+
+
+def test_a_local_time_near_the_window_start_makes_an_absence_unknown(tmp_path: Path) -> None:
+    """`2026-11-20 09:30:00` has no zone: anywhere from 19:30 the day before to 23:30 UTC, so
+    on either side of `since` 10:00Z."""
+    text = "2026-11-20 09:30:00 attempt 1 failed: HTTP 403\n" + ZONED_OK
+    hyp = run_check(tmp_path, {"none": 'textPayload:"403"', "since": "2026-11-20T10:00:00Z"},
+                    files={"logs/worker.log": text})
+    assert hyp["verdict"] == "UNKNOWN", hyp["reason"]
+    assert "without a usable timestamp" in hyp["reason"]
+
+
+def test_a_local_time_far_from_every_bound_is_placed(tmp_path: Path) -> None:
+    text = "2026-11-10 09:30:00 attempt 1 failed: HTTP 403\n" + ZONED_OK
+    hyp = run_check(tmp_path, {"none": 'textPayload:"403"', "since": "2026-11-20T10:00:00Z"},
+                    files={"logs/worker.log": text})
+    assert hyp["verdict"] == "TRUE", hyp["reason"]
+
+
+def test_a_local_time_near_the_last_match_cannot_be_ordered(tmp_path: Path) -> None:
+    text = "2026-11-21 10:00:00 job ok\n2026-11-21T12:00:00Z attempt failed: HTTP 403\n"
+    hyp = run_check(tmp_path, {"filter": 'textPayload:"ok"', "none": 'textPayload:"403"',
+                               "since": "2026-11-01T00:00:00Z"}, files={"logs/worker.log": text})
+    assert hyp["verdict"] == "UNKNOWN", hyp["reason"]
