@@ -4,6 +4,7 @@ documented route that is not implemented; or an explicit list of routes exists i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome, head, in_dir
@@ -77,6 +78,9 @@ class RoutesFields:
     def __post_init__(self) -> None:
         if not self.contract and not self.routes:
             raise ValueError("give `contract:` (OpenAPI files) or `routes:` (a list to find in code)")
+        for pattern in self.contract:
+            if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+                raise ValueError(f"contract: {pattern}: expected a path inside the repository")
         for r in self.routes:
             method, _, path = r.strip().partition(" ")
             if not path.startswith("/") or not method.isalpha():
@@ -136,8 +140,10 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
             continue
         implemented.setdefault(r.key, r)
     documented: dict[tuple[str, str], Route] = {}
+    inside = repo.root.resolve()  # a link out of the repository is not followed
     contracts = sorted({str(p.relative_to(repo.root)) for pattern in f.contract
-                        for p in repo.root.glob(pattern) if p.is_file()})
+                        for p in repo.root.glob(pattern)
+                        if p.is_file() and p.resolve().is_relative_to(inside)})
     if f.contract:
         ctx.scope("contract", f.contract, lambda pat: any(matches(c, pat) for c in contracts),
                   total=len(contracts), noun="file")

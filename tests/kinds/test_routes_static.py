@@ -611,3 +611,22 @@ def test_contract_path_items_by_reference(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
     assert h["verdict"] == "UNKNOWN" and "leaves the repository" in h["reason"], h["reason"]
     assert "s3cr3t" not in str(h)
+
+
+def test_a_contract_outside_the_repository_is_not_read(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n")
+    write(tmp_path / "outside.yaml", "token: s3cr3t-value: oops\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: R
+          claim: c
+          check: {kind: routes, contract: [../outside.yaml]}
+    """, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.exit_code == 2 and "s3cr3t" not in res.stdout + res.stderr
+    lines = [x for x in res.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, res.stderr
+    assert "../outside.yaml: expected a path inside the repository" in lines[0], res.stderr
+    (tmp_path / "repo" / "contract.yaml").symlink_to(tmp_path / "outside.yaml")  # a link out is not read
+    h = run_routes(tmp_path, "{kind: routes, contract: [contract.yaml]}")
+    assert h["verdict"] == "UNKNOWN" and "contract matched no file" in h["reason"], h["reason"]
+    assert "s3cr3t" not in str(h)
