@@ -47,6 +47,8 @@ class CodeSpec:
         if self.app and ":" not in self.app and not self.app.endswith(JS_SUFFIXES):
             raise ValueError(f'code.app: "{self.app}": expected "package.module:variable" (Python) or '
                              "a .js/.ts entry file (Express)")
+        if self.app.endswith(JS_SUFFIXES) and (Path(self.app).is_absolute() or ".." in Path(self.app).parts):
+            raise ValueError(f'code.app: "{self.app}": expected an entry file inside the repository')
 
 
 @dataclass(frozen=True)

@@ -412,7 +412,8 @@ def test_express_controller_classes_and_what_cannot_be_followed(tmp_path: Path) 
 def test_bad_code_fields_are_one_positioned_line(tmp_path: Path) -> None:
     write(tmp_path / "repo" / "app.py", "from fastapi import FastAPI\napp = FastAPI()\n")
     for code, expected in (("{prefix: api}", 'code.prefix: "api": expected a path starting with "/"'),
-                           ("{app: main}", 'code.app: "main": expected "package.module:variable"')):
+                           ("{app: main}", 'code.app: "main": expected "package.module:variable"'),
+                           ("{app: ../x.js}", 'code.app: "../x.js": expected an entry file inside the')):
         write(tmp_path / "checks.yaml", spec_text(f"""
             - id: R
               claim: c
