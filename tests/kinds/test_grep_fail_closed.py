@@ -384,3 +384,22 @@ def test_repositories_inside_the_repository_are_scanned(tmp_path: Path) -> None:
         - {id: NONE, claim: c, check: {kind: grep, pattern: SECRET_X}}
     """)
     assert wheres(hyps["NONE"]) == ["vendor/lib/config.py:1"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs to own a repository as another user")
+def test_a_repository_owned_by_another_user_is_still_listed_by_git(tmp_path: Path) -> None:
+    """git refuses such a repository ("dubious ownership"); its listing must still include
+    every tracked file, not fall back to what .gitignore leaves."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root / ".env", "AWS_SECRET_ACCESS_KEY=x\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "c")
+    write(root / ".gitignore", ".env\n")
+    for p in [root, *root.rglob("*")]:
+        os.lchown(p, 12345, 12345)
+    hyps = run_spec(tmp_path, """
+        - {id: NONE, claim: c, check: {kind: grep, pattern: AWS_SECRET_ACCESS_KEY}}
+    """)
+    assert wheres(hyps["NONE"]) == [".env:1"]
