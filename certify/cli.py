@@ -7,7 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -200,6 +200,7 @@ def _finish_run(result: RunResult, out_dir: str, redactor: Redactor, junit_path:
     except PackNotWritten as exc:
         _fail(str(exc))
     click.echo(summary(done.result, redactor, sys.stdout))
+    click.echo(f"Evidence: {done.pack / 'EVIDENCE.md'}")
     click.echo(f"Evidence pack: {done.pack}")
     for line in done.annotations:
         click.echo(line)
@@ -262,8 +263,12 @@ def validate(spec: str) -> None:
     except SpecErrors as exc:
         _print_errors(exc)
     checks = sum(len(h.checks) for h in loaded.hypotheses)
-    click.echo(f"{spec}: valid — {len(loaded.hypotheses)} hypotheses, {checks} checks, "
-               f"{len(loaded.targets)} targets")
+    click.echo(f"{spec}: valid — {_count(len(loaded.hypotheses), 'hypothesis', 'hypotheses')}, "
+               f"{_count(checks, 'check')}, {_count(len(loaded.targets), 'target')}")
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 @cli.command("list")
@@ -285,13 +290,20 @@ def list_(spec: str) -> None:
 
 
 @cli.command()
-@click.argument("kind")
-def explain(kind: str) -> None:
-    """What a check KIND proves, its fields and an example."""
+@click.argument("kind", required=False)
+def explain(kind: str | None) -> None:
+    """What a check KIND proves, its fields and an example (without KIND: every kind)."""
+    from certify.kinds import registry
     from certify.kinds.explain import explain as explain_kind
     from certify.kinds.registry import KINDS
     from certify.spec.errors import did_you_mean
 
+    if kind is None:
+        width = max(len(k) for k in KINDS)
+        for name in sorted(KINDS):
+            click.echo(f"{name:{width}}  {registry.get(name).summary}")
+        click.echo("\n`certify explain KIND` prints a kind's fields and an example.")
+        return
     if kind not in KINDS:
         _fail(f'unknown kind "{kind}"{did_you_mean(kind, KINDS)}; known kinds: '
               f"{', '.join(sorted(KINDS))}")
@@ -492,8 +504,10 @@ def logs(filter_text: str, files: tuple[str, ...], command: str | None, logs: st
         scan = target.scan(q, keep=max(limit, 1))
     except CheckError as exc:
         _fail(str(exc))
-    click.echo(f"{scan.matched} of {scan.scanned} entries match: {q.text}")
-    shown = scan.matches.last() if limit else []
+    shown = scan.matches.last()[-limit:] if limit else []
+    cut = (f", the last {len(shown)} of {scan.matched} shown (--limit {limit})"
+           if shown and len(shown) < scan.matched else "")
+    click.echo(f"{scan.matched} of {_count(scan.scanned, 'entry', 'entries')} match{cut}: {q.text}")
     for s in shown:
         click.echo(f"  {entry_line(s)}")
 
@@ -506,29 +520,62 @@ def diagnose() -> None:
 @diagnose.command("invoker-403")
 @_log_source
 @click.option("--service", metavar="S", help="Only this Cloud Run service (resource.labels.service_name).")
-@click.option("--since", default="24h", show_default=True, help="The window: 24h, 7d, or a timestamp.")
+@click.option("--since", help="The window: 24h, 7d, or a timestamp (default: 24h on Cloud Logging, "
+              "everything files and commands hold).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write Markdown here.")
 def invoker_403(files: tuple[str, ...], command: str | None, logs: str | None, spec: str,
-                service: str | None, since: str, out: str | None) -> None:
-    """Why calls to an invoker endpoint get 401/403: causes, fixes, and the last 200."""
+                service: str | None, since: str | None, out: str | None) -> None:
+    """Why calls to an invoker endpoint get 401/403: causes, fixes, and the last 200.
+
+    Without --file, --command or --logs, it reads the spec's logs targets (files and commands)."""
     from certify.diagnose.invoker403 import diagnose as run_diagnosis
     from certify.diagnose.invoker403 import entries_of, render
     from certify.errors import CheckError
     from certify.redact import Redactor
     from certify.targets.logread import LogReadError
 
-    start = _since(since)
-    target = _logs_target(files, command, logs, spec)
-    sources = list(files) or [target.describe()]
+    targets = _diagnose_targets(files, command, logs, spec)
+    cloud = any(t.config.cloud_logging for t in targets)
+    start = _since(since) if since else (_since("24h") if cloud else 0)
+    sources = list(files) or [t.describe() for t in targets]
+
+    def entries(since_ns: int) -> Iterator[dict[str, Any]]:
+        for t in targets:
+            yield from entries_of(t, since_ns, service)
+
     try:
-        result = run_diagnosis(entries_of(target, start, service), start, service, sources)
+        result = run_diagnosis(entries(start), start, service, sources)
+        older = None
+        if not result.causes and start and not cloud:  # the window is empty: is the source?
+            older = run_diagnosis(entries(0), 0, service, sources)
     except (CheckError, LogReadError) as exc:
         _fail(str(exc))
     redactor = Redactor()
     click.echo(redactor.text(render(result, markdown=False)), nl=False)
+    if older is not None and older.causes:
+        stamps = sorted(r.timestamp for c in older.causes for r in c.items if r.timestamp)
+        first = stamps[0] if stamps else ""
+        click.echo(f"the source holds {older.rejections} older rejection(s) (from {first} to "
+                   f"{stamps[-1] if stamps else ''}); to see them: --since {first[:10]}T00:00:00Z, or "
+                   "leave --since out to read everything")
     if out:
         Path(out).write_text(redactor.text(render(result, markdown=True)))
         click.echo(f"Markdown: {out}")
+
+
+def _diagnose_targets(files: tuple[str, ...], command: str | None, logs: str | None, spec: str) -> list[Any]:
+    """The sources `diagnose` reads: --file/--command/--logs, or else every files/command logs
+    target of the spec (Cloud Logging ones only when named with --logs)."""
+    from certify.targets.logs import LogsTarget
+
+    if files or command or logs or not Path(spec).is_file():
+        return [_logs_target(files, command, logs, spec)]
+    loaded = _load(spec)
+    local = [LogsTarget(t) for (type_, _), t in loaded.targets.items()
+             if type_ == "logs" and not t.config.cloud_logging]
+    if not local:
+        _fail(f"{spec} has no logs target of files or a command; give --file, --command or --logs NAME")
+    return local
 
 
 def main() -> None:
