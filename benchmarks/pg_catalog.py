@@ -384,13 +384,12 @@ def bare_queries() -> dict[str, str]:
     """Each kind's main catalog query (its QUERY constant), parameters as literals, exactly
     as the spec above binds them."""
     return {
-        "rls": rls_kind.QUERY,
-        "grants": grants_kind.QUERY.replace(
-            "%(patterns)s", array([glob_to_posix(p) for p in GRANTS_ON])).replace(
-            "%(role)s", literal(GRANTS_ROLE)).replace(
-            "%(privs)s", array(["SELECT"], "::text[]")),
-        "security_definer": definer_kind.QUERY.replace(
-            "%(schemas)s", array(DEFINER_SCHEMAS, "::name[]")),
+        "rls": rls_kind.QUERY.replace("%(app_roles)s", "ARRAY[]::text[]"),
+        "grants": grants_kind._shown({
+            "patterns": [glob_to_posix(p) for p in GRANTS_ON], "role": GRANTS_ROLE, "privs": ["SELECT"],
+            "how": "SET", "skipped": [], "extensions": False}),
+        "security_definer": definer_kind._shown({
+            "schemas": DEFINER_SCHEMAS, "untrusted": ["PUBLIC"], "how": "SET", "extensions": False}),
     }
 
 

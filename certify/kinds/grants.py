@@ -4,11 +4,21 @@ and nothing is granted to PUBLIC. Effective privileges (through role membership)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match_any, glob_to_posix, target
+from certify.kinds.pg_common import (
+    EXTENSION_MEMBERS_SQL,
+    SYSTEM_SCHEMAS_SQL,
+    finish,
+    glob_match_any,
+    glob_to_posix,
+    named_schemas,
+    schema_scope,
+    target,
+)
 from certify.spec.binder import meta
+from certify.targets.postgres import quote_ident
 
 PRIVILEGES = {
     "table": ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
@@ -44,20 +54,26 @@ WITH objs AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS type, c.oid,
          n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
          coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char",
-                                       c.relowner)) AS acl
+                                       c.relowner)) AS acl,
+         n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
+         true AS callable
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {SYSTEM_SCHEMAS_SQL}
   UNION ALL
   SELECT 'function', p.oid, p.oid::regprocedure::text, p.oid::regprocedure::text,
-         coalesce(p.proacl, acldefault('f', p.proowner))
+         coalesce(p.proacl, acldefault('f', p.proowner)),
+         n.nspname::text, p.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_proc")}),
+         p.prorettype NOT IN ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype)
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE {SYSTEM_SCHEMAS_SQL}
   UNION ALL
   SELECT 'schema', n.oid, n.nspname::text, quote_ident(n.nspname),
-         coalesce(n.nspacl, acldefault('n', n.nspowner))
+         coalesce(n.nspacl, acldefault('n', n.nspowner)), n.nspname::text,
+         n.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_namespace")}), true
   FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL}
 ), chosen AS (
-  SELECT * FROM objs WHERE raw ~ ANY(%(patterns)s)
+  SELECT * FROM objs WHERE raw ~ ANY(%(patterns)s) AND NOT schema = ANY(%(skipped)s)
+    AND (%(extensions)s OR NOT member)
 ), reach AS (
   SELECT r.oid, r.rolname FROM pg_roles r
   WHERE %(role)s::text IS NOT NULL AND r.rolname <> %(role)s::text
@@ -86,7 +102,13 @@ SELECT o.type, o.name,
   ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
         WHERE c.attrelid = o.oid AND x.grantee = 0 ORDER BY c.attnum, x.privilege_type) AS public_columns,
   ARRAY(SELECT p || ' ' || r.rolname FROM reach r, unnest({PRIVS_OF_TYPE}) AS p
-        WHERE p = ANY(%(privs)s) AND {_holds("r.oid")} ORDER BY p, r.rolname) AS via
+        WHERE p = ANY(%(privs)s) AND {_holds("r.oid")} ORDER BY p, r.rolname) AS via,
+  ARRAY(SELECT a.privilege_type || ' ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                          ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+        FROM aclexplode(o.acl) a
+        WHERE a.privilege_type = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
+          AND (a.grantee = 0 OR pg_has_role(%(role)s::text, a.grantee, 'USAGE'))
+        ORDER BY 1) AS sources, o.callable
 FROM chosen o
 ORDER BY o.type, o.raw
 """
@@ -113,6 +135,8 @@ class GrantsFields:
         "none = nothing on these objects is granted to PUBLIC"))
     effective: bool = field(default=True, metadata=meta(
         "count privileges held through role membership (false: only direct grants)"))
+    extensions: bool = field(default=False, metadata=meta(
+        "also check objects that belong to an extension (uuid-ossp's functions...)"))
 
     def __post_init__(self) -> None:
         if self.role is None and (self.has or self.lacks or self.exactly is not None):
@@ -129,20 +153,18 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
         asked |= {p for privs in PRIVILEGES.values() for p in privs}
     # Who may SET ROLE to a role: a member (15 and before); a member WITH SET (16+).
     how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
-    params = {"patterns": patterns, "role": f.role, "privs": sorted(asked), "how": how}
-    literal = {"%(patterns)s": "ARRAY[" + ", ".join("'" + p.replace("'", "''") + "'" for p in patterns) + "]",
-               "%(role)s": "'" + f.role.replace("'", "''") + "'" if f.role else "NULL",
-               "%(privs)s": "ARRAY[" + ", ".join(f"'{p}'" for p in sorted(asked)) + "]::text[]",
-               "%(how)s": f"'{how}'"}
-    shown_sql = QUERY
-    for placeholder, value in literal.items():
-        shown_sql = shown_sql.replace(placeholder, value)
     out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}, whole and "
-                      "per column, and through SET ROLE (has_*_privilege + aclexplode, one query)",
-                      reproduce=pg.reproduce(shown_sql))
+                      "per column, and through SET ROLE (has_*_privilege + aclexplode, one query)")
+    named = named_schemas(f.on)
+    params = {"patterns": patterns, "role": f.role, "privs": sorted(asked), "how": how,
+              "skipped": [], "extensions": f.extensions}
+    out.reproduce = pg.reproduce(_shown(params))
     with pg.session(catalog=True, guard=ctx) as cur:
         if f.role is not None:
             cur.execute("SELECT %s::regrole", (f.role,))  # a missing role is ERROR, not FALSE
+        scope = schema_scope(cur)
+        params["skipped"] = [s for s in scope.skipped if s not in named]
+        out.reproduce = pg.reproduce(_shown(params))
         cur.execute(NAMES)
         names = [r[0] for r in cur.fetchall()]
         cur.execute(QUERY, params)
@@ -151,8 +173,9 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     held: dict[tuple[str, str], dict[str, bool]] = {}
     public: dict[tuple[str, str], list[str]] = {}
     to_everyone: list[Finding] = []  # listed after the role's own findings
-    lines = []
-    for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via in rows:
+    lines = [scope.note(named)]
+    for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via, \
+            sources, callable_ in rows:
         granted = set(effective if f.effective else direct)
         privs = {p: p in granted for p in PRIVILEGES[type_]}
         held[(type_, name)] = privs
@@ -171,14 +194,17 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
         forbid: list[str] = [p for p in f.lacks if p in applicable]
         if f.exactly is not None:
             forbid += [p for p in applicable if p not in f.exactly]
+        if not callable_:  # a trigger function cannot be called: EXECUTE on it gives nothing
+            forbid = [p for p in forbid if p != "EXECUTE"]
+        came_from = _by_privilege(sources)
         for p in need:
             if not privs.get(p):
                 out.findings.append(Finding(name, f"{f.role} lacks {p}",
                                             f"GRANT {p} ON {KEYWORD[type_]} {name} TO {f.role};"))
         for p in forbid:
             if privs.get(p):
-                out.findings.append(Finding(name, f"{f.role} has {p}",
-                                            f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM {f.role};"))
+                out.findings.append(_held(f.role or "", p, f"{KEYWORD[type_]} {name}", name,
+                                          came_from.get(p, [])))
                 continue
             for col in on_columns.get(p, []):
                 out.findings.append(Finding(name, f"{f.role} has {p} on column {col}",
@@ -190,6 +216,8 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
                     f"FROM {via_role};"))
         if f.public == "none":
             for p in public.get((type_, name), []):
+                if p == "EXECUTE" and not callable_:
+                    continue
                 to_everyone.append(Finding(name, f"PUBLIC has {p}",
                                            f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
             for p, cols in _by_privilege(public_columns).items():
@@ -199,6 +227,42 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     out.findings += to_everyone
     out.values["objects"] = len(held)
     return finish(out, f"{len(held)} objects as required", lines, "privileges.txt")
+
+
+def _shown(params: dict[str, Any]) -> str:
+    """The query with its parameters written in, for the reproduce line."""
+    def array(values: list[str], cast: str = "") -> str:
+        return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]" + cast
+
+    role = params["role"]
+    literal = {"%(skipped)s": array(params["skipped"], "::text[]"),
+               "%(extensions)s": "true" if params["extensions"] else "false",
+               "%(patterns)s": array(params["patterns"]),
+               "%(role)s": "'" + role.replace("'", "''") + "'" if role else "NULL",
+               "%(privs)s": array(params["privs"], "::text[]"),
+               "%(how)s": f"'{params['how']}'"}
+    shown = QUERY
+    for placeholder, value in literal.items():
+        shown = shown.replace(placeholder, value)
+    return shown
+
+
+def _held(role: str, priv: str, obj: str, name: str, sources: list[str]) -> Finding:
+    """`role` holds `priv` on `obj`: the fix revokes it where it comes from (the role's own
+    grant, PUBLIC's, or a role it inherits from), not from the role when that does nothing."""
+    own = quote_ident(role) if role != role.lower() or not role.isidentifier() else role
+    others = [s for s in sources if s not in (own, role)]
+    fixes = [f"REVOKE {priv} ON {obj} FROM {role};"] if len(others) < len(sources) or not sources else []
+    through = []
+    for src in others:
+        if src == "PUBLIC":
+            fixes.append(f"REVOKE {priv} ON {obj} FROM PUBLIC;")
+            through.append("PUBLIC")
+        else:
+            fixes.append(f"REVOKE {priv} ON {obj} FROM {src}; -- or REVOKE {src} FROM {role};")
+            through.append(f"membership of {src}")
+    fix = " ".join(fixes) + (f" -- {role} holds it through {', '.join(through)}" if through else "")
+    return Finding(name, f"{role} has {priv}", fix)
 
 
 def _by_privilege(pairs: list[str]) -> dict[str, list[str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,78 @@ from certify.targets.postgres import GUARDED_SETTINGS, PostgresTarget
 
 # No `%` in it: the queries that embed it also take psycopg parameters.
 SYSTEM_SCHEMAS_SQL = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
+
+
+# Extension members: objects an extension created (skipped unless a check asks for them).
+EXTENSION_MEMBERS_SQL = ("SELECT d.objid FROM pg_depend d "
+                         "WHERE d.deptype = 'e' AND d.classid = '{catalog}'::regclass")
+
+# Schemas of the Supabase platform (the auth server, storage, realtime...): a wildcard does not
+# reach them on a database that has Supabase's API roles; name one to check it.
+SUPABASE_ROLES = ("anon", "authenticated", "service_role")
+SUPABASE_PLATFORM = ("auth", "storage", "realtime", "_realtime", "supabase_functions",
+                     "supabase_migrations", "graphql", "graphql_public", "vault", "pgsodium",
+                     "pgsodium_masks", "net", "cron", "extensions", "pgbouncer", "_analytics",
+                     "pgmq", "pgtle")
+
+# Every non-system schema; `extension`: the schema an extension made, or one holding extensions
+# and nothing else.
+SCHEMAS_SQL = f"""
+SELECT n.nspname::text,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.deptype = 'e' AND d.classid = 'pg_namespace'::regclass
+               AND d.objid = n.oid)
+       OR (EXISTS (SELECT 1 FROM pg_extension e WHERE e.extnamespace = n.oid)
+           AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid
+                           AND c.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}))
+           AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = n.oid
+                           AND p.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_proc")})))
+FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL} ORDER BY 1
+"""
+SUPABASE_SQL = ("SELECT count(*) = 3 FROM pg_roles WHERE rolname IN ('anon', 'authenticated', "
+                "'service_role')")
+
+
+@dataclass(frozen=True)
+class SchemaScope:
+    """The schemas a check's globs reach: a wildcard skips extension schemas and (on Supabase)
+    the platform's; a schema named plainly is always covered."""
+
+    all: tuple[str, ...]
+    skipped: dict[str, str]  # schema -> why a wildcard does not reach it
+    supabase: bool = False  # the database has Supabase's API roles (anon, authenticated, service_role)
+
+    def covered(self, named: Sequence[str] = ()) -> list[str]:
+        return [s for s in self.all if s not in self.skipped or s in named]
+
+    def note(self, named: Sequence[str] = ()) -> str:
+        skipped = [f"{s} ({why})" for s, why in self.skipped.items() if s not in named]
+        return f"schemas covered: {', '.join(self.covered(named)) or '(none)'}" + (
+            f"; not reached by a wildcard: {', '.join(skipped)}" if skipped else "")
+
+
+def schema_scope(cur: Any) -> SchemaScope:
+    """Read the database's schemas (one catalog session's cursor)."""
+    cur.execute(SCHEMAS_SQL)
+    rows = cur.fetchall()
+    cur.execute(SUPABASE_SQL)
+    supabase = bool(cur.fetchone()[0])
+    skipped: dict[str, str] = {}
+    for name, extension in rows:
+        if extension:
+            skipped[name] = "extension schema"
+        elif supabase and name in SUPABASE_PLATFORM:
+            skipped[name] = "Supabase platform"
+    return SchemaScope(tuple(r[0] for r in rows), skipped, supabase)
+
+
+def named_schemas(patterns: Sequence[str]) -> list[str]:
+    """The schemas that patterns name plainly (`auth.*` names auth; `*.users` names none)."""
+    out = []
+    for p in patterns:
+        schema = p.split("(", 1)[0].split(".", 1)[0]
+        if schema and not any(ch in schema for ch in "*?"):
+            out.append(schema)
+    return out
 
 
 def qualify(pattern: str) -> str:

@@ -5,14 +5,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, glob_match_any, qualify, target
+from certify.kinds.pg_common import (
+    EXTENSION_MEMBERS_SQL,
+    SYSTEM_SCHEMAS_SQL,
+    finish,
+    glob_match,
+    glob_match_any,
+    named_schemas,
+    qualify,
+    schema_scope,
+    target,
+)
 from certify.spec.binder import meta
 
+# Per table, who its owner is to RLS: a superuser bypasses it whatever FORCE says; FORCE
+# matters when someone acts as the owner: the owner logs in, a declared application role
+# is (or can SET ROLE to) it, or the owner's rights run for others (a SECURITY DEFINER
+# function or a view without security_invoker that it owns).
 QUERY = f"""
 SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
        c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
-       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
+       n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
+       o.rolname::text AS owner, o.rolsuper, o.rolcanlogin,
+       ARRAY(SELECT a.name FROM unnest(%(app_roles)s::text[]) AS a(name)
+             WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
+               AND (pg_has_role(a.name, c.relowner, 'USAGE') OR pg_has_role(a.name, c.relowner, 'MEMBER')))
+         AS acting,
+       o.oid IN (SELECT p.proowner FROM pg_proc p WHERE p.prosecdef)
+         OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
+              SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
+                'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))) AS runs_for_others
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
 WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
 ORDER BY 1
 """
@@ -22,7 +46,10 @@ ORDER BY 1
 class RlsExpect:
     enabled: bool = field(default=True, metadata=meta("ENABLE ROW LEVEL SECURITY"))
     forced: bool | None = field(default=None, metadata=meta(
-        "FORCE ROW LEVEL SECURITY (applies to the owner too); unchecked when absent"))
+        "FORCE ROW LEVEL SECURITY (applies to the owner too); unchecked when absent. Required "
+        "where someone acts as the owner: it can log in, an `app_roles` role is or can become "
+        "it, or it owns a SECURITY DEFINER function or a view without security_invoker; "
+        "elsewhere (a superuser owner, or one nobody acts as) a table not forced is a note"))
     has_policy: bool | None = field(default=None, metadata=meta(
         "at least one policy (RLS with no policy hides every row); unchecked when absent"))
 
@@ -31,41 +58,81 @@ class RlsExpect:
 class RlsFields:
     """Check the RLS switches of every table matching `tables`, in one catalog query."""
 
-    tables: list[str] = field(metadata=meta("table names or globs: public.tenants, public.*, app.*_jobs"))
+    tables: list[str] = field(default_factory=lambda: ["*.*"], metadata=meta(
+        "table names or globs: public.tenants, public.*, app.*_jobs (default *.*: every table; "
+        "a wildcard schema skips extension schemas and, on Supabase, the platform's)"))
     exclude: list[str] = field(default_factory=list, metadata=meta("tables to leave out (globs)"))
     expect: RlsExpect = field(default_factory=RlsExpect, metadata=meta(
         "the switches required (default: enabled)"))
+    app_roles: list[str] = field(default_factory=list, metadata=meta(
+        "roles the application or API connects as (FORCE is required where one acts as the owner)"))
+    extensions: bool = field(default=False, metadata=meta(
+        "also check tables that belong to an extension"))
 
 
 def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     pg = target(ctx)
     patterns = [qualify(t) for t in f.tables]
     excluded = [qualify(t) for t in f.exclude]
-    out = ctx.outcome(ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy",
-                  reproduce=pg.reproduce(QUERY))
-    _, rows = pg.query(QUERY, catalog=True, guard=ctx)
-    chosen = [r for r in rows if glob_match(r[0], patterns) and not glob_match(r[0], excluded)]
+    roles = "ARRAY[" + ", ".join("'" + r.replace("'", "''") + "'" for r in f.app_roles) + "]"
+    out = ctx.outcome(ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy, table owners",
+                      reproduce=pg.reproduce(QUERY.replace("%(app_roles)s", roles)))
+    with pg.session(catalog=True, guard=ctx) as cur:
+        scope = schema_scope(cur)
+        cur.execute(QUERY, {"app_roles": list(f.app_roles)})
+        rows = cur.fetchall()
+    named = named_schemas(patterns)
+    covered = set(scope.covered(named))
     names = [r[0] for r in rows]
+    chosen = [r for r in rows if glob_match(r[0], patterns) and not glob_match(r[0], excluded)
+              and r[5] in covered and (f.extensions or not r[6])]
     ctx.scope("tables", f.tables, lambda p: glob_match_any(qualify(p), names), total=len(chosen),
               noun="table")
     e = f.expect
-    lines = []
-    for _raw, name, enabled, forced, policies in chosen:
-        lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies}")
+    lines = [scope.note(named)]
+    notes = []
+    for _raw, name, enabled, forced, policies, _schema, _member, owner, superuser, login, acting, \
+            runs_for_others in chosen:
+        lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
         if enabled != e.enabled:
             verb = "ENABLE" if e.enabled else "DISABLE"
             out.findings.append(Finding(name, f"row level security is {'on' if enabled else 'off'}",
                                         f"ALTER TABLE {name} {verb} ROW LEVEL SECURITY;"))
         if e.forced is not None and forced != e.forced:
             verb = "FORCE" if e.forced else "NO FORCE"
-            out.findings.append(Finding(name, f"row level security is {'' if forced else 'not '}forced",
-                                        f"ALTER TABLE {name} {verb} ROW LEVEL SECURITY;"))
+            why = _owner_acts(owner, superuser, login, acting, runs_for_others)
+            what = f"row level security is {'' if forced else 'not '}forced"
+            if not e.forced or why:
+                out.findings.append(Finding(name, what, f"ALTER TABLE {name} {verb} ROW LEVEL SECURITY;"))
+                if e.forced:
+                    notes.append(f"{name}: not forced matters: {why}")
+            else:
+                notes.append(f"note: {name}: {what}, which matters only to its owner {owner}: "
+                             + ("a superuser, who bypasses RLS anyway" if superuser else
+                                "no login, no application role and no definer code acts as it"))
         if e.has_policy is not None and (policies > 0) != e.has_policy:
             out.findings.append(Finding(name, f"has {policies} policies" if policies else "has no policy",
                                         f"CREATE POLICY tenant_isolation ON {name} USING (...);"
                                         if e.has_policy else None))
     out.values["tables"] = len(chosen)
-    return finish(out, f"all {len(chosen)} tables as expected", lines, "tables.txt")
+    out.values["schemas"] = scope.covered(named)
+    finish(out, f"all {len(chosen)} tables as expected", lines + notes, "tables.txt")
+    if out.findings and notes:
+        out.output += "\n" + "\n".join(notes[:10])
+    return out
+
+
+def _owner_acts(owner: str, superuser: bool, login: bool, acting: list[str], runs_for_others: bool) -> str:
+    """Why the owner's bypass of a table that is not forced reaches someone ('' if it does not)."""
+    if superuser:
+        return ""
+    if acting:
+        return f"{', '.join(acting)} acts as its owner {owner}, who bypasses it"
+    if login:
+        return f"its owner {owner} can log in and bypasses it"
+    if runs_for_others:
+        return f"its owner {owner} runs SECURITY DEFINER functions or views for others, bypassing it"
+    return ""
 
 
 KIND = KindSpec(

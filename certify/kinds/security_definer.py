@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import SYSTEM_SCHEMAS_SQL, finish, glob_match, target
+from certify.kinds.pg_common import (
+    EXTENSION_MEMBERS_SQL,
+    SYSTEM_SCHEMAS_SQL,
+    finish,
+    glob_match,
+    glob_match_any,
+    schema_scope,
+    target,
+)
 from certify.spec.binder import meta
 
 
@@ -51,12 +59,14 @@ SELECT json_build_object(
   'functions', (SELECT coalesce(json_agg(f ORDER BY f.sig), '[]') FROM (
       SELECT p.oid::regprocedure::text AS sig, n.nspname AS schema,
              pg_get_userbyid(p.proowner) AS owner, p.proconfig AS config,
+             p.prorettype IN ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype) AS trigger,
              (SELECT coalesce(json_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC'
                                        ELSE pg_get_userbyid(a.grantee) END), '[]')
               FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
               WHERE a.privilege_type = 'EXECUTE') AS executors
       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-      WHERE p.prosecdef AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) f),
+      WHERE p.prosecdef AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)
+        AND (%(extensions)s OR p.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_proc")}))) f),
   'views', (SELECT coalesce(json_agg(v ORDER BY v.name), '[]') FROM (
       SELECT c.oid::regclass::text AS name, c.relkind AS kind, pg_get_userbyid(c.relowner) AS owner,
              {_invoker("c")} AS invoker,
@@ -68,7 +78,8 @@ SELECT json_build_object(
               FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
               WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner) AS readers
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)) v),
+      WHERE c.relkind IN ('v', 'm') AND {SYSTEM_SCHEMAS_SQL} AND n.nspname = ANY(%(schemas)s)
+        AND (%(extensions)s OR c.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}))) v),
   'creatable', (SELECT coalesce(json_object_agg(n.nspname, (
         SELECT coalesce(json_agg(u.name ORDER BY u.name), '[]')
         FROM unnest(%(untrusted)s::text[]) AS u(name)
@@ -88,8 +99,7 @@ SELECT json_build_object(
               ELSE EXISTS (SELECT 1 FROM pg_roles r
                            WHERE (pg_has_role(u.name, r.oid, 'USAGE')
                                   OR pg_has_role(u.name, r.oid, %(how)s::text))
-                             AND has_database_privilege(r.oid, d.oid, 'CREATE')) END),
-  'schemas', (SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL})
+                             AND has_database_privilege(r.oid, d.oid, 'CREATE')) END)
 )
 """
 
@@ -108,17 +118,21 @@ class DefinerExpect:
 class SecurityDefinerFields:
     """Audit every SECURITY DEFINER function and every view in the given schemas."""
 
-    schemas: list[str] = field(default_factory=list, metadata=meta(
-        "schemas to audit (default: every non-system schema)"))
+    schemas: list[str] = field(default_factory=lambda: ["*"], metadata=meta(
+        "schemas to audit, names or globs (default *: every schema but the system's, extension "
+        "schemas and, on Supabase, the platform's; a schema named plainly is always audited)"))
     expect: DefinerExpect = field(default_factory=DefinerExpect, metadata=meta("the hardening required"))
     allow: list[str] = field(default_factory=list, metadata=meta(
         "function signatures exempted, as regprocedure prints them: public.fn(uuid)"))
     untrusted: list[str] = field(default_factory=lambda: ["PUBLIC"], metadata=meta(
         "roles that must not be able to create objects in a schema on a function's search_path "
-        "(PUBLIC, or role names: membership counts)"))
+        "(role names, membership counts: the API's roles; PUBLIC always counts, and on Supabase "
+        "anon and authenticated)"))
     views: bool = field(default=True, metadata=meta(
         "also flag views over RLS tables (through other views) that lack security_invoker, and "
         "materialized views over RLS tables that others can read"))
+    extensions: bool = field(default=False, metadata=meta(
+        "also audit functions and views that belong to an extension"))
 
 
 def _path(config: list[str] | None) -> str | None:
@@ -163,33 +177,45 @@ def _path_finding(sig: str, owner: str, path: str, creatable: dict[str, list[str
     return None
 
 
+def _shown(params: dict[str, Any]) -> str:
+    """The query with its parameters written in, for the reproduce line."""
+    schemas = "ARRAY[" + ", ".join(f"'{s}'" for s in params["schemas"]) + "]::name[]"
+    return (QUERY.replace("%(schemas)s", schemas)
+            .replace("%(untrusted)s", "ARRAY[" + ", ".join(
+                "'" + u.replace("'", "''") + "'" for u in params["untrusted"]) + "]")
+            .replace("%(how)s", f"'{params['how']}'")
+            .replace("%(extensions)s", "true" if params["extensions"] else "false"))
+
+
 def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> Outcome:
     pg = target(ctx)
     # Whose privileges a role can use: its own and inherited (USAGE), and those of a role it can
     # SET ROLE to: any it is a member of (15 and before), one granted WITH SET (16+).
     how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
-    untrusted = sorted(set(f.untrusted))
+    out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in {', '.join(f.schemas)}")
+    named = [s for s in f.schemas if not any(ch in s for ch in "*?")]
+    out.reproduce = pg.reproduce(_shown({"schemas": named, "untrusted": sorted(set(f.untrusted) | {"PUBLIC"}),
+                                         "how": how, "extensions": f.extensions}))
     with pg.session(catalog=True, guard=ctx) as cur:
-        for role in untrusted:
+        for role in f.untrusted:
             if role != "PUBLIC":
                 cur.execute("SELECT %s::regrole", (role,))  # a missing role is ERROR, not TRUE
-        cur.execute("SELECT coalesce(json_agg(n.nspname), '[]') FROM pg_namespace n WHERE "
-                    + SYSTEM_SCHEMAS_SQL)
-        all_schemas = cur.fetchone()[0]
-        schemas = f.schemas or all_schemas
-        cur.execute(QUERY, {"schemas": schemas, "untrusted": untrusted, "how": how})
+        scope = schema_scope(cur)
+        # PUBLIC is everyone; on Supabase, anon and authenticated are whoever calls the API.
+        api = {"anon", "authenticated"} if scope.supabase else set()
+        untrusted = sorted(set(f.untrusted) | {"PUBLIC"} | api)
+        schemas = [s for s in scope.covered(named) if glob_match(s, f.schemas)]
+        params = {"schemas": schemas, "untrusted": untrusted, "how": how, "extensions": f.extensions}
+        out.reproduce = pg.reproduce(_shown(params))
+        cur.execute(QUERY, params)
         data = cur.fetchone()[0]
     if isinstance(data, str):
         data = json.loads(data)
-    shown = QUERY.replace("%(schemas)s", "ARRAY[" + ", ".join(f"'{s}'" for s in schemas) + "]::name[]")
-    shown = shown.replace("%(untrusted)s", "ARRAY[" + ", ".join(
-        "'" + u.replace("'", "''") + "'" for u in untrusted) + "]").replace("%(how)s", f"'{how}'")
-    out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in "
-                                  f"{', '.join(schemas)}", reproduce=pg.reproduce(shown))
-    if f.schemas:
-        ctx.scope("schemas", f.schemas, [s for s in f.schemas if s in all_schemas], noun="schema")
+    out.ran = f"catalog audit of SECURITY DEFINER functions and views in {', '.join(schemas) or '(none)'}"
+    ctx.scope("schemas", f.schemas, lambda p: glob_match_any(p, scope.covered(named)), total=len(schemas),
+              noun="schema")
     creatable: dict[str, list[str]] = data["creatable"]
-    lines = []
+    lines = [scope.note(named)]
     for fn in data["functions"]:
         sig = fn["sig"]
         lines.append(f"{sig}: owner {fn['owner']}, config {fn['config']}, EXECUTE {fn['executors']}")
@@ -207,6 +233,8 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
             if unpinned:
                 out.findings.append(unpinned)
         executors = [e for e in fn["executors"] if e != fn["owner"]]
+        if fn["trigger"]:  # a trigger function cannot be called: EXECUTE on it gives nothing
+            executors = []
         if not f.expect.public_execute and "PUBLIC" in executors:
             out.findings.append(Finding(sig, "EXECUTE is granted to PUBLIC",
                                         f"REVOKE EXECUTE ON FUNCTION {sig} FROM PUBLIC;"))
@@ -234,7 +262,8 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
                     f"REVOKE SELECT ON {v['name']} FROM {readers};"))
     out.values.update(functions=len(data["functions"]), views=len(data["views"]))
     return finish(out, f"{len(data['functions'])} SECURITY DEFINER functions and {len(data['views'])} "
-                "views hardened", lines or ["(no SECURITY DEFINER functions)"], "functions.txt")
+                "views hardened", lines if data["functions"] else [*lines, "(no SECURITY DEFINER functions)"],
+                  "functions.txt")
 
 
 KIND = KindSpec(
