@@ -114,8 +114,9 @@ def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
     if repo.git_state().is_repo:
         specs = [s for p in f.paths for s in _pathspecs(p)] + \
             [s for p in f.exclude for s in _pathspecs(p, exclude=True)]
-        cmd = " ".join(shlex.quote(a) for a in [*GIT_LIST, "--cached", "--", *specs])
-        cmd = f"git {cmd} | xargs -0r {' '.join(shlex.quote(a) for a in [*search, '--'])}"
+        listing = ["git", "-c", "core.excludesFile=", *GIT_LIST, "--cached", "--", *specs]
+        cmd = " ".join(shlex.quote(a) for a in listing) + " | xargs -0r " + \
+            " ".join(shlex.quote(a) for a in [*search, "--"])
     elif rg:
         args = [*search, "--hidden", "--no-require-git", "--no-ignore-dot", "-g", "!.git"]
         for p in f.exclude:

@@ -144,14 +144,16 @@ def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[bytes] |
 
 def _git_names(root: Path) -> tuple[list[str], list[str]] | None:
     """(names, unreadable folders) as git lists them: in a work tree, tracked files and untracked
-    ones not ignored; elsewhere (through an empty repository) files .gitignore leaves. A work
+    ones not ignored by the repository (its .gitignore files, .git/info/exclude; not the
+    user's global excludes file); elsewhere (through an empty repository) files .gitignore
+    leaves. A work
     tree owned by another user is listed too (git would refuse it as "dubious": listing runs
     nothing of its config, core.fsmonitor being switched off)."""
     inside = _git(["-c", "safe.directory=*", "rev-parse", "--is-inside-work-tree"], root)
     if inside is None:
         return None
     if inside.returncode == 0 and inside.stdout.strip() == b"true":
-        proc = _git(["-c", "safe.directory=*", *GIT_LIST, "--cached"], root)
+        proc = _git(["-c", "safe.directory=*", "-c", "core.excludesFile=", *GIT_LIST, "--cached"], root)
     else:
         with tempfile.TemporaryDirectory(prefix="certify-list-") as empty:
             if (made := _git(["init", "-q", "--bare", empty], root)) is None or made.returncode:

@@ -63,7 +63,8 @@ def test_dot_paths_mean_what_they_say(tmp_path: Path, in_git: bool) -> None:
 # ------------------------------------------------------------------ what is scanned: git's list
 
 def _oracle(root: Path) -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    out = subprocess.run(["git", "-c", "core.excludesFile=", "ls-files", "-z", "--cached", "--others",
+                          "--exclude-standard"],
                          cwd=root, capture_output=True, check=True).stdout
     return sorted(p for p in os.fsdecode(out).split("\0") if p)
 
@@ -403,3 +404,19 @@ def test_a_repository_owned_by_another_user_is_still_listed_by_git(tmp_path: Pat
         - {id: NONE, claim: c, check: {kind: grep, pattern: AWS_SECRET_ACCESS_KEY}}
     """)
     assert wheres(hyps["NONE"]) == [".env:1"]
+
+
+def test_the_auditors_own_global_gitignore_does_not_narrow_the_scan(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    write(root / "a.txt", "fine\n")
+    write(root / "notes.secret", f"{SECRET}\n")  # untracked; ignored only by the user's global file
+    home = tmp_path / "home"
+    write(home / "global-ignore", "*.secret\n")
+    write(home / ".gitconfig", f"[core]\n\texcludesFile = {home / 'global-ignore'}\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - {id: NONE, claim: c, check: {kind: grep, pattern: SECRET_X}}
+    """, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path, env={"HOME": str(home), "XDG_CONFIG_HOME": str(home)})
+    assert res.verdicts == {"NONE": "FALSE"}
