@@ -1,5 +1,6 @@
-"""`pytest --certify checks.yaml`: the hypotheses of a spec as pytest items, for teams whose CI
-already runs pytest. One item per hypothesis, with the gate's rules: a gating FALSE fails, a
+"""`pytest --certify checks.yaml` (or `pytest checks.yaml`): the hypotheses of a spec as pytest
+items, for teams whose CI already runs pytest. With --certify only the spec's items are collected,
+not the repository's own tests. One item per hypothesis, with the gate's rules: a gating FALSE fails, a
 gating UNKNOWN fails (skips with --certify-allow-unknown), a waived one is skipped, and one
 with `gate: false` never fails. The whole spec runs once, with certify's own concurrency, and
 writes its evidence pack as `certify run` does.
@@ -121,6 +122,29 @@ class HypothesisItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, max(0, self.line - 1), f"{self.hypothesis_id}: {self.claim}"
+
+
+def _named_specs(config: pytest.Config) -> set[Path]:
+    """YAML files named as positional arguments (`pytest checks.yaml`): specs to run."""
+    return {Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args
+            if arg.split("::")[0].endswith((".yaml", ".yml"))}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With --certify, or a spec given positionally, nothing but the specs is collected."""
+    if config.getoption("certify") or _named_specs(config):
+        return collection_path.resolve() not in _named_specs(config) or None
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SpecFile | None:
+    """A spec named on the command line (`pytest checks.yaml`) is collected like --certify's."""
+    config = parent.config
+    if file_path.resolve() not in _named_specs(config) or str(file_path) in config.getoption("certify"):
+        return None
+    node: SpecFile = SpecFile.from_parent(parent, path=file_path)
+    node.run = _SpecRun(file_path.resolve(), config)
+    return node
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,

@@ -67,3 +67,39 @@ def test_no_evidence_pack_no_passing_item(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "P-1 TRUE, but cannot write the evidence pack under reports" in proc.stdout
     assert "Traceback" not in proc.stdout and "1 failed" in proc.stdout
+
+
+def _repo_with_tests(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: P-1
+          claim: true holds
+          check: {kind: command, run: "true"}
+    """))
+    write(tmp_path / "tests" / "test_other.py", """
+        from pathlib import Path
+
+        def test_other():
+            Path("other-suite-ran").write_text("yes")
+    """)
+
+
+def _items(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    argv = [sys.executable, "-m", "pytest", *args, "-p", "no:cacheprovider", "--junitxml", "junit.xml"]
+    proc = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    names = [c.get("name", "") for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")]
+    return proc, names
+
+
+def test_with_certify_only_the_certify_items_run(tmp_path: Path) -> None:
+    _repo_with_tests(tmp_path)
+    proc, names = _items(tmp_path, "--certify", "checks.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert names == ["P-1"] and not (tmp_path / "other-suite-ran").exists()
+
+
+def test_the_spec_can_be_given_positionally(tmp_path: Path) -> None:
+    _repo_with_tests(tmp_path)
+    proc, names = _items(tmp_path, "checks.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert names == ["P-1"] and not (tmp_path / "other-suite-ran").exists()
+    assert list((tmp_path / "reports").glob("*/*/EVIDENCE.md"))
