@@ -631,3 +631,25 @@ def test_a_contract_outside_the_repository_is_not_read(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, contract: [contract.yaml]}")
     assert h["verdict"] == "UNKNOWN" and "contract matched no file" in h["reason"], h["reason"]
     assert "s3cr3t" not in str(h)
+
+
+def test_express_routes_module_that_is_a_function_of_the_app(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "routes" / "index.js", """
+        module.exports = (app) => {
+          app.use('/users', require('./users'));
+          app.get('/health', (req, res) => res.end());
+        };
+    """)
+    write(tmp_path / "repo" / "routes" / "users.js", """
+        const router = require('express').Router();
+        router.get('/:id', (req, res) => res.json({}));
+        module.exports = router;
+    """)
+    write(tmp_path / "repo" / "server.js", """
+        const express = require('express');
+        const app = express();
+        require('./routes')(app);
+        app.listen(3000);
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users/{id}', 'GET /health']}")
+    assert h["verdict"] == "TRUE", h["reason"]

@@ -248,6 +248,8 @@ class JsFile:
     functions: list[Function] = field(default_factory=list)
     by_param: dict[str, list[Function]] = field(default_factory=dict)  # parameter name -> functions
     param_starts: dict[str, list[int]] = field(default_factory=dict)  # ... and where their bodies start
+    function_starts: list[int] = field(default_factory=list)  # every function's body start, sorted
+    function_order: list[int] = field(default_factory=list)  # ... and its index in `functions`
 
 
 class JsProject:
@@ -527,6 +529,11 @@ class JsProject:
         if t.kind == "id" and t.text in ("function", "async", "class") \
                 or a + 1 < b and toks[a + 1].text == "=>" \
                 or t.text == "(" and a in match and match[a] + 1 < b and toks[match[a] + 1].text == "=>":
+            if toks is self.files[rel].toks and t.text != "class":  # a function: callable with routers
+                f = self.files[rel]
+                k = bisect.bisect_left(f.function_starts, a)  # the outermost function that starts here
+                if k < len(f.function_starts) and f.function_starts[k] < b:
+                    return Func(rel, f.function_order[k])
             return UNKNOWN  # a handler
         if t.kind == "id" and t.text == "new":
             a += 1
@@ -919,6 +926,8 @@ def index_file(rel: str, text: str) -> JsFile:
         for p in fn.params:
             f.by_param.setdefault(p, []).append(fn)
     f.param_starts = {p: [fn.start for fn in fns] for p, fns in f.by_param.items()}
+    f.function_order = sorted(range(len(f.functions)), key=lambda k: f.functions[k].start)
+    f.function_starts = [f.functions[k].start for k in f.function_order]
     return f
 
 
