@@ -553,6 +553,15 @@ def test_code_with_no_route_at_all_is_unknown_not_false(tmp_path: Path) -> None:
           one(req: Request) { return {}; }
         }
     """)
+    write(tmp_path / "repo" / "src" / "health.ts", """
+        import { Router } from 'express';
+        export const health = Router().get('/health', (req, res) => res.end());
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users/{id}']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]  # not FALSE: the decorated routes are not read
+    assert "src/users.controller.ts:3: routes declared by decorators" in h["reason"], h["reason"]
+    (tmp_path / "repo" / "src" / "users.controller.ts").write_text("export const x = 1;\n")
+    (tmp_path / "repo" / "src" / "health.ts").write_text("import type { Request } from 'express';\n")
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users/{id}']}")
     assert h["verdict"] == "UNKNOWN", h["reason"]
     assert "no express route was found in the repository" in h["reason"], h["reason"]

@@ -35,6 +35,8 @@ VERBS = (*METHODS, "all")
 KEYWORDS = {"if", "for", "while", "switch", "catch", "function", "typeof", "return", "await", "new", "case",
             "in", "of", "instanceof", "delete", "void", "throw", "else", "do", "yield", "export", "import",
             "const", "let", "var", "class", "extends", "default", "async", "from", "as", "type", "interface"}
+DECORATORS = {"Controller", "JsonController", "Get", "Post", "Put", "Patch", "Delete", "All", "Head",
+              "Options"}  # NestJS, routing-controllers
 ROUTERISH = re.compile(r"(?i)app|router|routes|api|server|^r$")
 RECEIVERS = re.compile(r"^(?:this\.)?(?:app|router|server)$|Router$")  # an unknown `app.get('/x', h)`
 REGEX_AFTER = set("(,=:[!&|?{};+-*%<>~^") | {"=>", "return", "typeof", "case", "in", "of", "&&", "||", "??"}
@@ -1051,6 +1053,12 @@ def express_routes(root: Path, files: Iterable[str]) -> Extraction:
             continue
         parsed[rel] = index_file(rel, text)
     project = JsProject(parsed)
-    for rel in parsed:
-        project.statements(rel, 0, len(parsed[rel].toks))
+    for rel, f in parsed.items():
+        project.statements(rel, 0, len(f.toks))
+        decorated = next((t for i, t in enumerate(f.toks[:-2]) if t.text == "@" and t.kind == "p"
+                          and f.toks[i + 1].text in DECORATORS and f.toks[i + 2].text == "("), None)
+        if decorated is not None:  # NestJS, routing-controllers: @Controller('users') ... @Get(':id')
+            project.graph.routes.append(RawRoute((rel, "@"), ["?"], Unresolved(
+                f"{rel}:{decorated.line}: routes declared by decorators (@Controller, @Get...) are not read "
+                "statically (set code.app to ask the framework)"), f"{rel}:{decorated.line}"))
     return project.graph.extraction(Extraction("express", unparsed=unparsed))
