@@ -1,10 +1,17 @@
 """`git`: repository anchors: clean tree, branch, HEAD, a commit included. HEAD, branch
-and the dirty state are always recorded."""
+and the dirty state are always recorded.
+
+certify's own output in the tree (an untracked reports folder of evidence packs and their
+ledger) does not make the tree dirty, or a second `certify run` would prove the first one
+changed the code. Only files certify wrote count as its output: the ledger, its lock, and the
+files a pack's MANIFEST.sha256 lists; anything else there is an untracked change as usual."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, in_dir
 from certify.spec.binder import meta
@@ -48,16 +55,21 @@ def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
     if not state.is_repo or not state.commit:
         out.status, out.reason = "error", f"{repo.root}: {state.error}"
         return out
-    out.values.update(commit=state.commit, branch=state.branch, dirty=state.dirty)
+    top = repo.git("rev-parse", "--show-toplevel").stdout.strip()
+    own = [c for c in state.changed if top and _certify_output(Path(top), c)]
+    changed = [c for c in state.changed if c not in own]
+    dirty = bool(changed)
+    out.values.update(commit=state.commit, branch=state.branch, dirty=dirty)
     lines = [f"HEAD: {state.commit}", f"branch: {state.branch}",
-             f"tree: {'dirty' if state.dirty else 'clean'}", *state.changed[:20]]
-    if len(state.changed) > 20:
-        lines.append(f"... {len(state.changed) - 20} more changed files")
+             f"tree: {'dirty' if dirty else 'clean'}", *changed[:20]]
+    if len(changed) > 20:
+        lines.append(f"... {len(changed) - 20} more changed files")
+    lines += [f"not counted (certify's own evidence packs and ledger): {c[3:]}" for c in own]
     out.output = "\n".join(lines)
-    if f.clean is not None and f.clean == state.dirty:
+    if f.clean is not None and f.clean == dirty:
         if f.clean:
             out.findings += [Finding(c[3:], f"uncommitted change ({c[:2].strip()})")
-                             for c in state.changed]
+                             for c in changed]
         else:
             out.findings.append(Finding(str(repo.root), "tree is clean, expected changes"))
     if f.branch is not None and f.branch != state.branch:
@@ -79,8 +91,61 @@ def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
                 (probe.stderr.strip().splitlines() if probe else []) or ["unknown commit"])[-1]
             return out
         out.reproduce += f" && git merge-base --is-ancestor {f.contains} HEAD; echo $?"
-    out.reason = f"HEAD {state.short} on {state.branch}, {'dirty' if state.dirty else 'clean'}"
+    out.reason = f"HEAD {state.short} on {state.branch}, {'dirty' if dirty else 'clean'}"
     return out
+
+
+_LEDGER_HEADER = "# Evidence ledger"
+_MAX_FILES = 100_000
+
+
+def _certify_output(top: Path, status_line: str) -> bool:
+    """An untracked path (`?? reports/`) holding nothing but what certify writes: ledgers, their
+    locks, and the files of packs their manifests list (and a pack's signature)."""
+    if not status_line.startswith("?? ") or status_line[3:].startswith('"'):
+        return False  # tracked changes, and names git had to quote, always count
+    path = top / status_line[3:].rstrip("/")
+    if path.is_symlink():
+        return False
+    if path.is_file():
+        return _written_by_certify(path, top)
+    seen = 0
+    for folder, dirs, files in os.walk(path):
+        for name in files:
+            seen += 1
+            if seen > _MAX_FILES or not _written_by_certify(Path(folder, name), top):
+                return False
+        if any(Path(folder, d).is_symlink() for d in dirs):
+            return False
+    return seen > 0
+
+
+def _written_by_certify(file: Path, top: Path) -> bool:
+    if file.is_symlink() or not file.is_file():
+        return False
+    if file.name == ".INDEX.lock":
+        return True
+    if file.name == "INDEX.md":
+        try:
+            with file.open(encoding="utf-8") as fh:
+                return fh.readline().strip() == _LEDGER_HEADER
+        except (OSError, UnicodeDecodeError):
+            return False
+    for pack in file.parents:  # the nearest folder with a manifest, inside the repository
+        if pack == top or top not in pack.parents:
+            return False
+        manifest = pack / "MANIFEST.sha256"
+        if manifest.is_file() and not manifest.is_symlink():
+            rel = file.relative_to(pack).as_posix()
+            if rel in ("MANIFEST.sha256", "SIGNATURE.dsse.json"):
+                return True
+            try:
+                text = manifest.read_text(encoding="utf-8")
+                listed = {line.partition("  ")[2] for line in text.splitlines()}
+            except (OSError, UnicodeDecodeError):
+                return False
+            return rel in listed
+    return False
 
 
 def _resolve(repo: RepoTarget, name: str) -> str:
