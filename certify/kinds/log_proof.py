@@ -263,6 +263,10 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
             if scan.both_sample:
                 report.append(f"Matches both `filter` and `none` ({scan.both}): "
                               f"{entry_line(scan.both_sample)}")
+    if scan.duplicates:
+        noun = "entry" if scan.duplicates == 1 else "entries"
+        report.append(f"{scan.duplicates} duplicate {noun} (same logName, insertId and timestamp) "
+                      "counted once")
     if scan.undated:
         could = [f"{scan.undated_matched + scan.undated_could} could match `filter`"] if q.node else []
         could += [f"{scan.undated_none} `none`"] if q.none_text else []

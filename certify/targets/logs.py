@@ -129,6 +129,7 @@ class Scan:
     violation_samples: _Extremes = field(default_factory=lambda: _Extremes(5))
     both: int = 0  # entries matching both `filter` and `none`
     both_sample: dict[str, Any] | None = None
+    duplicates: int = 0  # entries read again (same logName, insertId and timestamp): counted once
     ties: int = 0  # `none` hits at the very time of the last match: before or after it, who knows
     window_hit: bool | None = None  # an entry lies in the query's window (None: not asked)
     newest: int | None = None  # the newest timestamp seen (ns)
@@ -181,6 +182,7 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
     bounds = [t for n in (q.node, q.none_node) if n is not None for t in lq.time_literals(n)]
     bounds += [q.since_ns] if q.since_ns else []
     source, first = "", 0  # entries per source, counted per run of one source
+    seen: set[tuple[str, str, str]] = set()  # the entries that matched, to count each once
     for rec in records:
         out.scanned += 1
         if rec.source is not source:
@@ -204,14 +206,21 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
         if skip:
             continue
         if ns is None:
+            if _seen_before(entry, seen):
+                out.duplicates += 1
+                continue
             out.undated += 1
             undated.add(entry, out)
             continue
         hit = pred is not None and pred(entry)
+        none_hit = none_pred is not None and none_pred(entry)
+        if (hit or none_hit) and _seen_before(entry, seen):
+            out.duplicates += 1
+            continue
         if hit:
             out.matched += 1
             out.matches.add(ns, summary(entry))
-            if none_pred is not None and none_pred(entry):
+            if none_hit:
                 out.both += 1
                 out.both_sample = out.both_sample or summary(entry)
             out.last_match = ns if out.last_match is None else max(out.last_match, ns)
@@ -220,7 +229,7 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
                 last_lo = ns - slack
                 if len(pending) > 1000:
                     pending = [p for p in pending if p[1] >= last_lo]
-        if none_pred is not None and none_pred(entry) and (q.since_ns is None or ns >= q.since_ns):
+        if none_hit and (q.since_ns is None or ns >= q.since_ns):
             pending.append((ns - slack, ns + slack, hit, summary(entry)))
     out.per_source[source] = out.per_source.get(source, 0) + out.scanned - first
     out.per_source.pop("", None)
@@ -232,6 +241,19 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
             out.ties += 1
     undated.settle(out)
     return out
+
+
+def _seen_before(entry: dict[str, Any], seen: set[tuple[str, str, str]]) -> bool:
+    """Whether this entry was read before: Cloud Logging keeps one entry per log, insertId and
+    timestamp, so the same one in two overlapping exports is one entry."""
+    insert_id = entry.get("insertId")
+    if not isinstance(insert_id, str) or not insert_id:
+        return False
+    key = (str(entry.get("logName", "")), insert_id, str(entry.get("timestamp", "")))
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 class _UndatedJudge:
