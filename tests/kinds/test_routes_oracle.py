@@ -111,3 +111,21 @@ def test_express_app_is_loaded_without_listening(tmp_path: Path) -> None:
         routes: ["DELETE /api/v1/admin/cache", "GET /api/v1/datasets/{id}"]}""")
     assert h["verdict"] == "TRUE", h["reason"]
     assert h["checks"][0]["values"]["implemented"] == 13
+
+
+def test_express_app_that_starts_after_an_await_is_listed_when_it_listens(tmp_path: Path) -> None:
+    need_express()
+    repo = tmp_path / "repo"
+    write(repo / "server.js", """
+        const express = require('express');
+        async function main() {
+          await new Promise((resolve) => setTimeout(resolve, 300));  // a database connects
+          const app = express();
+          app.get('/late', (req, res) => res.end());
+          app.listen(3000);
+        }
+        main();
+    """)
+    (repo / "node_modules").symlink_to(TREES["express"] / "node_modules")
+    h = run_routes(tmp_path, repo, "{kind: routes, code: {app: server.js}, routes: ['GET /late']}")
+    assert h["verdict"] == "TRUE", h["reason"]

@@ -145,8 +145,9 @@ const create = express.application.init;
 express.application.init = function () { apps.push(this); return create.apply(this, arguments); };
 const fake = { close() { return this; }, on() { return this; }, once() { return this; },
                address() { return { port: 0 }; }, listening: false };
-express.application.listen = function () { return fake; };
-http.Server.prototype.listen = function () { return this; };
+let listened = false;  // an application that starts in an async bootstrap has its routes when it listens
+express.application.listen = function () { listened = true; setImmediate(report); return fake; };
+http.Server.prototype.listen = function () { listened = true; setImmediate(report); return this; };
 function join(a, b) {
   return (a.replace(/\/+$/, '') + '/' + b.replace(/^\/+/, '')).replace(/\/+$/, '') || '/';
 }
@@ -184,7 +185,10 @@ function children(stack, found, seen) {
     }
   }
 }
+let reported = false;
 function report() {
+  if (reported) return;
+  reported = true;
   const mounted = new Set();
   for (const a of apps) { const r = routerOf(a); if (r) children(r.stack, mounted, new Set()); }
   const tops = apps.filter(a => !a.parent && !mounted.has(a));
@@ -197,7 +201,9 @@ try { loaded = require(entry); } catch (e) {
   if (e.code !== 'ERR_REQUIRE_ESM') throw e;
   loaded = import(require('url').pathToFileURL(entry).href);
 }
-Promise.resolve(loaded).then(() => setImmediate(report),
+const waitForListen = (left) => (listened || left <= 0 ? report()
+  : setTimeout(() => waitForListen(left - 50), 50));
+Promise.resolve(loaded).then(() => setImmediate(() => waitForListen(1000)),
   (e) => { console.error(e && e.stack || String(e)); process.exit(2); });
 '''
 
