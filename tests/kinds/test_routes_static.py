@@ -662,3 +662,28 @@ def test_express_routes_module_that_is_a_function_of_the_app(tmp_path: Path) -> 
     """)
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users/{id}', 'GET /health']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_express_router_arrays_and_typescript_export_assignment(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "a.ts", """
+        import express = require('express');
+        const router = express.Router();
+        router.get('/a', (req, res) => res.end());
+        export = router;
+    """)
+    write(tmp_path / "repo" / "b.ts", """
+        import { Router } from 'express';
+        const b = Router();
+        b.get('/b', (req, res) => res.end());
+        export default b;
+    """)
+    write(tmp_path / "repo" / "app.ts", """
+        import express from 'express';
+        import a from './a';
+        import b from './b';
+        const app = express();
+        app.use('/api', [a, b]);
+        export default app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/a', 'GET /api/b']}")
+    assert h["verdict"] == "TRUE", h["reason"]

@@ -766,16 +766,17 @@ class JsProject:
                 self.graph.pending.append(f"{where}: use({_src(toks, x, y)}) not resolved: "
                                           f"{exc.what.split(': ', 1)[-1]}")
                 continue
-            if isinstance(child, ModuleObj):
-                try:
-                    child = self.export(child.file, "module.exports", where)
-                except Unresolved:
-                    child = UNKNOWN
-            if isinstance(child, RouterRef) and self.receiver(parent) and self.receiver(child.key) \
-                    and (parent, child.key, where) not in self.seen:
-                self.seen.add((parent, child.key, where))
-                for prefix in prefixes:
-                    self.graph.mounts.append(Mount(parent, child.key, prefix, where))
+            for one in child if isinstance(child, list) else [child]:  # app.use('/api', [a, b])
+                if isinstance(one, ModuleObj):
+                    try:
+                        one = self.export(one.file, "module.exports", where)
+                    except Unresolved:
+                        one = UNKNOWN
+                if isinstance(one, RouterRef) and self.receiver(parent) and self.receiver(one.key) \
+                        and (parent, one.key, where) not in self.seen:
+                    self.seen.add((parent, one.key, where))
+                    for prefix in prefixes:
+                        self.graph.mounts.append(Mount(parent, one.key, prefix, where))
 
     def call_function(self, rel: str, toks: list[Tok], match: dict[int, int], fn: Func,
                       args: list[tuple[int, int]], where: str) -> Any:
@@ -1009,7 +1010,9 @@ def _read_export(f: JsFile, i: int) -> None:
     if j >= n:
         return
     t = toks[j]
-    if t.text == "default":
+    if t.text == "=" and t.kind == "p":  # TypeScript `export = router`
+        f.exports["module.exports"] = j + 1
+    elif t.text == "default":
         nxt = toks[j + 1] if j + 1 < n else None
         if nxt is not None and nxt.text in ("function", "async", "class"):
             k = j + 2 if nxt.text != "async" else j + 3
