@@ -259,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if State.worker is not None:
             State.worker.terminate()
+        # the run is over (certify stops its services at the end): its database is gone too
+        database.rendezvous(args.run).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
