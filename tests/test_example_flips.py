@@ -227,7 +227,17 @@ DAY5 = [
              (E("repo/backend/main.py", 'return {"status": "healthy"}', 'return {"status": "degraded"}'),),
              {"H-V1": "FALSE"}),
     ],
-    [  # the database built from the migrations
+    [  # the database built from the migrations, and the record's two gaps closed
+        Flip("the chunks route gets its ownership check: the running API answers 404 to another tenant",
+             (E(D5R + "ingestion.py", "    # Chunk preview for the ingestion screen.\n",
+                "    # Chunk preview for the ingestion screen.\n"
+                "    verify_source_ownership(source_id, user)\n"),),
+             {"H-B2": "TRUE", "H-V4": "TRUE"}),
+        Flip("the worker handles graph_extraction jobs",
+             (E("repo/backend/worker.py", '    "reindex": process_reindex_job,\n',
+                '    "reindex": process_reindex_job,\n'
+                '    "graph_extraction": process_graph_extraction_job,\n'),),
+             {"H-M8": "TRUE"}),
         Flip("a definer function without its pinned search_path",
              (E(D5M + "migration_security_definer_hardening.sql",
                 "CREATE OR REPLACE FUNCTION public.claim_next_job(p_job_type text) RETURNS public.jobs\n"
