@@ -687,3 +687,35 @@ def test_express_router_arrays_and_typescript_export_assignment(tmp_path: Path) 
     """)
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/a', 'GET /api/b']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_a_router_mounted_nowhere_visible_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "routes" / "users.js", """
+        const router = require('express').Router();
+        router.get('/users', (req, res) => res.json([]));
+        module.exports = router;
+    """)
+    write(tmp_path / "repo" / "app.js", """
+        const fs = require('fs');
+        const express = require('express');
+        const app = express();
+        fs.readdirSync(__dirname + '/routes').forEach((file) => app.use(require('./routes/' + file)));
+        module.exports = app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /users']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "app.js:4" in h["reason"] and "computed at run time" in h["reason"], h["reason"]
+    write(tmp_path / "repo" / "app.py", """
+        from flask import Flask, Blueprint
+        from company_platform import register_all
+        app = Flask(__name__)
+        bp = Blueprint("x", __name__)
+
+        @bp.route("/x")
+        def x(): ...
+
+        register_all(app)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, code: {paths: [app.py]}, routes: ['GET /x']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "`bp` of app.py:4 is mounted nowhere static reading can see" in h["reason"], h["reason"]

@@ -674,7 +674,8 @@ class JsProject:
                 if spec.startswith("."):
                     raise Unresolved(f"{where}: require('{spec}'): not in the scanned files")
                 return External(spec)
-            return UNKNOWN
+            raise Unresolved(f"{where}: require({_src(toks, *args[0]) if args else ''}): a module computed "
+                             "at run time")
         if isinstance(obj, Func):
             return self.call_function(rel, toks, match, obj, args, where)
         if isinstance(obj, ClassObj):

@@ -113,7 +113,6 @@ class Graph:
             parents.setdefault(m.child, []).append(m)
         has_app = any(r.kind == "app" for r in self.routers.values())
         unresolved: dict[str, None] = {}
-        orphans: dict[RouterKey, None] = {}
         roots: dict[RouterKey, None] = {}  # routers taken at their own prefix: no app in the scan
 
         def prefixes(key: RouterKey, seen: frozenset[RouterKey]) -> list[str]:
@@ -136,9 +135,10 @@ class Graph:
                     raise Unresolved(f"{node.where}: {self.name(key)} is mounted nowhere in the scanned "
                                      f"code, and {self.outside[0]} mounts a router from outside it: scan "
                                      "that code too")
-                if has_app:
-                    orphans[key] = None
-                    return []
+                if has_app:  # dead code, or mounted by code static reading does not see
+                    raise Unresolved(f"{self.name(key)} is mounted nowhere static reading can see (scan the "
+                                     "code that mounts it, set code.app to ask the framework, or exclude the "
+                                     "file if it is not served)")
                 if isinstance(own, Unresolved):
                     raise own
                 roots[key] = None
@@ -173,8 +173,6 @@ class Graph:
                 path = re.sub(r"//+", "/", join(self.framework, prefix, raw.path)) or "/"
                 ex.routes += [Route(m, path, raw.where, raw.hidden) for m in raw.methods]
         ex.unresolved += list(unresolved)
-        ex.notes += [f"{self.name(k)} is never mounted on an application: its routes are not served"
-                     for k in orphans]
         if roots:
             which = ", ".join(self.name(k) for k in roots)
             ex.notes.append(f"no application object in the scanned code: routers are taken at their own "
