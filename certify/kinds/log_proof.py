@@ -135,11 +135,13 @@ def build_query(f: LogProofFields, now: float) -> Query:
     # A claim that holds with no entry at all (`none`, count 0, at most n) needs one in its window.
     window = lq.time_terms(node) if none_text or not wanted or f.expect.holds(0) else []
     window_node = (window[0] if len(window) == 1 else lq.BoolOp("AND", tuple(window))) if window else None
+    absent = [*(lq.logged_fields(node) if wanted and f.expect.holds(0) else []),
+              *(lq.logged_fields(lq.parse(none_text)) if none_text else [])]
     return Query(text=text, node=node if wanted else None,
                  since_ns=start if start is not None else 0,
                  none_text=none_text, none_node=lq.parse(none_text) if none_text else None,
                  window_text=" AND ".join(lq.unparse_time(c) for c in window) if window else None,
-                 window=window_node)
+                 window=window_node, fields=tuple(dict.fromkeys(absent)))
 
 
 def entry_line(s: dict[str, Any]) -> str:
@@ -263,6 +265,9 @@ def judge(f: LogProofFields, q: Query, scan: Scan, out: Outcome) -> None:
             if scan.both_sample:
                 report.append(f"Matches both `filter` and `none` ({scan.both}): "
                               f"{entry_line(scan.both_sample)}")
+    for path in scan.unlogged:
+        out.unproven.append(f"no entry read has `{lq.unparse_path(path)}`: a filter on a field the source "
+                            "never logs matches nothing, so its absence proves nothing (misspelt?)")
     if scan.duplicates:
         noun = "entry" if scan.duplicates == 1 else "entries"
         report.append(f"{scan.duplicates} duplicate {noun} (same logName, insertId and timestamp) "

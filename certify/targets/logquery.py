@@ -444,6 +444,35 @@ def time_literals(node: Node) -> list[int]:
     return time_literals(node.term) if isinstance(node, Not) else []
 
 
+def logged_fields(node: Node) -> list[tuple[str, ...]]:
+    """The fields every match must have and that only the application logs (under jsonPayload,
+    labels ...: no default), from the filter's top-level AND; `field:*` is a claim about the field
+    itself and is left out."""
+    if isinstance(node, BoolOp):
+        return [p for t in node.terms for p in logged_fields(t)] if node.op == "AND" else []
+    if not isinstance(node, Comparison) or field_default(node.path) is not _ABSENT:
+        return []
+    value = node.value
+    star = node.op == ":" and isinstance(value, Literal) and value.text == "*" and not value.quoted
+    return [] if star else [node.path]
+
+
+def present(entry: Any, path: tuple[str, ...]) -> bool:
+    """Whether the entry has the field, in any element of a list on the way."""
+    current = [entry]
+    for key in path:
+        current = [x for v in current if isinstance(v, dict) and key in v
+                   for x in (v[key] if isinstance(v[key], list) else [v[key]])]
+        if not current:
+            return False
+    return True
+
+
+def unparse_path(path: tuple[str, ...]) -> str:
+    return ".".join(k if _IDENT.fullmatch(k) else '"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                    for k in path)
+
+
 def unparse_time(c: Comparison) -> str:
     """A comparison of `time_terms` as filter text."""
     assert isinstance(c.value, Literal)

@@ -133,6 +133,7 @@ class Scan:
     ties: int = 0  # `none` hits at the very time of the last match: before or after it, who knows
     window_hit: bool | None = None  # an entry lies in the query's window (None: not asked)
     newest: int | None = None  # the newest timestamp seen (ns)
+    unlogged: list[tuple[str, ...]] = field(default_factory=list)  # of Query.fields: in no entry read
     sources: list[str] = field(default_factory=list)
     per_source: dict[str, int] = field(default_factory=dict)  # entries read from each source
 
@@ -148,6 +149,7 @@ class Query:
     none_node: lq.Node | None = None
     window_text: str | None = None  # the time window, when the claim needs an entry in it
     window: lq.Node | None = None
+    fields: tuple[tuple[str, ...], ...] = ()  # fields an absence is about: some entry must have each
 
 
 ZONE_SLACK = 14 * 3600 * 1_000_000_000  # a time without a zone is UTC-12..UTC+14: this far either way
@@ -183,8 +185,11 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
     bounds += [q.since_ns] if q.since_ns else []
     source, first = "", 0  # entries per source, counted per run of one source
     seen: set[tuple[str, str, str]] = set()  # the entries that matched, to count each once
+    unlogged = out.unlogged = list(q.fields)
     for rec in records:
         out.scanned += 1
+        if unlogged:
+            _field_check(rec, unlogged)
         if rec.source is not source:
             out.per_source[source] = out.per_source.get(source, 0) + out.scanned - 1 - first
             source, first = rec.source, out.scanned - 1
@@ -241,6 +246,17 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
             out.ties += 1
     undated.settle(out)
     return out
+
+
+def _field_check(rec: Record, unlogged: list[tuple[str, ...]]) -> None:
+    """Strike from `unlogged` the fields this record has (its raw text naming the last key is enough;
+    unless \\u escapes could spell it otherwise)."""
+    raw = rec.raw
+    if raw is not None and "\\u" not in raw:
+        unlogged[:] = [p for p in unlogged if f'"{p[-1]}"' not in raw]
+    else:
+        entry = rec.entry()
+        unlogged[:] = [p for p in unlogged if not lq.present(entry, p)]
 
 
 def _seen_before(entry: dict[str, Any], seen: set[tuple[str, str, str]]) -> bool:
@@ -440,6 +456,9 @@ class LogsTarget:
                 out.violations += 1
                 out.violation_samples.add(ns, summary(entry))
             out.capped = out.capped or violations.capped
+        for path in q.fields:  # an absence over a field no entry of the window has proves nothing
+            if self._first(f"{lq.unparse_path(path)}:* AND {q.window_text or q.text}", c) is None:
+                out.unlogged.append(path)
         if q.window_text is not None:  # one entry of the window is enough; else say how old the newest is
             out.window_hit = out.matched > 0 or self._first(q.window_text, c) is not None
             if not out.window_hit:
