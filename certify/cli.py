@@ -421,6 +421,63 @@ def sign(pack: str, key: str) -> None:
 
 
 @cli.command()
+@click.argument("pack", type=click.Path(file_okay=False, exists=True))
+@click.argument("ids", metavar="ID...", nargs=-1, required=True)
+@click.option("--spec", "spec_path", type=_FILE, help="Run this spec instead of the one the pack recorded "
+              "(needed when that one changed or moved).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
+              help="Checks run at once.")
+def reproduce(pack: str, ids: tuple[str, ...], spec_path: str | None, jobs: int) -> None:
+    """Re-run hypotheses ID... of PACK from the pack's own recorded spec, bringing up the same
+    throwaway targets (a database built from its migrations, a started service), and print the
+    recorded and the new verdict and evidence side by side. No pack is written.
+
+    Exit codes: 0 the same verdicts; 1 some verdict changed; 2 the pack or the spec cannot be used
+    (an altered pack, a spec whose sha256 differs from the recorded one without --spec)."""
+    from certify.engine import run as engine
+    from certify.kinds.registry import REGISTRY
+    from certify.report.portable import portable
+    from certify.report.reproduce import ReproduceError, recorded, side_by_side
+    from certify.spec.errors import SpecErrors
+    from certify.spec.loader import require_vars
+    from certify.targets import redactor_for
+
+    try:
+        was = [recorded(Path(pack), i) for i in dict.fromkeys(ids)]
+    except ReproduceError as exc:
+        _fail(str(exc))
+    spec = Path(spec_path) if spec_path else was[0].spec
+    if not spec.is_file():
+        _fail(f"{spec}: the spec this pack recorded is not there (moved, or another clone); give --spec PATH")
+    loaded = _load(str(spec))
+    if not spec_path and loaded.sha256 != was[0].spec_sha256:
+        _fail(f"{spec}: its sha256 is {loaded.sha256[:12]}, the pack recorded {was[0].spec_sha256[:12]}: "
+              "the spec changed since the pack was made; give --spec PATH to run it anyway")
+    by_id = {h.id: h for h in loaded.hypotheses}
+    gone = [w.hypothesis["id"] for w in was if w.hypothesis["id"] not in by_id]
+    if gone:
+        _fail(f"{spec}: has no hypothesis {', '.join(gone)} any more")
+    chosen = [by_id[w.hypothesis["id"]] for w in was]
+    try:
+        require_vars(loaded, chosen, REGISTRY)
+    except SpecErrors as exc:
+        _print_errors(exc)
+    redactor = redactor_for(loaded)
+    _terminate_like_interrupt()
+    ran = engine.run(loaded, chosen, jobs=jobs, selection={"reproduce": list(ids)})
+    result = portable(redactor.deep(ran))
+    new = {h.id: h for h in result.hypotheses}
+    changed = 0
+    for w in was:
+        h = new[w.hypothesis["id"]]
+        changed += h.verdict != w.hypothesis["verdict"]
+        click.echo(redactor.text(side_by_side(w.hypothesis, h)))
+    click.echo(f"{len(was) - changed} of {len(was)} verdicts reproduced"
+               + (f"; {changed} changed" if changed else ""))
+    sys.exit(1 if changed else 0)
+
+
+@cli.command()
 @click.argument("pack_a", type=click.Path())
 @click.argument("pack_b", type=click.Path())
 def diff(pack_a: str, pack_b: str) -> None:

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 from certify.engine.result import RunResult
 from certify.redact import Redactor
 from certify.report import ci, json_report, junit_report, markdown, pack, sign
-from certify.report.naming import attachment_path, run_attachment_path
+from certify.report.naming import attachment_path, run_attachment_path, slug
 from certify.report.portable import portable
+from certify.report.reproduce import point_to_reproduce
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -110,6 +111,10 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
     cwd = cwd or Path.cwd()
     r = redactor.deep(result)
     in_pack = portable(r)  # paths relative to the spec's folder (CI outputs keep theirs, from cwd)
+    # where the pack will be, from the spec's folder: the `certify reproduce` of throwaway targets
+    folder_from_base = os.path.relpath(to.out_dir.resolve() / slug(r.phase) / pack.pack_name(r),
+                                       in_pack.base_dir)
+    in_pack = point_to_reproduce(in_pack, Path(folder_from_base).as_posix())
     try:
         key = to.sign_with
         folder = pack.write_pack(in_pack, pack_files(in_pack, redactor, cwd), to.out_dir,

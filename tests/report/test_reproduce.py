@@ -1,0 +1,98 @@
+"""`certify reproduce PACK ID`: re-run one hypothesis from the pack's own recorded spec and print
+the old and the new verdict and evidence side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import certify, spec_text, write
+
+SPEC = spec_text("""
+    - id: H-1
+      claim: holds
+      check: {kind: command, run: "true"}
+    - id: H-2
+      claim: the marker file is absent
+      check: {kind: file, path: marker.txt, exists: false}
+""")
+
+
+def _pack(tmp_path: Path) -> Path:
+    write(tmp_path / "checks.yaml", SPEC)
+    write(tmp_path / "marker.txt", "x\n")
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.exit_code == 1, res.stdout + res.stderr
+    return res.pack
+
+
+def test_reproduce_gives_the_same_verdict_side_by_side(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    res = certify("reproduce", str(pack), "H-2", cwd=tmp_path / "reports")  # from anywhere
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert "H-2" in res.stdout and "was FALSE, now FALSE" in res.stdout and "same verdict" in res.stdout
+    assert "marker.txt" in res.stdout
+    assert not list((tmp_path / "reports").glob("*/*/MANIFEST.sha256"))[1:]  # no new pack
+
+
+def test_a_changed_verdict_exits_1(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    (tmp_path / "marker.txt").unlink()
+    res = certify("reproduce", str(pack), "H-2", cwd=tmp_path)
+    assert res.exit_code == 1, res.stdout + res.stderr
+    assert "was FALSE, now TRUE" in res.stdout
+
+
+def test_a_changed_spec_is_refused_unless_given(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    spec = tmp_path / "checks.yaml"
+    spec.write_text(spec.read_text().replace("claim: holds", "claim: still holds"))
+    res = certify("reproduce", str(pack), "H-2", cwd=tmp_path)
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "sha256" in lines[0] and "--spec" in lines[0], lines
+    ok = certify("reproduce", str(pack), "H-2", "--spec", str(spec), cwd=tmp_path)
+    assert ok.exit_code == 0, ok.stdout + ok.stderr
+
+
+def test_an_unknown_id_is_one_line(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    res = certify("reproduce", str(pack), "H-9", cwd=tmp_path)
+    assert res.exit_code == 2 and "H-9" in res.stderr and "H-1, H-2" in res.stderr
+
+
+def test_an_altered_pack_is_not_reproduced(tmp_path: Path) -> None:
+    pack = _pack(tmp_path)
+    (pack / "results.json").write_text((pack / "results.json").read_text().replace('"FALSE"', '"TRUE"'))
+    res = certify("reproduce", str(pack), "H-2", cwd=tmp_path)
+    assert res.exit_code == 2 and "not intact" in res.stderr
+
+
+def test_a_started_service_s_reproduce_line_is_certify_reproduce(tmp_path: Path) -> None:
+    write(tmp_path / "server.py", """
+        import http.server, sys
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200 if self.path == "/ok" else 500)
+                self.end_headers()
+                self.wfile.write(b"hi")
+
+            def log_message(self, *a):
+                pass
+
+        http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+    """)
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H-1
+          claim: /bad answers 200
+          check: {kind: http, path: /bad, expect: {status: 200}}
+    """, header="targets:\n  http:\n    api: {base_url: 'http://127.0.0.1:{port}', start: "
+                "'python3 server.py {port}', ready: /ok}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.verdicts == {"H-1": "FALSE"}, res.stdout + res.stderr
+    line = res.results["hypotheses"][0]["checks"][0]["reproduce"]
+    rel = res.pack.relative_to(tmp_path).as_posix()
+    assert line.startswith(f"certify reproduce {rel} H-1"), line
+    assert "curl" in line  # what the check ran, still there
+    again = certify(*line.splitlines()[0].split("#")[0].split()[1:], cwd=tmp_path)
+    assert again.exit_code == 0 and "was FALSE, now FALSE" in again.stdout, again.stdout + again.stderr
