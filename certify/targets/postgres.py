@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from certify.errors import CheckError
 from certify.spec.binder import meta
@@ -70,6 +70,10 @@ class PostgresConfig:
     connect_timeout: int = field(default=5, metadata=meta("seconds to connect"))
     role: str | None = field(default=None, metadata=meta(
         "SET ROLE to this role before any check (e.g. a read-only certify_reader)"))
+    allow_writes: Literal["rollback"] | None = field(default=None, metadata=meta(
+        "rollback = let checks probe writes (rls_isolation's `writes:`) in transactions that are "
+        "always rolled back; an ephemeral database allows them without it. Rows never persist, "
+        "but a sequence an INSERT draws from stays advanced"))
 
     def __post_init__(self) -> None:
         if (self.dsn is None) == (self.ephemeral is None):
@@ -196,10 +200,19 @@ class PostgresTarget:
             f = self.build.failed
             raise CheckError(f"the ephemeral database did not build: {f.name}: {f.error}")
 
+    @property
+    def writes_allowed(self) -> bool:
+        """Whether checks may probe writes (always rolled back): an ephemeral database, or a dsn
+        whose target says `allow_writes: rollback`."""
+        return self.config.ephemeral is not None or self.config.allow_writes == "rollback"
+
     @contextlib.contextmanager
     def session(self, role: str | None = None, settings: Mapping[str, str] | None = None,
-                catalog: bool = False, guard: Guard | None = None) -> Iterator[Any]:
+                catalog: bool = False, guard: Guard | None = None, writes: bool = False) -> Iterator[Any]:
         """A read-only transaction (as `role`, with `settings` set locally), always rolled back.
+
+        `writes=True` (only where `writes_allowed`) opens a read-write transaction instead, for
+        probes that must be refused; it is rolled back all the same.
 
         `catalog=True` pins search_path to pg_catalog, so regclass and regprocedure print
         schema-qualified names (`public.fn(uuid)`). With a `guard`, no statement runs past
@@ -209,12 +222,14 @@ class PostgresTarget:
         from psycopg import sql
 
         self._ready()
+        if writes and not self.writes_allowed:
+            raise CheckError(f"write probes need `allow_writes: rollback` on the postgres target {self.name}")
         for name in settings or {}:
             if name.strip().lower() in GUARDED_SETTINGS:
                 raise CheckError(f"{name} may not be set by a check")
         c = self.config
         timeout = c.statement_timeout if guard is None else min(c.statement_timeout, guard.remaining)
-        options = ("-c default_transaction_read_only=on"
+        options = ("-c default_transaction_read_only=" + ("off" if writes else "on") +
                    f" -c statement_timeout={max(1, int(timeout * 1000))}"
                    f" -c lock_timeout={max(1, int(c.lock_timeout * 1000))}"
                    " -c idle_in_transaction_session_timeout=60000")
@@ -235,7 +250,7 @@ class PostgresTarget:
             with conn.cursor() as cur:
                 if c.role is not None:
                     cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(c.role)))
-                cur.execute("BEGIN READ ONLY")
+                cur.execute("BEGIN" if writes else "BEGIN READ ONLY")
                 if role is not None:
                     cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
                 for name, value in (settings or {}).items():
@@ -271,9 +286,9 @@ class PostgresTarget:
     # ------------------------------------------------------------ evidence
 
     def reproduce(self, statement: str, role: str | None = None,
-                  settings: Mapping[str, str] | None = None) -> str:
+                  settings: Mapping[str, str] | None = None, writes: bool = False) -> str:
         """A psql one-liner doing what the check did (password removed)."""
-        parts = ["BEGIN READ ONLY;"]
+        parts = ["BEGIN;" if writes else "BEGIN READ ONLY;"]
         if self.config.role:
             parts.insert(0, f"SET ROLE {quote_ident(self.config.role)};")
         if role:
@@ -304,7 +319,9 @@ class PostgresTarget:
                 self._who = f"; connected as {user}" + (
                     f" ({why}: may {' and '.join(powers)})" if powers else "")
         kind = "ephemeral" if self.build is not None else "dsn"
-        return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind}){self._who}"}
+        writes = ("; write probes allowed, always rolled back (allow_writes: rollback)"
+                  if self.config.allow_writes == "rollback" else "")
+        return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind}){self._who}{writes}"}
 
     def server_version_num(self) -> int:
         """The server's version as a number (150018), read once."""
