@@ -16,7 +16,7 @@ from certify.targets.routes.introspect import introspect
 from certify.targets.routes.js_static import JS_SUFFIXES
 
 TEST_FILES = ("tests/", "test/", "__tests__/", "test_*.py", "*_test.py", "conftest.py",
-              "*.test.[jt]s", "*.spec.[jt]s", "node_modules/")
+              "*.test.[jt]s", "*.spec.[jt]s", "node_modules/", "*.min.js", "*.d.ts")
 
 
 @dataclass(frozen=True)

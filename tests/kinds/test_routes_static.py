@@ -719,3 +719,28 @@ def test_a_router_mounted_nowhere_visible_is_unknown(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, code: {paths: [app.py]}, routes: ['GET /x']}")
     assert h["verdict"] == "UNKNOWN", h["reason"]
     assert "`bp` of app.py:4 is mounted nowhere static reading can see" in h["reason"], h["reason"]
+
+
+def test_express_compiled_by_typescript(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "dist" / "users.js", """
+        "use strict";
+        var __importDefault = (this && this.__importDefault) || function (mod) {
+            return (mod && mod.__esModule) ? mod : { "default": mod };
+        };
+        Object.defineProperty(exports, "__esModule", { value: true });
+        const express_1 = __importDefault(require("express"));
+        const router = express_1.default.Router();
+        router.get('/users', (req, res) => res.json([]));
+        exports.default = router;
+    """)
+    write(tmp_path / "repo" / "dist" / "app.js", """
+        "use strict";
+        Object.defineProperty(exports, "__esModule", { value: true });
+        const express_1 = __importDefault(require("express"));
+        const users_1 = __importDefault(require("./users"));
+        const app = (0, express_1.default)();
+        app.use('/api', users_1.default);
+        exports.default = app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users']}")
+    assert h["verdict"] == "TRUE", h["reason"]

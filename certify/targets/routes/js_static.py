@@ -180,6 +180,7 @@ class _Marker:
 
 
 EXPRESS, ROUTER_FN, REQUIRE, UNKNOWN = _Marker("express"), _Marker("Router"), _Marker("require"), _Marker("?")
+INTEROP = _Marker("__importDefault")
 
 
 @dataclass(frozen=True)
@@ -390,6 +391,8 @@ class JsProject:
         f = self.files[rel]
         if name in self.env:
             return self.env[name]
+        if name in ("__importDefault", "__importStar", "_interopRequireDefault", "_interopRequireWildcard"):
+            return INTEROP  # the helpers TypeScript and Babel compile imports to
         if at is not None:
             fn = self.function_at(rel, at, name)
             if fn is not None:
@@ -474,6 +477,9 @@ class JsProject:
     def expr(self, rel: str, toks: list[Tok], match: dict[int, int], a: int, b: int, where: str) -> Any:
         while a < b and toks[a].kind == "p" and toks[a].text == "(" and match.get(a) == b - 1:
             a, b = a + 1, b - 1
+            parts = split_args(toks, match, a, b)
+            if len(parts) > 1:  # `(0, express_1.default)`: the comma operator's last operand
+                a, b = parts[-1]
         if a >= b:
             raise Unresolved(f"{where}: an empty expression")
         where = f"{rel}:{toks[a].line}"
@@ -541,35 +547,42 @@ class JsProject:
             a += 1
         if a < b and toks[a].kind == "id":
             return self.chain(rel, toks, match, a, b, where)
+        if a < b and toks[a].text == "(" and a in match:  # `(0, express_1.default)()`
+            return self.chain(rel, toks, match, a, b, where,
+                              base=(self.expr(rel, toks, match, a, match[a] + 1, where), match[a] + 1))
         raise Unresolved(f"{where}: `{_src(toks, a, b)}` is not a constant")
 
-    def chain(self, rel: str, toks: list[Tok], match: dict[int, int], a: int, b: int, where: str) -> Any:
+    def chain(self, rel: str, toks: list[Tok], match: dict[int, int], a: int, b: int, where: str,
+              base: tuple[Any, int] | None = None) -> Any:
         """`base.prop(args).prop...` evaluated left to right; routes and mounts are recorded as
-        the calls are met."""
+        the calls are met. `base`: the value of a parenthesised start and where it ends."""
         own = toks is self.files[rel].toks
-        base = toks[a].text
-        if base == "this" and a + 2 < b and toks[a + 1].text == ".":
-            obj: Any = self.name(rel, "this." + toks[a + 2].text, None, where)
+        name = toks[a].text
+        obj: Any
+        if base is not None:
+            obj, i = base
+        elif name == "this" and a + 2 < b and toks[a + 1].text == ".":
+            obj = self.name(rel, "this." + toks[a + 2].text, None, where)
             i = a + 3
             self.unknown_receiver(rel, toks, match, obj, f"this.{toks[a + 2].text}", i, b, where)
-        elif base == "module" and a + 2 < b and toks[a + 2].text == "exports":
+        elif name == "module" and a + 2 < b and toks[a + 2].text == "exports":
             return UNKNOWN
-        elif base == "process" and a + 2 < b and toks[a + 2].text == "env":
+        elif name == "process" and a + 2 < b and toks[a + 2].text == "env":
             raise Unresolved(f"{where}: `{_src(toks, a, b)}` comes from the environment")
         else:
             try:
-                obj = self.name(rel, base, a if own else None, where)
+                obj = self.name(rel, name, a if own else None, where)
             except Unresolved as exc:  # a route or mount on something that is not resolved
                 if a + 3 < b and toks[a + 1].text == "." and toks[a + 3].text == "(":
                     verb = toks[a + 2].text
                     if verb == "use":
-                        self.graph.pending.append(f"{where}: {base}.use(...) not resolved: "
+                        self.graph.pending.append(f"{where}: {name}.use(...) not resolved: "
                                                   f"{exc.what.split(': ', 1)[-1]}")
                     elif verb in (*VERBS, "route"):
-                        self.graph.routes.append(RawRoute((rel, base), ["?"], exc, where))
+                        self.graph.routes.append(RawRoute((rel, name), ["?"], exc, where))
                 raise
             i = a + 1
-            self.unknown_receiver(rel, toks, match, obj, base, i, b, where)
+            self.unknown_receiver(rel, toks, match, obj, name, i, b, where)
         while i < b:
             t = toks[i]
             if t.kind == "p" and t.text in (".", "?.") and i + 1 < b and toks[i + 1].kind in ("id", "p"):
@@ -626,8 +639,8 @@ class JsProject:
                 "to ask express)"), where))
 
     def member(self, obj: Any, name: str, where: str) -> Any:
-        if obj is EXPRESS:
-            return ROUTER_FN if name == "Router" else UNKNOWN
+        if obj is EXPRESS:  # express.Router; express_1.default (TypeScript's compiled import)
+            return ROUTER_FN if name == "Router" else EXPRESS if name == "default" else UNKNOWN
         if isinstance(obj, ModuleObj):
             return self.export(obj.file, name, where)
         if isinstance(obj, RouterRef) and obj.key not in self.graph.routers and obj.key not in self.params \
@@ -663,6 +676,8 @@ class JsProject:
             key = (rel, f"{'express' if obj is EXPRESS else 'Router'}()@{paren}")
             g.routers.setdefault(key, Router("app" if obj is EXPRESS else "router", None, where))
             return RouterRef(key)
+        if obj is INTEROP:  # __importDefault(require('express')): the module itself
+            return self.expr(rel, toks, match, *args[0], where) if args else UNKNOWN
         if obj is REQUIRE:
             if args and args[0][1] - args[0][0] == 1 and toks[args[0][0]].kind == "str":
                 spec = toks[args[0][0]].text
