@@ -41,6 +41,26 @@ WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
 ORDER BY 1
 """
 
+# Permissive policies whose USING or WITH CHECK is `true`, and which of %(reach)s (the roles
+# clients come in as) they apply to and hold the command's privilege for.
+POLICIES = """
+SELECT c.oid::regclass::text, p.polname::text, p.polcmd::text,
+       coalesce(pg_get_expr(p.polqual, p.polrelid), ''),
+       coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''),
+       ARRAY(SELECT r.name FROM unnest(%(reach)s::text[]) AS r(name) JOIN pg_roles x ON x.rolname = r.name
+             WHERE (0 = ANY(p.polroles) OR EXISTS (SELECT 1 FROM unnest(p.polroles) g
+                                                  WHERE pg_has_role(x.oid, g, 'USAGE')))
+               AND EXISTS (SELECT 1 FROM unnest(CASE p.polcmd WHEN 'r' THEN ARRAY['SELECT']
+                             WHEN 'a' THEN ARRAY['INSERT'] WHEN 'w' THEN ARRAY['UPDATE']
+                             WHEN 'd' THEN ARRAY['DELETE']
+                             ELSE ARRAY['SELECT','INSERT','UPDATE','DELETE'] END) AS k
+                           WHERE has_table_privilege(x.oid, c.oid, k)) ORDER BY 1) AS reached
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE p.polpermissive AND (pg_get_expr(p.polqual, p.polrelid) = 'true'
+                           OR pg_get_expr(p.polwithcheck, p.polrelid) = 'true')
+"""
+COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
+
 
 @dataclass(frozen=True)
 class RlsExpect:
@@ -52,6 +72,9 @@ class RlsExpect:
         "elsewhere (a superuser owner, or one nobody acts as) a table not forced is a note"))
     has_policy: bool | None = field(default=None, metadata=meta(
         "at least one policy (RLS with no policy hides every row); unchecked when absent"))
+    open_policies: bool | None = field(default=None, metadata=meta(
+        "false = no permissive policy with USING (true) or WITH CHECK (true) for writes that the "
+        "app roles (on Supabase anon and authenticated) can use; one for SELECT is a note"))
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,12 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
         scope = schema_scope(cur)
         cur.execute(QUERY, {"app_roles": list(f.app_roles)})
         rows = cur.fetchall()
+        reach = sorted({r for r in f.app_roles if r != "PUBLIC"}
+                       | ({"anon", "authenticated"} if scope.supabase else set()))
+        open_rows: list[tuple[str, str, str, str, str, list[str]]] = []
+        if f.expect.open_policies is False and reach:
+            cur.execute(POLICIES, {"reach": reach})
+            open_rows = cur.fetchall()
     named = named_schemas(patterns)
     covered = set(scope.covered(named))
     names = [r[0] for r in rows]
@@ -110,6 +139,17 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
                 notes.append(f"note: {name}: {what}, which matters only to its owner {owner}: "
                              + ("a superuser, who bypasses RLS anyway" if superuser else
                                 "no login, no application role and no definer code acts as it"))
+        for table, policy, cmd, using, check, reached in open_rows:
+            if table != name or not reached:
+                continue
+            shape = f"USING ({using})" if using == "true" else f"WITH CHECK ({check})"
+            what = f"policy {policy} FOR {COMMANDS.get(cmd, cmd)} is {shape} for {', '.join(reached)}"
+            if cmd == "r":
+                notes.append(f"note: {name}: {what}: every row is readable (intended for public data?)")
+            else:
+                out.findings.append(Finding(name, what + ": any of them can write any row",
+                                            f"ALTER POLICY {policy} ON {name} ... -- compare the row's owner "
+                                            "to the caller (auth.uid(), a tenant setting)"))
         if e.has_policy is not None and (policies > 0) != e.has_policy:
             out.findings.append(Finding(name, f"has {policies} policies" if policies else "has no policy",
                                         f"CREATE POLICY tenant_isolation ON {name} USING (...);"

@@ -206,3 +206,37 @@ def test_the_pack_scope_of_functions_alone_does_not_empty_the_table_check(tmp_pa
     assert hyps["PG-RLS"]["verdict"] == "TRUE", hyps["PG-RLS"]["reason"]
     assert {f["where"] for c in hyps["PG-PUBLIC"]["checks"] for f in c["findings"]} == {
         "public.admin_create_user(text)"}
+
+
+OPEN_POLICIES = """
+CREATE TABLE public.guestbook (id int, body text);
+ALTER TABLE public.guestbook ENABLE ROW LEVEL SECURITY;
+CREATE POLICY anyone_reads ON public.guestbook FOR SELECT USING (true);
+CREATE POLICY anyone_writes ON public.guestbook FOR INSERT TO authenticated WITH CHECK (true);
+GRANT SELECT, INSERT ON public.guestbook TO anon, authenticated;
+CREATE TABLE public.private_notes (id int, owner_id uuid);
+ALTER TABLE public.private_notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own_notes ON public.private_notes FOR ALL TO authenticated
+  USING (owner_id = auth.uid()) WITH CHECK (owner_id = auth.uid());
+CREATE POLICY service_all ON public.private_notes FOR ALL TO service_role USING (true);
+"""
+
+
+def test_open_policies_that_api_roles_can_use_are_flagged(
+        pg_server: Callable[[list[Path]], str], tmp_path: Path) -> None:
+    extra = tmp_path / "open.sql"
+    extra.write_text(OPEN_POLICIES)
+    dsn = pg_server([*SUPABASE, extra])
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: OPEN
+          claim: c
+          check: {kind: rls, tables: [public.*], expect: {open_policies: false}}
+    """, header=f"targets:\n  postgres:\n    db: {{dsn: '{dsn}'}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    check = res.results["hypotheses"][0]["checks"][0]
+    assert [(f["where"], f["what"]) for f in check["findings"]] == [
+        ("public.guestbook", "policy anyone_writes FOR INSERT is WITH CHECK (true) for authenticated: any of "
+                             "them can write any row")]
+    assert "note: public.guestbook: policy anyone_reads FOR SELECT is USING (true) for anon, authenticated" \
+        in check["output"]
+    assert "private_notes" not in "".join(f["where"] for f in check["findings"])  # service_role's is fine
