@@ -41,7 +41,7 @@ from typing import IO, Any
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 NESTED_REPOS = 8  # how deep repositories inside repositories are listed
-FIRST_ROUND = 1.0  # seconds each pattern's Python work gets before the slow ones run again
+FIRST_ROUND = 1.0  # at most, seconds each pattern's Python work gets before slow ones run again
 
 
 Job = dict[str, Any]  # one unit of the worker's work: {"pattern", "over", "deadline", ...}
@@ -442,8 +442,9 @@ def _regex_jobs(jobs: list[Job], payload: dict[str, Any], cancelled: threading.E
                 ) -> Iterable[tuple[Job, dict[str, Any] | Failed]]:
     """Run the jobs in worker processes, yielding each result as it comes. A job past its
     deadline (or a cancelled run) kills the worker; the rest go on in a new one. So that one
-    runaway pattern does not starve the others, a first round gives each job FIRST_ROUND
-    seconds; those that need more run again afterwards, earliest deadline first."""
+    runaway pattern does not starve the others, a first round gives each job a tenth of the
+    time it has left (FIRST_ROUND seconds at most); those that need more run again afterwards,
+    earliest deadline first."""
     pending = sorted(jobs, key=lambda j: float(j["deadline"]))
     deferred: list[Job] = []
     first_round = True
@@ -477,7 +478,9 @@ def _regex_jobs(jobs: list[Job], payload: dict[str, Any], cancelled: threading.E
             if "start" in msg:
                 current = msg["start"]
                 deadline = float(pending[current]["deadline"])
-                dog.deadline = min(deadline, time.monotonic() + FIRST_ROUND) if first_round else deadline
+                now = time.monotonic()
+                dog.deadline = min(deadline, now + min(FIRST_ROUND, max(0.1, (deadline - now) / 10))) \
+                    if first_round else deadline
                 continue
             dog.deadline = float("inf")
             current = -1

@@ -94,12 +94,12 @@ def test_a_runaway_regex_is_unknown_at_the_check_timeout(tmp_path: Path) -> None
     write(root / "a.txt", "a" * 40 + "\n")
     write(root / "refs.txt", "use: " + "a" * 40 + "\n")
     write(tmp_path / "checks.yaml", spec_text("""
-        - {id: NOT, claim: c, check: {kind: file, path: a.txt, not_contains: ['(a+)+$(?=b)'], timeout: 2}}
-        - {id: HAS, claim: c, check: {kind: file, path: a.txt, contains: ['(a+)+b'], timeout: 2}}
+        - {id: NOT, claim: c, check: {kind: file, path: a.txt, not_contains: ['(a+)+$(?=b)'], timeout: 3}}
+        - {id: HAS, claim: c, check: {kind: file, path: a.txt, contains: ['(a+)+b'], timeout: 3}}
         - id: REFS
           claim: c
-          check: {kind: file, references: {in: refs.txt, pattern: 'use: (?P<path>(a+)+b)'}, timeout: 2}
-        - {id: FINE, claim: c, check: {kind: file, path: a.txt, contains: ['^a+$'], timeout: 2}}
+          check: {kind: file, references: {in: refs.txt, pattern: 'use: (?P<path>(a+)+b)'}, timeout: 3}
+        - {id: FINE, claim: c, check: {kind: file, path: a.txt, contains: ['^a+$'], timeout: 30}}
     """, header="targets: {repo: {path: repo}}\n"))
     start = time.monotonic()
     proc = certify_process("run", "-q", cwd=tmp_path, timeout=60)

@@ -4,6 +4,7 @@ decoded whatever its byte-order mark, and a runaway regex is stopped at the chec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -221,12 +222,12 @@ def _runaway_spec(tmp_path: Path, timeout: int) -> None:
           check: {{kind: grep, pattern: 'fine', then: '(a+)+b|d', timeout: {timeout}}}
         - id: PLAIN
           claim: c
-          check: {{kind: grep, pattern: 'fine', expect: 1, timeout: {timeout}}}
+          check: {{kind: grep, pattern: 'fine', expect: 1, timeout: 30}}  # not starved by the others
     """, header="targets: {repo: {path: repo}}\n"))
 
 
 def test_a_runaway_regex_is_unknown_at_the_check_timeout(tmp_path: Path) -> None:
-    _runaway_spec(tmp_path, 2)
+    _runaway_spec(tmp_path, 3)
     start = time.monotonic()
     proc = certify_process("run", "-q", cwd=tmp_path, timeout=60)
     elapsed = time.monotonic() - start
@@ -241,11 +242,26 @@ def test_a_runaway_regex_is_unknown_at_the_check_timeout(tmp_path: Path) -> None
         assert "regex timed out" in hyps[hid]["reason"], hyps[hid]["reason"]
 
 
+def _regex_worker_of(pid: int) -> bool:
+    """Whether the process has a regex worker (textscan.py run as a script) among its children."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            children += (task / "children").read_text().split()
+    for child in children:
+        with contextlib.suppress(OSError):
+            if b"textscan.py" in Path(f"/proc/{child}/cmdline").read_bytes():
+                return True
+    return False
+
+
 def test_sigterm_stops_a_runaway_regex_and_writes_the_pack(tmp_path: Path) -> None:
     _runaway_spec(tmp_path, 600)
     proc = subprocess.Popen([sys.executable, "-m", "certify", "run", "-q"], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)  # started, and stuck in the regexes
+    deadline = time.monotonic() + 30
+    while not _regex_worker_of(proc.pid) and time.monotonic() < deadline:  # stuck in the regexes
+        time.sleep(0.05)
     proc.send_signal(signal.SIGTERM)
     try:
         _, err = proc.communicate(timeout=15)
