@@ -128,6 +128,9 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
         ex = code_routes(repo.root, files, f.code.framework)
         if ex.framework == "unknown":
             raise CheckError(f"no FastAPI, Flask or Express code found in {where}")
+        if ex.framework == "ambiguous":
+            raise CheckError(f"{where} holds both Python (FastAPI/Flask) and Express route code: set "
+                             "code.framework, or code.paths to one application")
     out.ran = out.ran.replace("extract  routes", f"extract {ex.framework} routes")
     implicit = IMPLICIT.get(ex.framework, ())
     implemented: dict[tuple[str, str], Route] = {}

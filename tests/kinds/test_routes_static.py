@@ -744,3 +744,15 @@ def test_express_compiled_by_typescript(tmp_path: Path) -> None:
     """)
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /api/users']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_python_and_express_code_together_must_be_told_apart(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "backend" / "main.py", "from fastapi import FastAPI\napp = FastAPI()\n"
+          "@app.get('/a')\ndef a(): ...\n")
+    write(tmp_path / "repo" / "mock" / "server.js", "const express = require('express');\n"
+          "const app = express();\napp.get('/b', (req, res) => res.end());\n")
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /a']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "both Python (FastAPI/Flask) and Express route code" in h["reason"], h["reason"]
+    h = run_routes(tmp_path, "{kind: routes, code: {framework: fastapi}, routes: ['GET /a']}")
+    assert h["verdict"] == "TRUE", h["reason"]

@@ -21,17 +21,24 @@ __all__ = ["Extraction", "Route", "code_routes", "contract_routes", "detect", "n
 
 
 def detect(root: Path, files: list[str]) -> str:
-    """The framework a tree uses: the first whose marker appears in its sources."""
+    """The framework a tree uses: the one whose markers most files hold; "ambiguous" when both
+    Python and Express route code is there (two applications: the check must say which)."""
+    counts = {"fastapi": 0, "flask": 0, "express": 0}
     for rel in files:
         if rel.endswith(".py"):
             text = (root / rel).read_text(errors="replace")
-            if "FastAPI(" in text or "Starlette(" in text or re.search(r"\w*Router\s*\(\s*prefix\s*=", text):
-                return "fastapi"
-            if "Flask(" in text or "Blueprint(" in text:
-                return "flask"
-        elif rel.endswith(JS_SUFFIXES) and "express" in (root / rel).read_text(errors="replace"):
-            return "express"
-    return "unknown"
+            if "FastAPI(" in text or "Starlette(" in text or re.search(r"\w*Router\s*\(\s*prefix\s*=", text) \
+                    or "APIRouter(" in text:
+                counts["fastapi"] += 1
+            elif "Flask(" in text or "Blueprint(" in text:
+                counts["flask"] += 1
+        elif rel.endswith(JS_SUFFIXES) and re.search(r"""['"]express['"]|\bexpress\s*\(""",
+                                                     (root / rel).read_text(errors="replace")):
+            counts["express"] += 1
+    if counts["express"] and (counts["fastapi"] or counts["flask"]):
+        return "ambiguous"
+    best = max(counts, key=lambda k: counts[k])
+    return best if counts[best] else "unknown"
 
 
 def code_routes(root: Path, files: list[str], framework: str) -> Extraction:
@@ -42,4 +49,4 @@ def code_routes(root: Path, files: list[str], framework: str) -> Extraction:
         return python_routes(root, files, framework)
     if framework == "express":
         return express_routes(root, files)
-    return Extraction(framework, unresolved=["no FastAPI, Flask or Express code found"])
+    return Extraction(framework)
