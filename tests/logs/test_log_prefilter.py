@@ -89,7 +89,7 @@ def prefilter(node: lq.Node, raw: str) -> bool:
     return lq.could_match(raw, lq.required_literals(node))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data())
 def test_the_prefilter_never_drops_an_entry_the_evaluator_matches(data: st.DataObject) -> None:
     node = lq.parse(data.draw(filters()))
