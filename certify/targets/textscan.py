@@ -580,12 +580,11 @@ def worker(stdin: IO[bytes], stdout: IO[str]) -> None:
     root = Path(payload["root"])
     for i, job in enumerate(payload["jobs"]):
         print(json.dumps({"start": i}), file=stdout, flush=True)
-        rx = re.compile(job["pattern"])
+        rx = re.compile(job["pattern"], re.MULTILINE if job["over"] == "text" else 0)
         if job["over"] == "lines":
             result: dict[str, Any] = {"hits": [k for k, t in enumerate(payload["texts"]) if rx.search(t)]}
         elif job["over"] == "text":
-            result = _search_text(root / job["path"], re.compile(job["pattern"], re.MULTILINE),
-                                  job["group"], job["limit"])
+            result = _search_text(root / job["path"], rx, job["group"], job["limit"])
         else:
             matches, unread = _scan_files(root, payload["files"], rx)
             result = {"matches": matches, "unreadable": unread}
