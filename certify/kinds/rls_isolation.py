@@ -7,6 +7,7 @@ another owner, UPDATE and DELETE of others' rows, each in a transaction always r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,12 +160,17 @@ def _cases(f: RlsIsolationFields) -> list[tuple[str, str, dict[str, str], Case |
     return out
 
 
+_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")  # an identifier PostgreSQL prints without quotes
+
+
 def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome:
     from psycopg import sql
 
     pg = target(ctx)
     schema, name = split_name(f.table)
-    shown = f"{quote_ident(schema)}.{quote_ident(name)}"
+    shown = f"{quote_ident(schema)}.{quote_ident(name)}"  # for SQL
+    # as PostgreSQL prints it: public.notes, quoting only names that need it
+    named = ".".join(n if _PLAIN.fullmatch(n) else quote_ident(n) for n in (schema, name))
     cases = _cases(f)
     roles = sorted({role for _, role, _, _, _ in cases})
     simple = not f.cases  # the tenants form keeps its wording: tenant | rows seen by ROLE | expected
@@ -199,7 +205,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
                                               "row level security does not hold it",
                                         f"REVOKE {quote_ident(other)} FROM {quote_ident(role)};"))
         if owns and not forced:
-            out.findings.append(Finding(shown, f"{role} owns it and RLS is not forced, so RLS does not "
+            out.findings.append(Finding(named, f"{role} owns it and RLS is not forced, so RLS does not "
                                                "apply", f"ALTER TABLE {shown} FORCE ROW LEVEL SECURITY;"))
     table_rows: list[tuple[str, str, str, str, str]] = []  # label, role, seen, expected, of others
     counts: dict[str, int | str] = {}
@@ -214,7 +220,9 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
         counts[label] = refusal or seen
         table_rows.append((label, role, refusal or str(seen), str(expect),
                            f"{other} not its own" if foreign and other is not None else ""))
-        where = f"{shown} {label}"
+        who = (f"as {label}" if case else
+               "with no tenant" if label == "(no tenant)" else f"with tenant {label}")
+        where = f"{named} {who}"  # public.notes with tenant a: the FALSE line names the tenant
         if expect is not None and expect.refused:
             if refusal is None:
                 out.findings.append(Finding(where, f"{role} sees {seen} rows, expected {expect}"))
