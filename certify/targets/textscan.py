@@ -412,8 +412,11 @@ def scan(root: Path, files: Sequence[str], deadlines: Mapping[str, float],
             with_rg = []
         python_only += [p for p in with_rg if as_rg[p] in rejected]
         with_rg = [p for p in with_rg if as_rg[p] not in rejected]
-    jobs: list[Job] = [{"pattern": p, "over": "lines", "deadline": deadlines[p]} for p in with_rg] + \
-        [{"pattern": p, "over": "files", "deadline": deadlines[p]} for p in python_only]
+    for p in [*(with_rg if not lines else []), *(python_only if not files else [])]:
+        done(p, [])  # nothing to look at: no worker needed
+    jobs: list[Job] = [{"pattern": p, "over": "lines", "deadline": deadlines[p]}
+                       for p in with_rg if lines] + \
+        [{"pattern": p, "over": "files", "deadline": deadlines[p]} for p in python_only if files]
     if jobs:
         payload = {"root": str(root), "files": list(files), "texts": [t for _, _, t in lines]}
         for job, got in _regex_jobs(jobs, payload, cancelled):
