@@ -89,6 +89,12 @@ class RoutesFields:
                 raise ValueError(f'routes: "{r}": expected "METHOD /path"')
 
 
+def _key(route: str) -> tuple[str, str]:
+    """'GET /users/:id' as the comparison keys it: ('GET', '/users/{}')."""
+    method, _, path = route.strip().partition(" ")
+    return method.upper(), normalise(path)
+
+
 def _home(path: str, paths_in: dict[str, list[str]]) -> str:
     """The contract whose paths share the longest leading segments with `path` (the first
     contract on a tie): where an undocumented route most likely belongs."""
@@ -134,6 +140,7 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     out.ran = out.ran.replace("extract  routes", f"extract {ex.framework} routes")
     implicit = IMPLICIT.get(ex.framework, ())
     implemented: dict[tuple[str, str], Route] = {}
+    conditional: dict[tuple[str, str], Route] = {}  # registered only under an undecided condition
     hidden: list[Route] = []
     for r in ex.routes:
         if f.code.prefix:
@@ -143,7 +150,12 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
         if r.hidden and not f.code.hidden:
             hidden.append(r)
             continue
-        implemented.setdefault(r.key, r)
+        if r.condition:
+            conditional.setdefault(r.key, r)
+        else:
+            implemented.setdefault(r.key, r)
+    for key in implemented:
+        conditional.pop(key, None)  # also registered unconditionally
     documented: dict[tuple[str, str], Route] = {}
     inside = repo.root.resolve()  # a link out of the repository is not followed
     contracts = sorted({str(p.relative_to(repo.root)) for pattern in f.contract
@@ -171,6 +183,11 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     # Whatever could not be resolved may hold any route: a route missing from the code is then
     # not proven missing (only what was found is certain).
     incomplete = ex.unparsed + ex.unresolved
+    # A route registered only under a condition static reading cannot decide may or may not be
+    # served: it proves nothing either way where it matters (a contract, or a route required).
+    required = {_key(w) for w in f.routes}
+    incomplete += [f"{r.condition} registers {r.method} {r.path} ({r.where})"
+                   for k, r in sorted(conditional.items()) if contracts or k in required]
     if not ex.routes and not incomplete:  # NestJS decorators, a framework guessed wrong, code elsewhere
         incomplete = [f"no {ex.framework} route was found in {where} (is code.framework right, and the "
                       "route code in code.paths?)"]
@@ -190,10 +207,9 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
             doubtful += [Finding(f"{r.method} {r.path}", f"in the contract ({r.where}), not implemented")
                          for r in unimplemented]
     for wanted in f.routes:
-        method, _, path = wanted.strip().partition(" ")
-        key = (method.upper(), normalise(path))
+        key = _key(wanted)
         if key not in implemented and key[1] not in any_method:
-            doubtful.append(Finding(f"{method.upper()} {path}", "not found in the code"))
+            doubtful.append(Finding(f"{key[0]} {wanted.strip().partition(' ')[2]}", "not found in the code"))
     out.findings = certain + (doubtful if not incomplete else [])
     out.lead = f"{len(out.findings)} mismatch{'es' if len(out.findings) != 1 else ''}"
     listing = [str(r) for _, r in sorted(implemented.items())]

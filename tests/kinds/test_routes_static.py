@@ -756,3 +756,44 @@ def test_python_and_express_code_together_must_be_told_apart(tmp_path: Path) -> 
     assert "both Python (FastAPI/Flask) and Express route code" in h["reason"], h["reason"]
     h = run_routes(tmp_path, "{kind: routes, code: {framework: fastapi}, routes: ['GET /a']}")
     assert h["verdict"] == "TRUE", h["reason"]
+
+
+def test_routes_registered_under_a_condition(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "main.py", """
+        import os
+        from fastapi import APIRouter, FastAPI
+
+        class Settings:
+            ENVIRONMENT: str = "local"
+
+        settings = Settings()
+        app = FastAPI()
+        private, admin = APIRouter(), APIRouter()
+
+        @private.post("/private/users")
+        def create(): ...
+
+        @admin.get("/admin/stats")
+        def stats(): ...
+
+        @app.get("/health")
+        def health(): ...
+
+        if settings.ENVIRONMENT == "local":  # decided from the settings default
+            app.include_router(private)
+        if os.environ.get("ENABLE_ADMIN"):  # depends on how it runs
+            app.include_router(admin)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['POST /private/users', 'GET /health']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /admin/stats']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "main.py:22: if os.environ.get('ENABLE_ADMIN') registers GET /admin/stats" in h["reason"]
+    write(tmp_path / "repo" / "openapi.yaml", """
+        openapi: 3.0.0
+        paths:
+          /health: {get: {}}
+          /private/users: {post: {}}
+    """)
+    h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]  # /admin/stats may be served, undocumented

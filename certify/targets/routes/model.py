@@ -17,6 +17,7 @@ class Route:
     path: str  # as written, with prefixes applied
     where: str  # file:line
     hidden: bool = False  # FastAPI include_in_schema=False
+    condition: str = ""  # `file:line: if X`: registered only when a condition static reading cannot decide
 
     @property
     def key(self) -> tuple[str, str]:
@@ -72,6 +73,7 @@ class Mount:
     prefix: Value
     where: str
     alias: bool = False  # the child is the parent (a router passed to a function as a parameter)
+    condition: str = ""  # made under a condition static reading cannot decide
 
 
 @dataclass
@@ -81,6 +83,7 @@ class RawRoute:
     path: str | Unresolved
     where: str
     hidden: bool = False
+    condition: str = ""
 
 
 def join(framework: str, prefix: str, path: str) -> str:
@@ -115,8 +118,9 @@ class Graph:
         unresolved: dict[str, None] = {}
         roots: dict[RouterKey, None] = {}  # routers taken at their own prefix: no app in the scan
 
-        def prefixes(key: RouterKey, seen: frozenset[RouterKey]) -> list[str]:
-            """Every full prefix the routes of `key` are served under."""
+        def prefixes(key: RouterKey, seen: frozenset[RouterKey]) -> list[tuple[str, str]]:
+            """Every full prefix the routes of `key` are served under, each with the condition
+            it depends on ("" when none)."""
             node = self.routers.get(key)
             if node is None:
                 return []
@@ -124,7 +128,7 @@ class Graph:
             ups = [m for m in parents.get(key, []) if m.parent not in seen]
             if not ups:
                 if node.kind == "app":
-                    return [""]
+                    return [("", "")]
                 if node.kind == "param":
                     func, _, param = key[1].rpartition(".")
                     raise Unresolved(f"{node.where}: `{param}` is a parameter of {func}() and no call of it "
@@ -142,11 +146,11 @@ class Graph:
                 if isinstance(own, Unresolved):
                     raise own
                 roots[key] = None
-                return [own or ""]
-            out: list[str] = []
+                return [(own or "", "")]
+            out: list[tuple[str, str]] = []
             for m in ups:
                 if m.alias:
-                    out += prefixes(m.parent, seen | {key})
+                    out += [(up, c or m.condition) for up, c in prefixes(m.parent, seen | {key})]
                     continue
                 if isinstance(m.prefix, Unresolved):
                     raise m.prefix
@@ -156,7 +160,8 @@ class Graph:
                     raise own
                 else:
                     mine = join(self.framework, m.prefix or "", own or "")
-                out += [join(self.framework, up, mine) for up in prefixes(m.parent, seen | {key})]
+                out += [(join(self.framework, up, mine), c or m.condition)
+                        for up, c in prefixes(m.parent, seen | {key})]
             return out
 
         for raw in self.routes:
@@ -169,9 +174,10 @@ class Graph:
             except Unresolved as exc:
                 unresolved[exc.what] = None
                 continue
-            for prefix in ups:
+            for prefix, condition in ups:
                 path = re.sub(r"//+", "/", join(self.framework, prefix, raw.path)) or "/"
-                ex.routes += [Route(m, path, raw.where, raw.hidden) for m in raw.methods]
+                ex.routes += [Route(m, path, raw.where, raw.hidden, raw.condition or condition)
+                              for m in raw.methods]
         ex.unresolved += list(unresolved)
         if roots:
             which = ", ".join(self.name(k) for k in roots)

@@ -84,6 +84,7 @@ class Opaque:
     dotted: str
 
 
+CONSTANTS = (str, int, float, bool, list, dict, type(None))
 OUTSIDE = ("", "")  # a router from a module outside the scanned code
 OPAQUE = ("", "?")  # what a call into code outside the scan returned
 
@@ -300,6 +301,22 @@ class Project:
                 return dict(zip(keys, (self.value(m, v, env, where) for v in node.values), strict=True))
         if isinstance(node, ast.Call):
             return self._call(m, node, env, where)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:  # `settings.ENVIRONMENT == "local"`
+            left, right = self.value(m, node.left, env, where), self.value(m, node.comparators[0], env, where)
+            if all(isinstance(v, str | int | float | bool | list | dict | None) for v in (left, right)):
+                op = node.ops[0]
+                if isinstance(op, ast.Eq | ast.NotEq | ast.Is | ast.IsNot):
+                    return (left == right) == isinstance(op, ast.Eq | ast.Is)
+                if isinstance(op, ast.In | ast.NotIn) and isinstance(right, str | list | dict):
+                    return (left in right) == isinstance(op, ast.In)
+        if isinstance(node, ast.BoolOp):
+            values = [self.value(m, v, env, where) for v in node.values]
+            if all(isinstance(v, str | int | float | bool | None) for v in values):
+                return all(values) if isinstance(node.op, ast.And) else any(values)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            v = self.value(m, node.operand, env, where)
+            if isinstance(v, str | int | float | bool | None):
+                return not v
         raise Unresolved(f"{where}: `{_src(node)}` is not a constant")
 
     def _text(self, m: Module, node: ast.expr, env: dict[str, Any], where: str) -> str:
@@ -409,6 +426,7 @@ class _Walker(ast.NodeVisitor):
         self.g = project.graph
         self.env: dict[str, Any] = {}
         self.funcs: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        self.condition = ""  # `file:line: if X` around what is being read, when X cannot be decided
 
     def where(self, node: ast.AST) -> str:
         return f"{self.m.rel}:{getattr(node, 'lineno', 0)}"
@@ -445,6 +463,29 @@ class _Walker(ast.NodeVisitor):
         for stmt in node.body:  # methods: `self` is no router
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.visit(stmt)
+
+    def visit_If(self, node: ast.If) -> None:
+        """A branch static reading can decide (a settings default) is read alone; otherwise both
+        are, and what they register depends on the condition."""
+        self.visit(node.test)
+        if self.first:
+            for stmt in [*node.body, *node.orelse]:
+                self.visit(stmt)
+            return
+        try:
+            value = self.ev(node.test)
+            decided = bool(value) if isinstance(value, CONSTANTS) else None
+        except Unresolved:
+            decided = None
+        if decided is not None:
+            for stmt in node.body if decided else node.orelse:
+                self.visit(stmt)
+            return
+        saved = self.condition
+        self.condition = saved or f"{self.where(node)}: if {_src(node.test)}"
+        for stmt in [*node.body, *node.orelse]:
+            self.visit(stmt)
+        self.condition = saved
 
     def visit_For(self, node: ast.For) -> None:
         if self.first:
@@ -595,7 +636,7 @@ class _Walker(ast.NodeVisitor):
             except Unresolved as exc:
                 prefix = Unresolved(f"{where}: the prefix of {func.attr}({_src(child_node)}) is not "
                                     f"resolved: {exc.what.split(': ', 1)[-1]}")
-        self.g.mounts.append(Mount(parent, child, prefix, where))
+        self.g.mounts.append(Mount(parent, child, prefix, where, condition=self.condition))
 
     def route_list(self, parent: RouterKey, node: ast.expr) -> None:
         """Starlette's `routes=[Route(path, endpoint, methods=), Mount(path, routes=|app=)]`."""
@@ -623,12 +664,12 @@ class _Walker(ast.NodeVisitor):
                 if sub_routes is not None:
                     sub = (self.m.name, f"Mount@{here}")
                     self.g.routers[sub] = Router("router", "", here)
-                    self.g.mounts.append(Mount(parent, sub, prefix, here))
+                    self.g.mounts.append(Mount(parent, sub, prefix, here, condition=self.condition))
                     self.route_list(sub, sub_routes)
                 elif app is not None:
                     child = self.receiver(app)
                     if isinstance(child, tuple) and child in self.g.routers:
-                        self.g.mounts.append(Mount(parent, child, prefix, here))
+                        self.g.mounts.append(Mount(parent, child, prefix, here, condition=self.condition))
                     elif isinstance(child, Unresolved) or not isinstance(app, ast.Call):
                         self.g.pending.append(f"{here}: Mount({_src(app)}) not resolved")
             elif not (isinstance(elt, ast.Call) and kind in ("WebSocketRoute", "Host")):
@@ -638,7 +679,7 @@ class _Walker(ast.NodeVisitor):
     def mount_api(self, target: ast.expr, api: RouterKey, node: ast.AST) -> None:
         parent = self.receiver(target)
         if isinstance(parent, tuple) and parent != OUTSIDE:
-            self.g.mounts.append(Mount(parent, api, "", self.where(node)))
+            self.g.mounts.append(Mount(parent, api, "", self.where(node), condition=self.condition))
 
     def param_aliases(self, node: ast.Call) -> None:
         """`init_app(app)`: the function's parameter is that router."""
@@ -655,7 +696,8 @@ class _Walker(ast.NodeVisitor):
             if isinstance(key, tuple):
                 child = (callee.module, f"{callee.node.name}.{param}")
                 self.g.routers.setdefault(child, Router("param", None, self.where(callee.node)))
-                self.g.mounts.append(Mount(key, child, "", self.where(node), alias=True))
+                self.g.mounts.append(Mount(key, child, "", self.where(node), alias=True,
+                                           condition=self.condition))
 
     # -- routes ----------------------------------------------------------------------------
 
@@ -728,7 +770,7 @@ class _Walker(ast.NodeVisitor):
         except Unresolved as exc:
             path = exc
         key = router if isinstance(router, tuple) else (self.m.name, "?")
-        self.g.routes.append(RawRoute(key, methods, path, where, hidden))
+        self.g.routes.append(RawRoute(key, methods, path, where, hidden, self.condition))
 
     def class_methods(self, node: ast.expr) -> list[str] | Unresolved:
         """The HTTP methods a view class (MethodView, Resource) defines: its `methods`, or its
