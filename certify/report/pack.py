@@ -7,7 +7,7 @@ under a lock, so concurrent runs into one reports folder both land. A row that c
 be written (a full disk after the pack was in place) is added from the pack's own
 results.json by the next run into the same folder, or by `certify verify PACK`.
 
-The ledger is a hash chain: each row ends with the sha256 of its pack's MANIFEST.sha256 and the
+The ledger is a hash chain: each row records the sha256 of its pack's MANIFEST.sha256 and the
 sha256 of the previous row's line (`-` for the first row), so a pack edited with its manifest
 regenerated no longer matches its row, and an edited or deleted row breaks the chain
 (certify/report/verify.py checks both).
@@ -35,8 +35,8 @@ LEDGER = "INDEX.md"
 LEDGER_HEADER = (
     "# Evidence ledger\n\n"
     "One row per `certify run`. Each pack can be re-checked with `certify verify <pack>`.\n\n"
-    "| Finished (UTC) | Phase | Commit | Gate | TRUE | FALSE | UNKNOWN | WAIVED | Runtime proof | Pack "
-    "| Manifest sha256 | Previous row sha256 |\n"
+    "| Finished (UTC) | Phase | Commit | Gate | TRUE | FALSE | UNKNOWN | WAIVED | Runtime proof "
+    "| Manifest sha256 | Previous row sha256 | Pack |\n"
     "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
 )
 FIRST_ROW = "-"  # the previous-row digest of the chain's first row
@@ -123,19 +123,18 @@ def ledger_rows(text: str) -> list[tuple[int, str]]:
 
 
 def row_cells(line: str) -> list[str]:
-    """A row's cells: the digests are the last two of a chained row (12 cells)."""
+    """A row's cells: a chained row has 12, the digests before the pack's link."""
     return [c.strip() for c in line.strip().strip("|").split(" | ")]
 
 
-def _row(r: RunResult, rel: str) -> str:
-    """The row without its two digest cells (they are added when it is chained)."""
+def _row(r: RunResult) -> str:
+    """The row's cells up to its digests (they and the pack's link are added when it is chained)."""
     g = r.gate
     commit = (r.baseline.commit[:12] or "-") + (" (dirty)" if r.baseline.dirty else "")
     return (f"| {markdown.cell(r.baseline.finished)} | {markdown.cell(r.label)} | "
             f"{markdown.code(commit, True)} | {markdown.cell(g.summary)} | {g.counts['TRUE']} | "
             f"{g.counts['FALSE']} | {g.counts['UNKNOWN']} | {g.counts['WAIVED']} | "
-            f"{'claimed' if g.runtime_proof_claimed else 'not claimed'} | "
-            f"{_link(rel)} |")
+            f"{'claimed' if g.runtime_proof_claimed else 'not claimed'} |")
 
 
 def _link(rel: str) -> str:
@@ -190,8 +189,8 @@ def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: 
         rows = []
         for pack_folder, run in missing:
             # the digests are hex: only the rest of the row goes through the redactor
-            row = redactor.text(_row(run, _rel(out_dir, pack_folder)))
-            line = f"{row} {manifest_digest(pack_folder)} | {prev} |"
+            line = (f"{redactor.text(_row(run))} {manifest_digest(pack_folder)} | {prev} | "
+                    f"{redactor.text(_link(_rel(out_dir, pack_folder)))} |")
             rows.append(line + "\n")
             prev = row_digest(line)
         with ledger.open("a", encoding="utf-8") as fh:

@@ -122,11 +122,11 @@ def check_ledger(pack: Path, ledger: Path | None) -> LedgerCheck:
         if len(cells) == 12:  # a chained row (rows of older ledgers have 10 cells and no digests)
             out.rows += 1
             want = row_digest(prev) if prev is not None else FIRST_ROW
-            if cells[11] != want:
+            if cells[10] != want:
                 out.problems.append(f"{ledger}:{number}: the chain is broken: this row records the previous "
-                                    f"row as {cells[11][:12]}, the row before it is {want[:12]} (a row was "
+                                    f"row as {cells[10][:12]}, the row before it is {want[:12]} (a row was "
                                     "edited, inserted or deleted)")
-            if f"/{pack.name}/EVIDENCE.md)" in cells[9] or f"({pack.name}/EVIDENCE.md)" in cells[9]:
+            if f"/{pack.name}/EVIDENCE.md)" in cells[11] or f"({pack.name}/EVIDENCE.md)" in cells[11]:
                 mine.append((number, cells))
         prev = line
     if not mine:
@@ -138,8 +138,8 @@ def check_ledger(pack: Path, ledger: Path | None) -> LedgerCheck:
     except OSError as exc:
         out.problems.append(f"{pack / MANIFEST}: cannot be read ({exc.strerror or exc})")
         return out
-    if cells[10] != digest:
+    if cells[9] != digest:
         out.problems.append(f"{MANIFEST} does not match its ledger row ({ledger}:{out.row} records "
-                            f"{cells[10][:12]}, the pack's is {digest[:12]}): the pack was changed and "
+                            f"{cells[9][:12]}, the pack's is {digest[:12]}): the pack was changed and "
                             "its manifest regenerated")
     return out

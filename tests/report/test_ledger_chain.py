@@ -45,7 +45,8 @@ def test_each_row_records_the_manifest_digest_and_the_previous_row(two: tuple[Pa
     assert len(rows) == 2
     for row, pack in zip(rows, two, strict=True):
         assert hashlib.sha256((pack / "MANIFEST.sha256").read_bytes()).hexdigest() in row
-    assert rows[1].rstrip(" |").endswith(hashlib.sha256(rows[0].encode()).hexdigest())
+    assert f"| {hashlib.sha256(rows[0].encode()).hexdigest()} | [" in rows[1]
+    assert all(row.endswith("/EVIDENCE.md) |") for row in rows)
     for pack in two:
         res = certify("verify", str(pack), cwd=tmp_path)
         assert res.exit_code == 0, res.stdout + res.stderr
