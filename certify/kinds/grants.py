@@ -47,8 +47,10 @@ def _holds(who: str) -> str:
             ELSE has_schema_privilege({who}, o.oid, p) END"""
 
 
-# Column privileges are named "PRIV column"; `via` lists "PRIV role" for privileges the role
-# reaches only by SET ROLE to a role it is a member of (NOINHERIT, or INHERIT FALSE on 16+).
+# Column privileges are named "PRIV column" (only a column ACL grants one: `cols` holds just the
+# columns that have one, so a large catalog is not scanned per table); `via` lists "PRIV role"
+# for privileges the role reaches only by SET ROLE to a role it is a member of (NOINHERIT, or
+# INHERIT FALSE on 16+).
 QUERY = f"""
 WITH objs AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS type, c.oid,
@@ -81,6 +83,7 @@ WITH objs AS (
 ), cols AS (
   SELECT a.attrelid, a.attnum, quote_ident(a.attname) AS col, a.attacl FROM pg_attribute a
   WHERE a.attrelid IN (SELECT oid FROM chosen WHERE type = 'table') AND a.attnum > 0 AND NOT a.attisdropped
+    AND a.attacl IS NOT NULL
 )
 SELECT o.type, o.name,
   ARRAY(SELECT p FROM unnest({PRIVS_OF_TYPE}) AS p
