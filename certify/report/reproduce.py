@@ -73,6 +73,7 @@ def side_by_side(old: dict[str, Any], new: HypothesisResult) -> str:
 
 
 _THROWAWAY_DB = ("certify-pg-", "ephemeral database")
+REPRODUCE = "certify reproduce "
 
 
 def point_to_reproduce(r: RunResult, pack: str) -> RunResult:
@@ -89,9 +90,12 @@ def point_to_reproduce(r: RunResult, pack: str) -> RunResult:
                                     or (c.target is not None and c.target in started))
             if gone:
                 what = "database" if any(m in c.reproduce for m in _THROWAWAY_DB) else "service"
+                ran = c.reproduce
+                if ran.startswith(REPRODUCE):  # a shard's pack, merged: this pack is the one to name
+                    ran = ran.partition("\n")[2]
                 c = dataclasses.replace(c, reproduce=(
-                    f"certify reproduce {shlex.quote(pack)} {h.id}  # brings the throwaway {what} back "
-                    f"and re-runs the check; what it ran against the one now gone:\n{c.reproduce}"))
+                    f"{REPRODUCE}{shlex.quote(pack)} {h.id}  # brings the throwaway {what} back "
+                    f"and re-runs the check; what it ran against the one now gone:\n{ran}"))
             checks.append(c)
         hypotheses.append(dataclasses.replace(h, checks=checks))
     return dataclasses.replace(r, hypotheses=hypotheses)

@@ -67,7 +67,7 @@ def test_an_altered_pack_is_not_reproduced(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "not intact" in res.stderr
 
 
-def test_a_started_service_s_reproduce_line_is_certify_reproduce(tmp_path: Path) -> None:
+def _service_spec(tmp_path: Path) -> None:
     write(tmp_path / "server.py", """
         import http.server, sys
 
@@ -88,6 +88,10 @@ def test_a_started_service_s_reproduce_line_is_certify_reproduce(tmp_path: Path)
           check: {kind: http, path: /bad, expect: {status: 200}}
     """, header="targets:\n  http:\n    api: {base_url: 'http://127.0.0.1:{port}', start: "
                 "'python3 server.py {port}', ready: /ok}\n"))
+
+
+def test_a_started_service_s_reproduce_line_is_certify_reproduce(tmp_path: Path) -> None:
+    _service_spec(tmp_path)
     res = certify("run", "-q", cwd=tmp_path)
     assert res.verdicts == {"H-1": "FALSE"}, res.stdout + res.stderr
     line = res.results["hypotheses"][0]["checks"][0]["reproduce"]
@@ -96,3 +100,13 @@ def test_a_started_service_s_reproduce_line_is_certify_reproduce(tmp_path: Path)
     assert "curl" in line  # what the check ran, still there
     again = certify(*line.splitlines()[0].split("#")[0].split()[1:], cwd=tmp_path)
     assert again.exit_code == 0 and "was FALSE, now FALSE" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_merged_pack_names_itself_once(tmp_path: Path) -> None:
+    _service_spec(tmp_path)
+    shard = certify("run", "-q", "--shard", "1/1", "-o", "shards", cwd=tmp_path)
+    assert shard.exit_code == 1, shard.stdout + shard.stderr
+    shard_pack = next((tmp_path / "shards").glob("*/*/MANIFEST.sha256")).parent
+    merged = certify("merge", str(shard_pack), "-o", "merged", cwd=tmp_path)
+    line = merged.results["hypotheses"][0]["checks"][0]["reproduce"]
+    assert line.count("certify reproduce ") == 1 and line.startswith("certify reproduce merged/"), line
