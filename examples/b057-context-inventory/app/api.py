@@ -83,12 +83,17 @@ class State:
     oldest: dict[str, float] = {}
     refresh_errors = 0
     requests: Counter[tuple[str, str, int]] = Counter()
+    gave_up = threading.Event()
 
 
 def connect() -> Any:
     if State.lost_database:
         raise ConnectionError("connection refused: the database is down")
-    return database.connect(State.run)
+    try:  # wait for certify to build the database, unless an earlier wait already gave up
+        return database.connect(State.run, wait_s=0.0 if State.gave_up.is_set() else 20.0)
+    except ConnectionError:
+        State.gave_up.set()
+        raise
 
 
 def probe(fn: Any) -> str:

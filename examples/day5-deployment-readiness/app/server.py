@@ -1,24 +1,29 @@
 """Stand-in for the deployed twinly API (repo/backend), for the runtime claims of the Day 5 record.
 
-Standard library only; certify starts it with `python3 app/server.py --port {port}` and stops it.
+Python with psycopg; certify starts it with `python3 app/server.py --port {port} --run $PPID`
+and stops it.
 
 Its routes and its guards are not written here: at start it reads repo/backend/main.py and
 repo/backend/routers/*.py (Python's ast) and serves exactly the routes that code declares,
 each with exactly the guards its handler calls. Depends(get_current_user) authenticates
-(missing, unknown, expired or revoked session -> 401, as backend/modules/auth_guard.py does);
-each verify_twin/source/conversation_ownership(<param>, user) call in the handler (also in a
-`for source_id in body.source_ids:` loop) answers 404 for a row of another tenant. A handler
-that calls no verify_* serves any signed-in user, as the code would; a route the code loses
-is 404. Edit the routers and the running API changes with them.
+(missing, unknown or expired token -> 401; a user whose public.users row is missing or not
+active -> 401, as backend/modules/auth_guard.py does); each
+verify_twin/source/conversation_ownership(<param>, user) call in the handler (also in a
+`for source_id in body.source_ids:` loop) answers 404 unless the row belongs to the caller's
+tenant. A handler that calls no verify_* serves any signed-in user, as the code would; a route
+the code loses is 404. Edit the routers and the running API changes with them.
 
-The stand-in's own parts: the data below (sessions, twins, sources, conversations, graph job
-counts) and the response bodies, which are summaries, not the code's.
+Its data is the database certify built for this run (app/database.py, as service_role, like
+the real API's Supabase client): users, twins, sources, chunks, conversations, jobs, from
+repo/backend/database/seed.sql. Edit the seed and the running API answers differently.
 
-Sessions (the Authorization: Bearer value):
-    sess-acme-owner    alice@acme.test   tenant acme    active
-    sess-globex-owner  bob@globex.test   tenant globex  active
-    sess-acme-revoked  carol@acme.test   tenant acme    user revoked (public.users.status)
-    sess-acme-expired  dave@acme.test    tenant acme    session expired 2025-01-31 (checked against the clock)
+The stand-in's own parts: the bearer tokens below (what Supabase's JWTs would carry: whose they
+are and when they expire) and the response bodies, which are summaries, not the code's.
+
+    sess-acme-owner    alice@acme.test   (acme)
+    sess-globex-owner  bob@globex.test   (globex)
+    sess-acme-revoked  carol@acme.test   (acme, revoked in public.users)
+    sess-acme-expired  alice@acme.test   token expired 2025-01-31 (checked against the clock)
 
 Prints `twinly stand-in listening on http://127.0.0.1:PORT` once it accepts connections;
 exits 0 on SIGTERM/SIGINT.
@@ -37,24 +42,53 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
+import database
+
+ACME_ALICE, ACME_CAROL = "a0000000-0000-4000-8000-000000000001", "a0000000-0000-4000-8000-000000000002"
+GLOBEX_BOB = "b0000000-0000-4000-8000-000000000001"
+# The bearer tokens the stand-in accepts, like Supabase access tokens: whose they are (the JWT
+# `sub`, a user of the seeded database) and when they expire. Everything else (is the user
+# active, which tenant, which rows) is read from the database.
 SESSIONS = {
-    "sess-acme-owner": {"user": "alice@acme.test", "tenant": "acme", "status": "active",
-                        "expires_at": 4102444800},  # 2100-01-01
-    "sess-globex-owner": {"user": "bob@globex.test", "tenant": "globex", "status": "active",
-                          "expires_at": 4102444800},
-    "sess-acme-revoked": {"user": "carol@acme.test", "tenant": "acme", "status": "revoked",
-                          "expires_at": 4102444800},
-    "sess-acme-expired": {"user": "dave@acme.test", "tenant": "acme", "status": "active",
-                          "expires_at": 1738281600},  # 2025-01-31
+    "sess-acme-owner": {"sub": ACME_ALICE, "expires_at": 4102444800},    # 2100-01-01
+    "sess-globex-owner": {"sub": GLOBEX_BOB, "expires_at": 4102444800},
+    "sess-acme-revoked": {"sub": ACME_CAROL, "expires_at": 4102444800},  # public.users.status
+    "sess-acme-expired": {"sub": ACME_ALICE, "expires_at": 1738281600},  # 2025-01-31
+}
+OWNER_SQL = {  # the row, if it belongs to the tenant (what auth_guard.py asks Supabase)
+    "twin": "SELECT 1 FROM public.twins WHERE id::text = %s AND tenant_id = %s",
+    "source": "SELECT 1 FROM public.sources s JOIN public.twins t ON t.id = s.twin_id "
+              "WHERE s.id::text = %s AND t.tenant_id = %s",
+    "conversation": "SELECT 1 FROM public.conversations c JOIN public.twins t ON t.id = c.twin_id "
+                    "WHERE c.id::text = %s AND t.tenant_id = %s",
 }
 
-TWINS = {"twin-acme-1": "acme", "twin-globex-1": "globex"}
-SOURCES = {"src-acme-1": "twin-acme-1", "src-acme-2": "twin-acme-1", "src-globex-1": "twin-globex-1"}
-CONVERSATIONS = {"conv-acme-1": "twin-acme-1", "conv-globex-1": "twin-globex-1"}
-# graph_extraction jobs by twin: enqueued by chat, never picked up (no worker handles them)
-GRAPH_JOBS = {"twin-acme-1": {"queued": 2, "processing": 0, "complete": 0, "failed": 0},
-              "twin-globex-1": {"queued": 1, "processing": 0, "complete": 0, "failed": 0}}
+
+def query(sql: str, *params: object) -> list[tuple[object, ...]]:
+    """Rows of one read, on the stand-in's one connection (like a pool of one: certify fans
+    out its requests, and a connection each would exhaust the server's slots)."""
+    global _conn
+    with _lock:
+        for attempt in (1, 2):
+            try:
+                if _conn is None or _conn.closed:
+                    _conn = database.connect(RUN, wait_s=0.0 if _gave_up.is_set() else 20.0)
+                return list(_conn.execute(sql, params).fetchall())
+            except Exception as exc:  # noqa: BLE001 - reconnect once, then no database, no answer
+                if isinstance(exc, ConnectionError):
+                    _gave_up.set()  # waited for the build once: later requests do not wait again
+                _conn = None
+                if attempt == 2:
+                    raise Reply(503, {"detail": f"database unavailable: {type(exc).__name__}"}) from None
+    raise AssertionError("unreachable")
+
+
+RUN = ""
+_conn: Any = None
+_lock = threading.Lock()
+_gave_up = threading.Event()
 
 
 class Reply(Exception):
@@ -106,21 +140,15 @@ class Handler(BaseHTTPRequestHandler):
             raise unauthorized("invalid token")
         if session["expires_at"] <= time.time():
             raise unauthorized("token expired")
-        if session["status"] != "active":
+        rows = query("SELECT id::text, tenant_id::text, status FROM public.users WHERE id::text = %s",
+                     session["sub"])
+        if not rows or rows[0][2] != "active":
             raise unauthorized("user revoked")
-        return session
+        return {"id": rows[0][0], "tenant_id": rows[0][1]}
 
-    def verify_twin_ownership(self, twin_id: str, user: dict) -> None:
-        if TWINS.get(twin_id) != user["tenant"]:
-            raise Reply(404, {"detail": "twin not found"})
-
-    def verify_source_ownership(self, source_id: str, user: dict) -> None:
-        if TWINS.get(SOURCES.get(source_id, "")) != user["tenant"]:
-            raise Reply(404, {"detail": "source not found"})
-
-    def verify_conversation_ownership(self, conversation_id: str, user: dict) -> None:
-        if TWINS.get(CONVERSATIONS.get(conversation_id, "")) != user["tenant"]:
-            raise Reply(404, {"detail": "conversation not found"})
+    def verify_ownership(self, kind: str, row_id: str, user: dict) -> None:
+        if not query(OWNER_SQL[kind], row_id, user["tenant_id"]):
+            raise Reply(404, {"detail": f"{kind} not found"})
 
     def source_ids(self) -> list[str]:
         try:
@@ -135,12 +163,11 @@ class Handler(BaseHTTPRequestHandler):
     def serve_route(self, route: Route, params: dict[str, str]) -> None:
         user = self.get_current_user() if route.authenticated else {}
         for kind, param in route.guards:
-            verify = getattr(self, f"verify_{kind}_ownership")
             if param == "body.source_ids":
                 for source_id in self.source_ids():  # every id before any change
-                    verify(source_id, user)
+                    self.verify_ownership(kind, source_id, user)
             elif param in params:
-                verify(params[param], user)
+                self.verify_ownership(kind, params[param], user)
         raise Reply(200, body_of(route, params))
 
 
@@ -148,12 +175,15 @@ def body_of(route: Route, params: dict[str, str]) -> object:
     if route.literal is not None:  # the handler returns a literal: that is the answer
         return route.literal
     if route.handler == "graph_job_status":
-        return {"twin_id": params["twin_id"], "job_type": "graph_extraction",
-                "counts": GRAPH_JOBS.get(params["twin_id"], dict.fromkeys(("queued", "processing",
-                                                                           "complete", "failed"), 0))}
+        counts = dict.fromkeys(("queued", "processing", "complete", "failed"), 0)
+        counts.update({str(s): int(str(n)) for s, n in query(
+            "SELECT status, count(*) FROM public.jobs WHERE twin_id::text = %s "
+            "AND job_type = 'graph_extraction' GROUP BY status", params["twin_id"])})
+        return {"twin_id": params["twin_id"], "job_type": "graph_extraction", "counts": counts}
     if route.handler == "list_chunks":
-        chunks = [{"position": 0, "content": f"first chunk of {params['source_id']}"}]
-        return {"source_id": params["source_id"], "chunks": chunks if params["source_id"] in SOURCES else []}
+        rows = query("SELECT position, content FROM public.chunks WHERE source_id::text = %s "
+                     "ORDER BY position", params["source_id"])
+        return {"source_id": params["source_id"], "chunks": [{"position": p, "content": c} for p, c in rows]}
     return {"route": f"{route.method} {route.path}", "handler": route.handler, **params}
 
 
@@ -228,7 +258,10 @@ def main() -> int:
     ap.add_argument("--port", type=int, default=18080)
     ap.add_argument("--backend", default=str(Path(__file__).resolve().parent.parent / "repo" / "backend"),
                     help="the backend tree whose routes and guards are served")
+    ap.add_argument("--run", required=True, help="the certify process ($PPID): finds the run's database")
     args = ap.parse_args()
+    global RUN
+    RUN = args.run
     ROUTES[:] = load_routes(Path(args.backend))
     port = args.port
     server = Server(("127.0.0.1", port), Handler)

@@ -19,3 +19,13 @@ INSERT INTO public.jobs (twin_id, job_type, status, metadata) VALUES
   ('a0000000-0000-4000-8000-00000000a001', 'graph_extraction', 'queued', '{"conversation_id": "c1"}'),
   ('a0000000-0000-4000-8000-00000000a001', 'graph_extraction', 'queued', '{"conversation_id": "c2"}'),
   ('b0000000-0000-4000-8000-00000000b001', 'graph_extraction', 'queued', '{"conversation_id": "c3"}');
+INSERT INTO public.sources (id, twin_id, filename, status) VALUES
+  ('a0000000-0000-4000-8000-0000000a5001', 'a0000000-0000-4000-8000-00000000a001', 'handbook.pdf', 'approved'),
+  ('a0000000-0000-4000-8000-0000000a5002', 'a0000000-0000-4000-8000-00000000a001', 'faq.md', 'pending'),
+  ('b0000000-0000-4000-8000-0000000b5001', 'b0000000-0000-4000-8000-00000000b001', 'runbook.md', 'approved');
+INSERT INTO public.chunks (source_id, position, content) VALUES
+  ('a0000000-0000-4000-8000-0000000a5001', 0, 'Refunds are accepted within 30 days.'),
+  ('a0000000-0000-4000-8000-0000000a5001', 1, 'Contact support@acme.test for help.');
+INSERT INTO public.conversations (id, twin_id) VALUES
+  ('a0000000-0000-4000-8000-0000000ac001', 'a0000000-0000-4000-8000-00000000a001'),
+  ('b0000000-0000-4000-8000-0000000bc001', 'b0000000-0000-4000-8000-00000000b001');
