@@ -797,3 +797,28 @@ def test_routes_registered_under_a_condition(tmp_path: Path) -> None:
     """)
     h = run_routes(tmp_path, "{kind: routes, contract: [openapi.yaml]}")
     assert h["verdict"] == "UNKNOWN", h["reason"]  # /admin/stats may be served, undocumented
+
+
+def test_express_routes_registered_under_a_condition(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "app.js", """
+        const express = require('express');
+        const config = { env: 'development' };
+        const app = express();
+        const admin = express.Router();
+        admin.get('/stats', (req, res) => res.end());
+        const dev = express.Router();
+        dev.get('/seed', (req, res) => res.end());
+        app.get('/health', (req, res) => res.end());
+        if (config.env === 'development') {
+          app.use('/dev', dev);
+        }
+        if (process.env.ENABLE_ADMIN) {
+          app.use('/admin', admin);
+        }
+        module.exports = app;
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /health', 'GET /dev/seed']}")
+    assert h["verdict"] == "TRUE", h["reason"]
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /admin/stats']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "app.js:12: if (process.env.ENABLE_ADMIN) registers GET /admin/stats" in h["reason"], h["reason"]

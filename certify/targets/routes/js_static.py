@@ -248,6 +248,7 @@ class JsFile:
     exports: dict[str, int | str] = field(default_factory=dict)  # exported -> token index or local name
     star_exports: list[str] = field(default_factory=list)
     classes: set[str] = field(default_factory=set)
+    branches: list[tuple[int, int, int, int]] = field(default_factory=list)  # if: cond start/end, body lines
     functions: list[Function] = field(default_factory=list)
     by_param: dict[str, list[Function]] = field(default_factory=dict)  # parameter name -> functions
     param_starts: dict[str, list[int]] = field(default_factory=dict)  # ... and where their bodies start
@@ -496,6 +497,11 @@ class JsProject:
                 i = match[i] + 1
                 continue
             t = toks[i]
+            if t.kind == "p" and t.text in ("===", "==", "!=", "!==") and not parts:  # `config.env === 'dev'`
+                left = self.expr(rel, toks, match, a, i, where)
+                right = self.expr(rel, toks, match, i + 1, b, where)
+                if all(isinstance(v, str | int | bool) or v is None for v in (left, right)):
+                    return (left == right) == (t.text in ("===", "=="))
             if t.kind == "p" and t.text in ("||", "??", "&&", "?", "===", "==", "!=", "!==", ">", "<"):
                 if any(x.kind == "id" and x.text == "process" for x in toks[a:b]):
                     raise Unresolved(f"{where}: `{_src(toks, a, b)}` comes from the environment")
@@ -743,6 +749,24 @@ class JsProject:
             self.graph.routers[key] = Router("param", None, self.params[key])
         return key in self.graph.routers
 
+    def condition(self, where: str) -> str:
+        """`file:line: if X` when `where` lies in a branch whose condition cannot be decided."""
+        rel, _, line_text = where.rpartition(":")
+        f = self.files.get(rel)
+        if f is None or not line_text.isdigit():
+            return ""
+        line = int(line_text)
+        for a, b, first, last in f.branches:
+            if first <= line <= last:
+                try:
+                    decided = self.expr(rel, f.toks, f.match, a, b, where)
+                    if isinstance(decided, str | int | bool | list) or decided is None:
+                        continue
+                except Unresolved:
+                    pass
+                return f"{rel}:{f.toks[a].line}: if ({_src(f.toks, a, b)})"
+        return ""
+
     def add_route(self, key: RouterKey, verb: str, paths: tuple[str, ...] | Unresolved, where: str) -> None:
         method = verb.upper()
         if not self.receiver(key) or (key, method, str(paths), where) in self.seen:
@@ -752,7 +776,7 @@ class JsProject:
             self.graph.routes.append(RawRoute(key, [method], paths, where))
             return
         for p in paths:
-            self.graph.routes.append(RawRoute(key, [method], p, where))
+            self.graph.routes.append(RawRoute(key, [method], p, where, condition=self.condition(where)))
 
     def use(self, rel: str, toks: list[Tok], match: dict[int, int], parent: RouterKey,
             args: list[tuple[int, int]], where: str) -> None:
@@ -792,7 +816,8 @@ class JsProject:
                         and (parent, one.key, where) not in self.seen:
                     self.seen.add((parent, one.key, where))
                     for prefix in prefixes:
-                        self.graph.mounts.append(Mount(parent, one.key, prefix, where))
+                        self.graph.mounts.append(Mount(parent, one.key, prefix, where,
+                                                       condition=self.condition(where)))
 
     def call_function(self, rel: str, toks: list[Tok], match: dict[int, int], fn: Func,
                       args: list[tuple[int, int]], where: str) -> Any:
@@ -808,7 +833,8 @@ class JsProject:
             if isinstance(v, RouterRef) and self.receiver(v.key) and (v.key, child) not in self.seen:
                 self.seen.add((v.key, child))
                 self.graph.routers.setdefault(child, Router("param", None, f"{fn.file}:{spec.line}"))
-                self.graph.mounts.append(Mount(v.key, child, "", where, alias=True))
+                self.graph.mounts.append(Mount(v.key, child, "", where, alias=True,
+                                               condition=self.condition(where)))
         f = self.files[fn.file]
         for i in range(spec.start, spec.end + 1):
             t = f.toks[i]
@@ -922,6 +948,17 @@ def index_file(rel: str, text: str) -> JsFile:
                 if at(j, "=") and not at(j + 1, ">"):
                     f.bindings.setdefault("this." + toks[k].text, j + 1)
             k += 1
+    for i, t in enumerate(toks):  # if (cond) {...} else {...}: the lines each condition governs
+        if t.kind != "id" or t.text != "if" or not at(i + 1, "(") or i + 1 not in match:
+            continue
+        close = match[i + 1]
+        body = close + 1
+        end = match[body] if at(body, "{") and body in match else JsProject.expr_end(f, body)
+        if end + 1 < n and toks[end + 1].text == "else":
+            k = end + 2
+            end = match[k] if at(k, "{") and k in match else JsProject.expr_end(f, k)
+        if close + 1 < n and end < n:
+            f.branches.append((i + 2, close, toks[close].line, toks[min(end, n - 1)].line))
     openers = {c: o for o, c in match.items()}
     for i, t in enumerate(toks):
         if t.kind == "p" and t.text == "=>":
