@@ -111,7 +111,7 @@ SELECT o.type, o.name,
         FROM aclexplode(o.acl) a
         WHERE a.privilege_type = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
           AND (a.grantee = 0 OR pg_has_role(%(role)s::text, a.grantee, 'USAGE'))
-        ORDER BY 1) AS sources, o.callable
+        ORDER BY 1) AS sources, o.callable, o.schema
 FROM chosen o
 ORDER BY o.type, o.raw
 """
@@ -176,9 +176,9 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     held: dict[tuple[str, str], dict[str, bool]] = {}
     public: dict[tuple[str, str], list[str]] = {}
     to_everyone: list[Finding] = []  # listed after the role's own findings
-    lines = [scope.note(named)]
+    lines = [scope.note(named, [r[-1] for r in rows])]
     for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via, \
-            sources, callable_ in rows:
+            sources, callable_, _schema in rows:
         granted = set(effective if f.effective else direct)
         privs = {p: p in granted for p in PRIVILEGES[type_]}
         held[(type_, name)] = privs

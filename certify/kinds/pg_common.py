@@ -58,9 +58,12 @@ class SchemaScope:
     def covered(self, named: Sequence[str] = ()) -> list[str]:
         return [s for s in self.all if s not in self.skipped or s in named]
 
-    def note(self, named: Sequence[str] = ()) -> str:
+    def note(self, named: Sequence[str] = (), used: Sequence[str] | None = None) -> str:
+        """`schemas covered: ...` (those of `used`, the objects checked, when given), and the
+        schemas a wildcard skipped."""
+        covered = sorted(set(used)) if used is not None else self.covered(named)
         skipped = [f"{s} ({why})" for s, why in self.skipped.items() if s not in named]
-        return f"schemas covered: {', '.join(self.covered(named)) or '(none)'}" + (
+        return f"schemas covered: {', '.join(covered) or '(none)'}" + (
             f"; not reached by a wildcard: {', '.join(skipped)}" if skipped else "")
 
 

@@ -118,7 +118,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     ctx.scope("tables", f.tables, lambda p: glob_match_any(qualify(p), names), total=len(chosen),
               noun="table")
     e = f.expect
-    lines = [scope.note(named)]
+    lines = [scope.note(named, [r[5] for r in chosen])]
     notes = []
     for _raw, name, enabled, forced, policies, _schema, _member, owner, superuser, login, acting, \
             runs_for_others in chosen:

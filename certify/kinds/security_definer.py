@@ -215,7 +215,7 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
     ctx.scope("schemas", f.schemas, lambda p: glob_match_any(p, scope.covered(named)), total=len(schemas),
               noun="schema")
     creatable: dict[str, list[str]] = data["creatable"]
-    lines = [scope.note(named)]
+    lines = [scope.note(named, schemas)]
     for fn in data["functions"]:
         sig = fn["sig"]
         lines.append(f"{sig}: owner {fn['owner']}, config {fn['config']}, EXECUTE {fn['executors']}")
