@@ -236,27 +236,34 @@ def rg_friendly(pattern: str) -> bool:
 
 
 # Where ripgrep's engine matches less than Python's `re`, widen it: Python's \s also matches
-# \x1c-\x1f and its \w numbers such as ²; Python reads lines without their \r\n ending, so
-# `$` may stand before a \r for ripgrep (whose --crlf mode would make `.` skip every \r).
-_WIDER = {"s": r"[\s\x1c-\x1f]", "w": r"[\w\p{No}]"}
+# \x1c-\x1f, its \w numbers such as ², its \W combining marks and connectors other than _;
+# Python's \b and \B (which see those differently too) are left to Python. Python reads lines
+# without their \r\n ending, so `$` may stand before a \r for ripgrep (whose --crlf mode
+# would make `.` skip every \r).
+_WIDER = {"s": r"[\s\x1c-\x1f]", "w": r"[\w\p{No}]", "W": r"[\W\p{M}\p{Pc}]", "b": "", "B": ""}
 
 
 def rg_pattern(pattern: str) -> str | None:
-    """The pattern ripgrep searches with so that it proposes at least every line Python's `re`
+    r"""The pattern ripgrep searches with so that it proposes at least every line Python's `re`
     matches (ripgrep only proposes; `re` decides), or None when only Python can scan for it:
-    look-arounds and back-references, and classes the engines read differently (`[[:alpha:]]`,
-    `[a&&b]`, `[a~~b]`, `[+--]` are set operations to ripgrep, plain characters to Python)."""
+    look-arounds and back-references, classes the engines read differently (`[[:alpha:]]`,
+    `[a&&b]`, `[a~~b]`, `[+--]` are set operations to ripgrep, plain characters to Python), and
+    negated classes holding a class escape other than \s, \d, \D (which cannot be widened)."""
     if not rg_friendly(pattern):
         return None
     if re.search(r"\(\?[a-zA-Z]*x", pattern):  # verbose: comments and spaces; leave it as it is
         return pattern
     out: list[str] = []
     i, n = 0, len(pattern)
-    in_class, first = False, 0  # a `]` at `first` (just after `[` or `[^`) is a plain character
+    in_class, negated, first = False, False, 0  # a `]` at `first` (after `[` or `[^`) is plain
     while i < n:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
-            out.append(_WIDER.get(pattern[i + 1], pattern[i:i + 2]))
+            e = pattern[i + 1]
+            if in_class and negated and e in "wWSb":
+                return None
+            keep = in_class and (negated or e in "bB")  # in a class, \b is a backspace
+            out.append(pattern[i:i + 2] if keep else _WIDER.get(e, pattern[i:i + 2]))
             i += 2
             continue
         if in_class:
@@ -266,8 +273,8 @@ def rg_pattern(pattern: str) -> str | None:
                 return None
             out.append(c)
         elif c == "[":
-            in_class = True
-            first = i + 2 if pattern.startswith("[^", i) else i + 1
+            in_class, negated = True, pattern.startswith("[^", i)
+            first = i + 2 if negated else i + 1
             out.append(pattern[i:first])
             i = first
             continue

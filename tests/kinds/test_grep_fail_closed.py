@@ -436,3 +436,18 @@ def test_the_auditors_own_global_gitignore_does_not_narrow_the_scan(tmp_path: Pa
     """, header="targets: {repo: {path: repo}}\n"))
     res = certify("run", "-q", cwd=tmp_path, env={"HOME": str(home), "XDG_CONFIG_HOME": str(home)})
     assert res.verdicts == {"NONE": "FALSE"}
+
+
+def test_word_classes_and_boundaries_are_read_as_python_reads_them(tmp_path: Path) -> None:
+    """Python's \\w leaves out combining marks, which ripgrep's counts as word characters: \\b
+    and \\W see a boundary there for Python, not for ripgrep."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "a.txt").write_text("cafe\u0301token=1\nx\u0301y\nk\u0301_v\n")
+    hyps = run_spec(tmp_path, r"""
+        - {id: BOUNDARY, claim: c, check: {kind: grep, pattern: '\btoken='}}
+        - {id: NONWORD, claim: c, check: {kind: grep, pattern: 'x\Wy'}}
+        - {id: NEGATED, claim: c, check: {kind: grep, pattern: 'k[^\w]_'}}
+    """)
+    assert [wheres(hyps[k]) for k in ("BOUNDARY", "NONWORD", "NEGATED")] == [
+        ["a.txt:1"], ["a.txt:2"], ["a.txt:3"]]
