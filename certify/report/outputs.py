@@ -112,9 +112,11 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
     r = redactor.deep(result)
     in_pack = portable(r)  # paths relative to the spec's folder (CI outputs keep theirs, from cwd)
     # where the pack will be, from the spec's folder: the `certify reproduce` of throwaway targets
-    folder_from_base = os.path.relpath(to.out_dir.resolve() / slug(r.phase) / pack.pack_name(r),
-                                       in_pack.base_dir)
-    in_pack = point_to_reproduce(in_pack, Path(folder_from_base).as_posix())
+    folder_from_base = Path(os.path.relpath(to.out_dir.resolve() / slug(r.phase) / pack.pack_name(r),
+                                            in_pack.base_dir)).as_posix()
+    if folder_from_base.startswith("../"):  # outside the spec's folder: no machine path in the pack
+        folder_from_base = "THIS_PACK"  # the folder the reader has the pack in
+    in_pack = point_to_reproduce(in_pack, folder_from_base)
     try:
         key = to.sign_with
         folder = pack.write_pack(in_pack, pack_files(in_pack, redactor, cwd), to.out_dir,
