@@ -822,3 +822,23 @@ def test_express_routes_registered_under_a_condition(tmp_path: Path) -> None:
     h = run_routes(tmp_path, "{kind: routes, routes: ['GET /admin/stats']}")
     assert h["verdict"] == "UNKNOWN", h["reason"]
     assert "app.js:12: if (process.env.ENABLE_ADMIN) registers GET /admin/stats" in h["reason"], h["reason"]
+
+
+def test_a_router_made_twice_with_different_prefixes_is_unknown(tmp_path: Path) -> None:
+    write(tmp_path / "repo" / "main.py", """
+        import os
+        from fastapi import APIRouter, FastAPI
+        if os.environ.get("LEGACY"):
+            router = APIRouter(prefix="/v1")
+        else:
+            router = APIRouter(prefix="/v2")
+
+        @router.get("/items")
+        def items(): ...
+
+        app = FastAPI()
+        app.include_router(router)
+    """)
+    h = run_routes(tmp_path, "{kind: routes, routes: ['GET /v2/items']}")
+    assert h["verdict"] == "UNKNOWN", h["reason"]
+    assert "`router` is made in more than one place" in h["reason"], h["reason"]

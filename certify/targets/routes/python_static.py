@@ -563,6 +563,10 @@ class _Walker(ast.NodeVisitor):
                         raise Unresolved(f"{self.where(arg)}: the prefix `{_src(arg)}` is not a string")
                 except Unresolved as exc:
                     own = exc
+            before = self.g.routers.get(key)
+            if before is not None and before.kind != "param" and str(before.own) != str(own):
+                own = Unresolved(f"{self.where(node)}: `{target.id}` is made in more than one place with "
+                                 f"different prefixes ({before.where} too)")
             self.g.routers[key] = Router(kind, own, self.where(node))  # type: ignore[arg-type]
 
     def visit_Call(self, node: ast.Call) -> None:
