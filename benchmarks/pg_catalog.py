@@ -14,7 +14,7 @@ by default:
   is granted to app_rw on 9 tables in 10 (so app_user holds SELECT through membership
   on those, and lacks it on the rest);
 * 5,000 SQL functions, 1,000 of them SECURITY DEFINER: a quarter ``SET search_path = ''``,
-  a quarter with no search_path, a quarter pinned to their own schema, a quarter pinned
+  a quarter with no search_path, a quarter pinned to their own schema then pg_temp, a quarter pinned
   to ``scratch`` (a schema where PUBLIC may CREATE); EXECUTE is revoked from PUBLIC (and
   granted to app_rw) on two definers in three;
 * tables/100 views over RLS tables, half of them ``security_invoker``.
@@ -190,7 +190,7 @@ def schema_sql(schema_index: int, plan: Plan) -> tuple[str, dict[str, int]]:
             continue
         d = d_index[j]
         variant = d % 4
-        path = {0: " SET search_path = ''", 1: "", 2: f" SET search_path = {schema}",
+        path = {0: " SET search_path = ''", 1: "", 2: f" SET search_path = {schema}, pg_temp",
                 3: f" SET search_path = {SCRATCH}"}[variant]
         out.append(f"{head} SECURITY DEFINER{path} AS $$SELECT 1$$;")
         if variant in (1, 3):  # no search_path; a path through a PUBLIC-writable schema

@@ -111,7 +111,7 @@ SELECT o.type, o.name,
         FROM aclexplode(o.acl) a
         WHERE a.privilege_type = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
           AND (a.grantee = 0 OR pg_has_role(%(role)s::text, a.grantee, 'USAGE'))
-        ORDER BY 1) AS sources, o.callable, o.schema
+        ORDER BY 1) AS sources, o.callable, o.schema, o.raw
 FROM chosen o
 ORDER BY o.type, o.raw
 """
@@ -168,17 +168,20 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
         scope = schema_scope(cur)
         params["skipped"] = [s for s in scope.skipped if s not in named]
         out.reproduce = pg.reproduce(_shown(params))
-        cur.execute(NAMES)
-        names = [r[0] for r in cur.fetchall()]
         cur.execute(QUERY, params)
         rows = cur.fetchall()
+        seen = [r[-1] for r in rows]
+        names = seen
+        if not all(glob_match_any(p, seen) for p in f.on):  # which patterns matched nothing at all
+            cur.execute(NAMES)
+            names = [r[0] for r in cur.fetchall()]
     ctx.scope("objects", f.on, lambda p: glob_match_any(p, names), total=len(rows), noun="object")
     held: dict[tuple[str, str], dict[str, bool]] = {}
     public: dict[tuple[str, str], list[str]] = {}
     to_everyone: list[Finding] = []  # listed after the role's own findings
-    lines = [scope.note(named, [r[-1] for r in rows])]
+    lines = [scope.note(named, [r[-2] for r in rows])]
     for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via, \
-            sources, callable_, _schema in rows:
+            sources, callable_, _schema, _raw in rows:
         granted = set(effective if f.effective else direct)
         privs = {p: p in granted for p in PRIVILEGES[type_]}
         held[(type_, name)] = privs
