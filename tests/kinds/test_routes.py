@@ -81,6 +81,7 @@ def test_fastapi_prefixes_across_files(tmp_path: Path) -> None:
         ("POST /api/v1/twins", "in the contract"),
     ]
     assert h["checks"][0]["values"]["framework"] == "fastapi"
+    assert h["checks"][0]["ran"] == "extract fastapi routes from app/; compare with openapi.yaml"
     where = {f["where"]: f["what"] for f in h["checks"][0]["findings"]}
     assert "app/routes/health.py:7" in where["HEAD /health/ready"]
 
