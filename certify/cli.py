@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 2  # the run finished but some of its evidence could not be written
+EXIT_NOT_VOUCHED = 3  # `verify`: the files match the manifest, but no ledger row or signature vouches for it
 DEFAULT_SPEC = "checks.yaml"
 
 
@@ -329,7 +330,8 @@ def schema() -> None:
               help="Also check the pack's signature with this Ed25519 public key (PEM).")
 def verify(pack: str, ledger: str | None, key: str | None) -> None:
     """Re-hash PACK against its MANIFEST.sha256, and the manifest against its ledger row and the
-    ledger's hash chain (exit 1 if anything changed).
+    ledger's hash chain (exit 1 if anything changed; 3 if the files match but neither a ledger row
+    written by the run nor a signature (--key) vouches for the manifest).
 
     An intact pack that its folder's ledger (INDEX.md) does not list gets its row there."""
     from certify.report.pack import LEDGER, restore_ledger_row
@@ -371,12 +373,15 @@ def verify(pack: str, ledger: str | None, key: str | None) -> None:
     if signature is not None:
         click.echo(f"the signature is valid: key {signature.keyid[:16]} signed every file of the pack")
     if chain.ledger is None:
-        click.echo("no ledger (INDEX.md) beside the pack: the manifest is checked only against itself; "
-                   "give --ledger, or --key for a signed pack")
+        click.echo("no ledger (INDEX.md) beside the pack: nothing vouches for the manifest but itself; "
+                   "give --ledger PATH, or --key PUB for a signed pack")
+    elif chain.restored:
+        click.echo(f"its ledger row ({chain.ledger}:{chain.row}) was restored after the fact, from the pack "
+                   "as it is now: it does not vouch for the pack; give --key PUB for a signed pack")
     else:
         click.echo(f"the manifest matches its ledger row ({chain.ledger}:{chain.row}); the chain of "
                    f"{chain.rows} rows is unbroken")
-    sys.exit(0)
+    sys.exit(0 if chain.vouched or signature is not None else EXIT_NOT_VOUCHED)
 
 
 def _signature(pack: Path, key_path: str | None) -> Any:

@@ -89,10 +89,16 @@ class LedgerCheck:
     row: int | None = None  # the line of the pack's row
     rows: int = 0  # chained rows checked
     problems: list[str] = field(default_factory=list)
+    restored: bool = False  # the pack's row was added after the fact: it vouches for nothing
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def vouched(self) -> bool:
+        """The ledger vouches for the pack: its row was written by the run that made it."""
+        return self.ledger is not None and self.ok and not self.restored
 
 
 def default_ledger(pack: Path) -> Path | None:
@@ -105,7 +111,7 @@ def default_ledger(pack: Path) -> Path | None:
 
 def check_ledger(pack: Path, ledger: Path | None) -> LedgerCheck:
     """The pack's manifest digest against its ledger row, and every row's link to the previous one."""
-    from certify.report.pack import FIRST_ROW, ledger_rows, manifest_digest, row_cells, row_digest
+    from certify.report.pack import FIRST_ROW, RESTORED, ledger_rows, manifest_digest, row_cells, row_digest
 
     out = LedgerCheck(ledger)
     if ledger is None:
@@ -133,6 +139,7 @@ def check_ledger(pack: Path, ledger: Path | None) -> LedgerCheck:
         out.problems.append(f"{ledger}: no chained row for the pack {pack.name}")
         return out
     out.row, cells = mine[-1]
+    out.restored = cells[11].endswith(RESTORED)
     try:
         digest = manifest_digest(pack)
     except OSError as exc:

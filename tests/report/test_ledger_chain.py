@@ -87,7 +87,31 @@ def test_verify_with_a_ledger_elsewhere(two: tuple[Path, Path], tmp_path: Path) 
     moved.parent.mkdir()
     two[0].rename(moved)
     alone = certify("verify", str(moved), cwd=tmp_path)
-    assert alone.exit_code == 0 and "no ledger" in alone.stdout, alone.stdout
+    assert alone.exit_code == 3 and "no ledger" in alone.stdout, alone.stdout
     res = certify("verify", str(moved), "--ledger", str(tmp_path / "reports" / "INDEX.md"), cwd=tmp_path)
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "matches its ledger row" in res.stdout
+
+
+def test_a_deleted_last_row_restored_by_verify_does_not_vouch(two: tuple[Path, Path], tmp_path: Path) -> None:
+    """Deleting the pack's own (last) row keeps the chain whole; verify restores the row, but a
+    restored row was written from the pack as it is now, so it vouches for nothing."""
+    pack = two[1]
+    data = json.loads((pack / "results.json").read_text())
+    data["hypotheses"][0]["verdict"] = "TRUE"
+    (pack / "results.json").write_text(json.dumps(data))
+    (pack / "MANIFEST.sha256").write_bytes(manifest(_files(pack)))
+    ledger = tmp_path / "reports" / "INDEX.md"
+    last = _rows(tmp_path)[-1]
+    ledger.write_text(ledger.read_text().replace(last + "\n", ""))
+    res = certify("verify", str(pack), cwd=tmp_path)
+    assert res.exit_code == 3, res.stdout + res.stderr
+    assert "restored" in res.stdout and "does not vouch" in res.stdout
+    assert "(restored)" in _rows(tmp_path)[-1]
+
+
+def test_no_ledger_is_not_proof(two: tuple[Path, Path], tmp_path: Path) -> None:
+    (tmp_path / "reports" / "INDEX.md").unlink()
+    (tmp_path / "reports" / ".INDEX.lock").unlink()
+    res = certify("verify", str(two[0]), cwd=tmp_path)
+    assert res.exit_code == 3 and "no ledger" in res.stdout, res.stdout

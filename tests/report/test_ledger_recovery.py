@@ -62,12 +62,12 @@ def test_a_failed_ledger_write_keeps_the_pack_says_so_and_verify_adds_the_row(tm
     assert not any(pack.removeprefix("reports/") in row for row in _rows(tmp_path))
 
     fixed = certify("verify", pack, cwd=tmp_path)
-    assert fixed.exit_code == 0, fixed.stdout + fixed.stderr
+    assert fixed.exit_code == 3, fixed.stdout + fixed.stderr  # a restored row vouches for nothing
     assert "intact" in fixed.stdout and "ledger row was added" in fixed.stdout
     rows = _rows(tmp_path)
     assert len(rows) == 2 and f"[{pack.removeprefix('reports/')}](" in rows[1] and "| PASSED" in rows[1]
     again = certify("verify", pack, cwd=tmp_path)
-    assert again.exit_code == 0 and "ledger row was added" not in again.stdout and len(_rows(tmp_path)) == 2
+    assert again.exit_code == 3 and "ledger row was added" not in again.stdout and len(_rows(tmp_path)) == 2
 
 
 def test_the_next_run_adds_the_row_a_failed_ledger_write_left_out(tmp_path: Path) -> None:
