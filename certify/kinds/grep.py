@@ -29,7 +29,8 @@ class GrepFields:
     exclude: list[str] = field(default_factory=list, metadata=meta("globs or folders to skip"))
     expect: Literal["none", "some"] | CountExpr | None = field(default=None, metadata=meta(
         'how many matching lines: none, some, or a count like ">= 3". Default: none; '
-        "with `then`, no default (every match must be followed by `then`)"))
+        "with `then`, no default: every match must be followed by `then`, and no match at all is "
+        'UNKNOWN unless a count such as ">= 0" says none is acceptable'))
     then: Regex | None = field(default=None, metadata=meta(
         "every match must be followed within its block by a line matching this"))
     window: int = field(default=20, metadata=meta(
@@ -170,6 +171,10 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
         else:
             out.findings, out.inventory = found, True  # what was counted, not violations
     else:
+        if f.expect is None:  # "every match is followed by" over no match proves nothing
+            shown_pattern = f"/{f.pattern.source}/"
+            ctx.scope("pattern", [shown_pattern], [shown_pattern] if matches else [], total=len(matches),
+                      noun="line")
         bad = _violations(f, matches, then)
         out.values["violations"] = len(bad)
         out.findings = [Finding(f"{m.path}:{m.line}", f"no /{f.then.source}/ within its block: "

@@ -451,3 +451,24 @@ def test_word_classes_and_boundaries_are_read_as_python_reads_them(tmp_path: Pat
     """)
     assert [wheres(hyps[k]) for k in ("BOUNDARY", "NONWORD", "NEGATED")] == [
         ["a.txt:1"], ["a.txt:2"], ["a.txt:3"]]
+
+
+def test_then_over_no_match_proves_nothing_unless_zero_is_acceptable(tmp_path: Path) -> None:
+    """`then` is a claim about every match: with none (a renamed decorator, a moved folder) it
+    was TRUE 'all 0 matches are followed by ...'."""
+    write(tmp_path / "app/routes.py", "@app.get('/health')\ndef health(): return 1\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: NONE
+          claim: every twin route checks ownership
+          check: {kind: grep, pattern: '@router\\.get\\(.*twin_id', then: 'verify_twin_ownership\\('}
+        - id: ZERO-OK
+          claim: every twin route (there may be none) checks ownership
+          check: {kind: grep, pattern: '@router\\.get\\(.*twin_id', then: 'verify\\(', expect: ">= 0"}
+        - id: ALLOWED
+          claim: the same, allowing an empty scope
+          check: {kind: grep, pattern: '@router\\.get\\(.*twin_id', then: 'verify\\(', allow_empty: true}
+    """))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.verdicts == {"NONE": "UNKNOWN", "ZERO-OK": "TRUE", "ALLOWED": "TRUE"}
+    reason = {h["id"]: h["reason"] for h in res.results["hypotheses"]}["NONE"]
+    assert reason.startswith("pattern matched no line: /@router\\.get\\(.*twin_id/"), reason
