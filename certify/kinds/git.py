@@ -66,7 +66,9 @@ def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
         lines.append(f"... {len(changed) - 20} more changed files")
     lines += [f"not counted (certify's own evidence packs and ledger): {c[3:]}" for c in own]
     out.output = "\n".join(lines)
-    if f.clean is not None and f.clean == dirty:
+    if f.clean is not None and state.status_error:
+        out.unproven.append(f"git status failed, so the tree's state is unknown: {state.status_error}")
+    elif f.clean is not None and f.clean == dirty:
         if f.clean:
             out.findings += [Finding(c[3:], f"uncommitted change ({c[:2].strip()})")
                              for c in changed]

@@ -27,6 +27,7 @@ class GitState:
     branch: str = ""
     dirty: bool = False
     changed: tuple[str, ...] = ()  # `git status --porcelain` lines
+    status_error: str = ""  # why `git status` failed: then nothing is known of the tree's state
     error: str = ""
 
     @property
@@ -80,6 +81,8 @@ class RepoTarget:
             dirty=bool(changed),
             changed=changed,
             error="" if head.returncode == 0 else "the repository has no commits yet",
+            status_error="" if status.returncode == 0 else
+            (status.stderr.strip().splitlines() or [f"git status exited {status.returncode}"])[-1],
         )
 
     # ------------------------------------------------------------ files and scans

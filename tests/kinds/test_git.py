@@ -91,3 +91,16 @@ def test_a_head_prefix_too_short_to_name_a_commit_is_resolved_not_matched(tmp_pa
     assert {k: v["verdict"] for k, v in hyps.items()} == {
         "ONE-CHAR": "FALSE", "SEVEN": "TRUE", "BY-NAME": "TRUE"}
     assert hyps["ONE-CHAR"]["reason"] == f"HEAD: {head}, expected {head[0]}"
+
+
+def test_a_tree_git_cannot_read_is_not_clean(git_repo: Path) -> None:
+    """A failing `git status` (a corrupt index) printed nothing, which read as a clean tree."""
+    (git_repo / ".git" / "index").write_bytes(b"DIRC garbage")
+    write(git_repo / "checks.yaml", spec_text("""
+        - id: CLEAN
+          claim: the tree is clean
+          check: {kind: git, clean: true}
+    """))
+    res = certify("run", "-q", cwd=git_repo)
+    assert res.verdicts == {"CLEAN": "UNKNOWN"}
+    assert "git status failed, so the tree's state is unknown" in res.results["hypotheses"][0]["reason"]
