@@ -387,7 +387,8 @@ def bare_queries() -> dict[str, str]:
         "rls": rls_kind.QUERY.replace("%(app_roles)s", "ARRAY[]::text[]"),
         "grants": grants_kind._shown({
             "patterns": [glob_to_posix(p) for p in GRANTS_ON], "role": GRANTS_ROLE, "privs": ["SELECT"],
-            "how": "MEMBER", "skipped": [], "extensions": False}),
+            "how": "MEMBER", "skipped": [], "extensions": False, "sources": False,
+            "prefixes": [grants_kind._prefix(p) for p in GRANTS_ON]}),
         "security_definer": definer_kind._shown({
             "schemas": DEFINER_SCHEMAS, "untrusted": ["PUBLIC"], "how": "MEMBER", "extensions": False}),
     }

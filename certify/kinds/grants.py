@@ -68,6 +68,7 @@ WITH objs AS (
          p.prorettype NOT IN ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype)
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE {SYSTEM_SCHEMAS_SQL}
+    AND (n.nspname::text || '.' || p.proname::text) ^@ ANY(%(prefixes)s)
   UNION ALL
   SELECT 'schema', n.oid, n.nspname::text, quote_ident(n.nspname),
          coalesce(n.nspacl, acldefault('n', n.nspowner)), n.nspname::text,
@@ -109,7 +110,7 @@ SELECT o.type, o.name,
   ARRAY(SELECT a.privilege_type || ' ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC'
                                           ELSE quote_ident(pg_get_userbyid(a.grantee)) END
         FROM aclexplode(o.acl) a
-        WHERE a.privilege_type = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
+        WHERE %(sources)s AND a.privilege_type = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
           AND (a.grantee = 0 OR pg_has_role(%(role)s::text, a.grantee, 'USAGE'))
         ORDER BY 1) AS sources, o.callable, o.schema, o.raw
 FROM chosen o
@@ -160,7 +161,8 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
                       "per column, and through SET ROLE (has_*_privilege + aclexplode, one query)")
     named = named_schemas(f.on)
     params = {"patterns": patterns, "role": f.role, "privs": sorted(asked), "how": how,
-              "skipped": [], "extensions": f.extensions}
+              "skipped": [], "extensions": f.extensions, "prefixes": [_prefix(p) for p in f.on],
+              "sources": bool(f.lacks) or f.exactly is not None}
     out.reproduce = pg.reproduce(_shown(params))
     with pg.session(catalog=True, guard=ctx) as cur:
         if f.role is not None:
@@ -173,7 +175,7 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
         seen = [r[-1] for r in rows]
         names = seen
         if not all(glob_match_any(p, seen) for p in f.on):  # which patterns matched nothing at all
-            cur.execute(NAMES)
+            cur.execute(NAMES, params)
             names = [r[0] for r in cur.fetchall()]
     ctx.scope("objects", f.on, lambda p: glob_match_any(p, names), total=len(rows), noun="object")
     held: dict[tuple[str, str], dict[str, bool]] = {}
@@ -235,6 +237,18 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     return finish(out, f"{len(held)} objects as required", lines, "privileges.txt")
 
 
+def _prefix(pattern: str) -> str:
+    """What `schema.function` must start with for `pattern` to match its `schema.function(args)`:
+    the pattern's literal start, up to a wildcard, a `(` or a character regprocedure would quote
+    (so `app.t_*` skips computing the signature of every function not named app.t_...)."""
+    out = []
+    for ch in pattern:
+        if ch not in "abcdefghijklmnopqrstuvwxyz0123456789_.":
+            break
+        out.append(ch)
+    return "".join(out)
+
+
 def _shown(params: dict[str, Any]) -> str:
     """The query with its parameters written in, for the reproduce line."""
     def array(values: list[str], cast: str = "") -> str:
@@ -243,6 +257,8 @@ def _shown(params: dict[str, Any]) -> str:
     role = params["role"]
     literal = {"%(skipped)s": array(params["skipped"], "::text[]"),
                "%(extensions)s": "true" if params["extensions"] else "false",
+               "%(sources)s": "true" if params["sources"] else "false",
+               "%(prefixes)s": array(params["prefixes"], "::text[]"),
                "%(patterns)s": array(params["patterns"]),
                "%(role)s": "'" + role.replace("'", "''") + "'" if role else "NULL",
                "%(privs)s": array(params["privs"], "::text[]"),

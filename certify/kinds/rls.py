@@ -19,9 +19,9 @@ from certify.kinds.pg_common import (
 from certify.spec.binder import meta
 
 # Per table, who its owner is to RLS: a superuser bypasses it whatever FORCE says; FORCE
-# matters when someone acts as the owner: the owner logs in, a declared application role
-# is (or can SET ROLE to) it, or the owner's rights run for others (a SECURITY DEFINER
-# function or a view without security_invoker that it owns).
+# matters when someone acts as the owner: the owner logs in, a login role or a declared
+# application role is (or can SET ROLE to) it, or the owner's rights run for others (a
+# SECURITY DEFINER function or a view without security_invoker that it owns).
 QUERY = f"""
 SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
        c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
@@ -32,6 +32,10 @@ SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
              WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
                AND (pg_has_role(a.name, c.relowner, 'USAGE') OR pg_has_role(a.name, c.relowner, 'MEMBER')))
          AS acting,
+       ARRAY(SELECT x.rolname::text FROM pg_roles x
+             WHERE x.rolcanlogin AND NOT x.rolsuper AND x.oid <> o.oid
+               AND (pg_has_role(x.oid, o.oid, 'USAGE') OR pg_has_role(x.oid, o.oid, 'MEMBER'))
+             ORDER BY 1) AS login_actors,
        o.oid IN (SELECT p.proowner FROM pg_proc p WHERE p.prosecdef)
          OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
               SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
@@ -67,8 +71,9 @@ class RlsExpect:
     enabled: bool = field(default=True, metadata=meta("ENABLE ROW LEVEL SECURITY"))
     forced: bool | None = field(default=None, metadata=meta(
         "FORCE ROW LEVEL SECURITY (applies to the owner too); unchecked when absent. Required "
-        "where someone acts as the owner: it can log in, an `app_roles` role is or can become "
-        "it, or it owns a SECURITY DEFINER function or a view without security_invoker; "
+        "where someone acts as the owner: it can log in, a login role or an `app_roles` role is "
+        "or can become it, or it owns a SECURITY DEFINER function or a view without "
+        "security_invoker; "
         "elsewhere (a superuser owner, or one nobody acts as) a table not forced is a note"))
     has_policy: bool | None = field(default=None, metadata=meta(
         "at least one policy (RLS with no policy hides every row); unchecked when absent"))
@@ -121,7 +126,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     lines = [scope.note(named, [r[5] for r in chosen])]
     notes = []
     for _raw, name, enabled, forced, policies, _schema, _member, owner, superuser, login, acting, \
-            runs_for_others in chosen:
+            login_actors, runs_for_others in chosen:
         lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
         if enabled != e.enabled:
             verb = "ENABLE" if e.enabled else "DISABLE"
@@ -129,7 +134,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
                                         f"ALTER TABLE {name} {verb} ROW LEVEL SECURITY;"))
         if e.forced is not None and forced != e.forced:
             verb = "FORCE" if e.forced else "NO FORCE"
-            why = _owner_acts(owner, superuser, login, acting, runs_for_others)
+            why = _owner_acts(owner, superuser, login, [*acting, *login_actors], runs_for_others)
             what = f"row level security is {'' if forced else 'not '}forced"
             if not e.forced or why:
                 out.findings.append(Finding(name, what, f"ALTER TABLE {name} {verb} ROW LEVEL SECURITY;"))
@@ -167,7 +172,7 @@ def _owner_acts(owner: str, superuser: bool, login: bool, acting: list[str], run
     if superuser:
         return ""
     if acting:
-        return f"{', '.join(acting)} acts as its owner {owner}, who bypasses it"
+        return f"{', '.join(dict.fromkeys(acting))} acts as its owner {owner}, who bypasses it"
     if login:
         return f"its owner {owner} can log in and bypasses it"
     if runs_for_others:

@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, ROOT, certify, spec_text, write
 SCHEMA = """
 DO $$DECLARE r text; BEGIN
   FOREACH r IN ARRAY ARRAY['pq_owner', 'pq_login_owner', 'pq_group', 'pq_app', 'pq_def_owner',
-                           'pq_api', 'pq_via'] LOOP
+                           'pq_api', 'pq_via', 'pq_group_app', 'pq_owner_of_app'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
       EXECUTE format('CREATE ROLE %I NOLOGIN', r);
     END IF;
@@ -24,7 +24,7 @@ DO $$DECLARE r text; BEGIN
 END$$;
 ALTER ROLE pq_login_owner LOGIN;
 ALTER ROLE pq_app LOGIN;
-GRANT pq_group TO pq_app;
+GRANT pq_group TO pq_group_app;
 GRANT pq_via TO pq_api;
 
 CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA public;
@@ -46,9 +46,13 @@ CREATE TABLE pq_t.by_definer_owner (id int);
 ALTER TABLE pq_t.by_nologin OWNER TO pq_owner;
 ALTER TABLE pq_t.by_login OWNER TO pq_login_owner;
 ALTER TABLE pq_t.by_app_group OWNER TO pq_group;
+CREATE TABLE pq_t.by_login_member (id int);
+ALTER TABLE pq_t.by_login_member OWNER TO pq_owner_of_app;
+GRANT pq_owner_of_app TO pq_app;
 ALTER TABLE pq_t.by_definer_owner OWNER TO pq_def_owner;
 DO $$DECLARE t text; BEGIN
-  FOREACH t IN ARRAY ARRAY['by_super', 'by_nologin', 'by_login', 'by_app_group', 'by_definer_owner'] LOOP
+  FOREACH t IN ARRAY ARRAY['by_super', 'by_nologin', 'by_login', 'by_app_group', 'by_definer_owner',
+                           'by_login_member'] LOOP
     EXECUTE format('ALTER TABLE pq_t.%I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('CREATE POLICY p ON pq_t.%I USING (true)', t);
   END LOOP;
@@ -62,6 +66,9 @@ REVOKE EXECUTE ON FUNCTION pq_d.count_rows() FROM PUBLIC;
 CREATE SCHEMA pq_fns;
 CREATE FUNCTION pq_fns.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
 
+CREATE SCHEMA pq_q;
+CREATE FUNCTION pq_q."Mixed"() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION pq_q."table"() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE SCHEMA pq_x;
 CREATE FUNCTION pq_x.via_public() RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE FUNCTION pq_x.via_group() RETURNS int LANGUAGE sql AS 'SELECT 1';
@@ -97,13 +104,16 @@ def results(pg_server: Callable[[list[Path]], str], tmp_path_factory: pytest.Tem
           check: {kind: rls, tables: [pq_t.*], expect: {forced: true}}
         - id: FORCED-APP
           claim: c
-          check: {kind: rls, tables: [pq_t.*], app_roles: [pq_app], expect: {forced: true}}
+          check: {kind: rls, tables: [pq_t.*], app_roles: [pq_group_app], expect: {forced: true}}
         - id: SCOPE-SEVERAL
           claim: c
           check: {kind: rls, tables: [pq_fns.*, pq_t.by_super]}
         - id: SCOPE-NONE
           claim: c
           check: {kind: rls, tables: [pq_fns.*]}
+        - id: QUOTED
+          claim: c
+          check: {kind: grants, on: ['pq_q."Mixed"()', 'pq_q."tab*', 'pq_*."Mix*'], public: none}
         - id: FIX
           claim: c
           check: {kind: grants, role: pq_api, on: [pq_x.*], lacks: [EXECUTE]}
@@ -139,11 +149,15 @@ def test_a_search_path_pinned_with_pg_temp_last_is_safe_by_default(results: dict
 def test_force_is_required_only_where_someone_acts_as_the_owner(results: dict[str, dict[str, Any]]) -> None:
     assert found(results["FORCED"]) == [
         ("pq_t.by_definer_owner", "row level security is not forced"),
-        ("pq_t.by_login", "row level security is not forced")]
+        ("pq_t.by_login", "row level security is not forced"),
+        ("pq_t.by_login_member", "row level security is not forced")]
     assert found(results["FORCED-APP"]) == [
         ("pq_t.by_app_group", "row level security is not forced"),
         ("pq_t.by_definer_owner", "row level security is not forced"),
-        ("pq_t.by_login", "row level security is not forced")]
+        ("pq_t.by_login", "row level security is not forced"),
+        ("pq_t.by_login_member", "row level security is not forced")]
+    assert "pq_t.by_login_member: not forced matters: pq_app acts as its owner pq_owner_of_app" in \
+        results["FORCED"]["checks"][0]["output"]
     output = results["FORCED"]["checks"][0]["output"]
     assert "pq_t.by_super: row level security is not forced, which matters only to its owner" in output
     assert "a superuser, who bypasses RLS anyway" in output
@@ -156,6 +170,12 @@ def test_one_pattern_of_several_matching_no_table_is_a_note(results: dict[str, d
     assert results["SCOPE-SEVERAL"]["verdict"] == "TRUE"
     assert "note: tables: pq_fns.* matched no table" in results["SCOPE-SEVERAL"]["checks"][0]["output"]
     assert results["SCOPE-NONE"]["verdict"] == "UNKNOWN"
+
+
+def test_functions_whose_names_are_quoted_are_matched(results: dict[str, dict[str, Any]]) -> None:
+    assert found(results["QUOTED"]) == [('pq_q."Mixed"()', "PUBLIC has EXECUTE"),
+                                        ('pq_q."table"()', "PUBLIC has EXECUTE")]
+    assert "matched no" not in results["QUOTED"]["checks"][0]["output"]
 
 
 def test_the_fix_revokes_where_the_privilege_comes_from(results: dict[str, dict[str, Any]]) -> None:
