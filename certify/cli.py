@@ -346,11 +346,11 @@ def verify(pack: str, ledger: str | None, key: str | None) -> None:
                          ("ADDED", result.added)):
         for p in paths:
             click.echo(f"{label:8} {p}")
-    signature = _signature(Path(pack), key)
     if not result.intact:
         click.echo(f"{pack}: NOT intact ({len(result.changed)} changed, {len(result.missing)} missing, "
                    f"{len(result.added)} added)")
         sys.exit(1)
+    signature = _signature(Path(pack), key)  # only once every file is known to be the pack's own
     if signature is not None and not signature.ok:
         click.echo(f"{pack}: NOT intact (its files match the manifest, but not the signature)")
         sys.exit(1)

@@ -145,6 +145,9 @@ def check_signature(pack: Path, key: Ed25519PublicKey) -> SignatureCheck:
     from cryptography.exceptions import InvalidSignature
 
     path = pack / SIGNATURE
+    if path.is_symlink():
+        return SignatureCheck(True, problems=[f"{SIGNATURE}: a symlink; the signature must be the pack's "
+                                              "own file"])
     if not path.is_file():
         return SignatureCheck(False, problems=[f"the pack is not signed (no {SIGNATURE})"])
     out = SignatureCheck(True, keyid(key))

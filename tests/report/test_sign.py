@@ -91,3 +91,13 @@ def test_a_bad_key_file_is_one_line(project: Path) -> None:
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "not-a-key.pem" in lines[0] and "Ed25519" in lines[0], lines
     assert not (project / "reports").exists()
+
+
+def test_a_signature_symlinked_out_of_the_pack_is_refused(project: Path) -> None:
+    private, public = _keys(project)
+    pack = certify("run", "-q", "--sign", str(private), cwd=project).pack
+    outside = project / "elsewhere.json"
+    (pack / SIGNATURE).rename(outside)
+    (pack / SIGNATURE).symlink_to(outside)
+    res = certify("verify", str(pack), "--key", str(public), cwd=project)
+    assert res.exit_code == 1 and "symlink" in res.stdout, res.stdout
