@@ -13,10 +13,10 @@ for this run (app/database.py), as app_user, like the real API:
   GET  /health/worker   broker: kombu_queue readable as app_user; worker and database: the
                         worker process (app/worker.py, started by this process) answered a
                         ping by reading the broker itself. 503 when any is not ok
-  GET  /metrics         http_requests_total (the requests this process served) and the
-                        broker-truth gauges: kombu_message rows per kombu_queue, refreshed at
-                        most every 15 s; a refresh that fails keeps the last good values and
-                        increments celery_queue_stats_refresh_errors_total
+  GET  /metrics         http_requests_total (the requests this process served, one series per
+                        route) and the broker-truth gauges: kombu_message rows per kombu_queue,
+                        refreshed at most every 15 s; a refresh that fails keeps the last good
+                        values and increments celery_queue_stats_refresh_errors_total
   POST /api/webhooks/...  the five routes of repo/backend/app/api/webhooks.py: the tenant
                         lookup runs the query of tenant_context.py as app_user. PostgreSQL's
                         "permission denied for table tenants" becomes the record's 500; an
@@ -82,7 +82,7 @@ class State:
     depth: dict[str, float] = {}
     oldest: dict[str, float] = {}
     refresh_errors = 0
-    requests: Counter[tuple[str, str, int]] = Counter()
+    requests: Counter[tuple[str, str]] = Counter()
     gave_up = threading.Event()
 
 
@@ -146,13 +146,19 @@ def ask_worker() -> dict[str, Any]:
         return reply
 
 
-def refresh_queue_stats(max_age_s: float = 15.0) -> None:
+def begin_outage() -> None:
+    """A Postgres-down instance: on its first request, the last good refresh, then the outage."""
     with State.stats_lock:
-        if State.down_after_first_refresh:  # the last good refresh, then the outage begins
+        if State.down_after_first_refresh:
             State.down_after_first_refresh = False
             _refresh()
             State.lost_database = True
             State.last_refresh = float("-inf")
+
+
+def refresh_queue_stats(max_age_s: float = 15.0) -> None:
+    """What /metrics does before it answers (queue_stats.refresh_queue_stats_cached)."""
+    with State.stats_lock:
         if time.monotonic() - State.last_refresh >= max_age_s:
             _refresh()
 
@@ -175,21 +181,20 @@ class Api(Base):
         self.send(status, json.dumps(obj, separators=(",", ":")).encode(), "application/json")
 
     def send(self, status: int, body: bytes, ctype: str) -> None:
-        route = self.path.split("?", 1)[0]
-        State.requests[(self.command, route, status)] += 1
+        State.requests[(self.command, self.path.split("?", 1)[0].rstrip("/") or "/")] += 1
         super().send(status, body, ctype)
 
     def live(self) -> None:
         self.json(200, {"status": "ok"})
 
     def ready(self) -> None:
-        refresh_queue_stats()  # a Postgres-down instance takes its last good gauges first
+        begin_outage()
         checks = {"database": probe(database_ok), "rls": probe(rls_ok), "tenant_guc": probe(tenant_guc_ok)}
         ok = all(v == "ok" for v in checks.values())
         self.json(200 if ok else 503, {"status": "ok" if ok else "unhealthy", **checks})
 
     def worker(self) -> None:
-        refresh_queue_stats()
+        begin_outage()
         broker = probe(broker_ok)
         reply = ask_worker() if broker == "ok" else {"worker": "error", "why": "broker unreachable"}
         result = {"broker": broker, "database": reply.get("database", "error"), "worker": reply["worker"]}
@@ -198,13 +203,14 @@ class Api(Base):
                                        "queue": "housekeeping", "task": "app.tasks.health.ping"})
 
     def metrics(self) -> None:
+        begin_outage()
         refresh_queue_stats()
         served = State.requests.copy()
-        served[("GET", "/metrics", 200)] += 1  # this scrape, counted by send() below
-        lines = ["# HELP http_requests_total API requests, by method, route template and status.",
+        served[("GET", "/metrics")] += 1  # this scrape, counted by send() below
+        lines = ["# HELP http_requests_total API requests, by method and route template.",
                  "# TYPE http_requests_total counter"]
-        lines += [f'http_requests_total{{method="{m}",route="{r}",status="{s}"}} {n}'
-                  for (m, r, s), n in sorted(served.items())]
+        lines += [f'http_requests_total{{method="{m}",route="{r}"}} {served[(m, r)]}'
+                  for m, r in sorted(self.routes)]
         lines += ["# HELP celery_queue_depth Visible messages waiting in the broker, by queue.",
                   "# TYPE celery_queue_depth gauge"]
         lines += [f'celery_queue_depth{{queue="{q}"}} {n}' for q, n in State.depth.items()]
