@@ -139,9 +139,11 @@ def _errored(reason: str, ctx: CheckContext[Any] | None) -> Outcome:
     return Outcome("error", reason, ran=draft.ran, reproduce=draft.reproduce, output=draft.output)
 
 
-def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> Outcome:
-    """One attempt, bounded by the check's timeout; never raises."""
+def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> tuple[Outcome, float]:
+    """One attempt, bounded by the check's timeout; never raises. Also returns the check's own
+    seconds: from when its target was ready (opening a shared target is not the check's time)."""
     box: list[Outcome] = []
+    ready: list[float] = []
     kind = registry.get(check.kind)
     timeout = check.timeout if check.timeout is not None else kind.default_timeout
 
@@ -149,6 +151,7 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
         ctx: CheckContext[Any] | None = None
         try:
             ctx = _context(check, targets, cancelled)
+            ready.append(time.monotonic())
             box.append(settle(kind.run(check.fields, ctx), ctx.scopes, check.allow_empty))
         except CheckError as exc:
             box.append(_errored(str(exc), ctx))
@@ -170,11 +173,12 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
         pass
     if cancelled.is_set():
         finished.wait(INTERRUPT_GRACE)  # let it stop what it started (a command kills its group)
+    own = time.monotonic() - ready[0] if ready else 0.0
     if box:
-        return box[0]
+        return box[0], own
     if cancelled.is_set():
-        return Outcome("error", "interrupted before the check finished")
-    return Outcome("error", f"timed out after {timeout:g}s")
+        return Outcome("error", "interrupted before the check finished"), own
+    return Outcome("error", f"timed out after {timeout:g}s"), own
 
 
 _KIND_SLOTS: dict[str, threading.BoundedSemaphore] = {}
@@ -199,12 +203,13 @@ def _run_job(job: _Job, targets: _Targets, cancelled: threading.Event, progress:
 def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progress: Progress) -> None:
     check = job.check
     progress(Event(job.hyp.id, check, None))
-    start = time.monotonic()
+    seconds = 0.0  # the check's own time, summed over attempts (not waits for shared targets)
     attempts = check.retry.attempts if check.retry else 1
     outcome = Outcome("error", "not run")
     tried = 0
     for tried in range(1, attempts + 1):
-        outcome = _run_once(check, targets, cancelled)
+        outcome, own = _run_once(check, targets, cancelled)
+        seconds += own
         if outcome.status == "pass" or cancelled.is_set() or tried == attempts:
             break
         assert check.retry is not None
@@ -213,7 +218,6 @@ def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progr
         outcome = Outcome("error", f"check returned an unknown status {outcome.status!r}")
     if not outcome.reason:
         outcome.reason = outcome.status
-    seconds = time.monotonic() - start
     bounded(outcome)
     job.result = CheckResult(
         kind=check.kind, name=check.name, index=check.index, status=outcome.status,
@@ -312,7 +316,7 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
             job.result = CheckResult(kind=job.check.kind, name=job.check.name, index=job.check.index,
                                      status="error", reason="not run: the run was interrupted",
                                      spec_at=f"{job.check.mark.file}:{job.check.mark.line}")
-    today = today or dt.date.today()
+    today = today or verdicts.utc_today()  # waivers expire by the date in UTC, wherever the run is
     results = []
     for hyp in hypotheses:
         checks = [j.result for j in work if j.hyp is hyp and j.result is not None]

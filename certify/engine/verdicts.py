@@ -16,12 +16,6 @@ def utc_today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _the_run_day(today: dt.date) -> dt.date:
-    """Waivers expire by the date in UTC, wherever the run is. The engine passes the local date
-    when no day was given (engine/run.py), so that date is taken as "now" in UTC."""
-    return utc_today() if today == dt.date.today() else today
-
-
 def _waiver_dict(w: Waiver, state: str) -> dict[str, str]:
     out = {"reason": w.reason, "expires": w.expires.isoformat(), "by": w.by, "state": state}
     for key, value in (("since", w.since and w.since.isoformat()), ("ticket", w.ticket), ("risk", w.risk)):
@@ -58,7 +52,6 @@ def _finding_waivers(hyp: Hypothesis, checks: list[CheckResult],
 
 def judge(hyp: Hypothesis, checks: list[CheckResult], group_title: str,
           today: dt.date) -> HypothesisResult:
-    today = _the_run_day(today)
     underlying = verdict_of([c.status for c in checks])
     verdict: Verdict = underlying
     waiver = None
