@@ -8,10 +8,8 @@ files a pack's MANIFEST.sha256 lists; anything else there is an untracked change
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, in_dir
 from certify.spec.binder import meta
@@ -55,10 +53,7 @@ def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
     if not state.is_repo or not state.commit:
         out.status, out.reason = "error", f"{repo.root}: {state.error}"
         return out
-    top = repo.git("rev-parse", "--show-toplevel").stdout.strip()
-    own = [c for c in state.changed if top and _certify_output(Path(top), c)]
-    changed = [c for c in state.changed if c not in own]
-    dirty = bool(changed)
+    own, changed, dirty = state.own, state.changed, state.dirty
     out.values.update(commit=state.commit, branch=state.branch, dirty=dirty)
     lines = [f"HEAD: {state.commit}", f"branch: {state.branch}",
              f"tree: {'dirty' if dirty else 'clean'}", *changed[:20]]
@@ -95,59 +90,6 @@ def run(f: GitFields, ctx: CheckContext[GitFields]) -> Outcome:
         out.reproduce += f" && git merge-base --is-ancestor {f.contains} HEAD; echo $?"
     out.reason = f"HEAD {state.short} on {state.branch}, {'dirty' if dirty else 'clean'}"
     return out
-
-
-_LEDGER_HEADER = "# Evidence ledger"
-_MAX_FILES = 100_000
-
-
-def _certify_output(top: Path, status_line: str) -> bool:
-    """An untracked path (`?? reports/`) holding nothing but what certify writes: ledgers, their
-    locks, and the files of packs their manifests list (and a pack's signature)."""
-    if not status_line.startswith("?? ") or status_line[3:].startswith('"'):
-        return False  # tracked changes, and names git had to quote, always count
-    path = top / status_line[3:].rstrip("/")
-    if path.is_symlink():
-        return False
-    if path.is_file():
-        return _written_by_certify(path, top)
-    seen = 0
-    for folder, dirs, files in os.walk(path):
-        for name in files:
-            seen += 1
-            if seen > _MAX_FILES or not _written_by_certify(Path(folder, name), top):
-                return False
-        if any(Path(folder, d).is_symlink() for d in dirs):
-            return False
-    return seen > 0
-
-
-def _written_by_certify(file: Path, top: Path) -> bool:
-    if file.is_symlink() or not file.is_file():
-        return False
-    if file.name == ".INDEX.lock":
-        return True
-    if file.name == "INDEX.md":
-        try:
-            with file.open(encoding="utf-8") as fh:
-                return fh.readline().strip() == _LEDGER_HEADER
-        except (OSError, UnicodeDecodeError):
-            return False
-    for pack in file.parents:  # the nearest folder with a manifest, inside the repository
-        if pack == top or top not in pack.parents:
-            return False
-        manifest = pack / "MANIFEST.sha256"
-        if manifest.is_file() and not manifest.is_symlink():
-            rel = file.relative_to(pack).as_posix()
-            if rel in ("MANIFEST.sha256", "SIGNATURE.dsse.json"):
-                return True
-            try:
-                text = manifest.read_text(encoding="utf-8")
-                listed = {line.partition("  ")[2] for line in text.splitlines()}
-            except (OSError, UnicodeDecodeError):
-                return False
-            return rel in listed
-    return False
 
 
 def _resolve(repo: RepoTarget, name: str) -> str:

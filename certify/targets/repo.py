@@ -10,6 +10,7 @@ from pathlib import Path
 
 from certify.errors import CheckError
 from certify.targets import textscan
+from certify.targets.own_output import is_certify_output
 from certify.targets.textscan import Failed, LineMatch, Listing
 
 
@@ -26,7 +27,8 @@ class GitState:
     commit: str = ""
     branch: str = ""
     dirty: bool = False
-    changed: tuple[str, ...] = ()  # `git status --porcelain` lines
+    changed: tuple[str, ...] = ()  # `git status --porcelain` lines, certify's own output left out
+    own: tuple[str, ...] = ()  # untracked paths holding only what certify wrote (packs, the ledger)
     status_error: str = ""  # why `git status` failed: then nothing is known of the tree's state
     error: str = ""
 
@@ -73,13 +75,17 @@ class RepoTarget:
         head = self.git("rev-parse", "HEAD")
         branch = self.git("rev-parse", "--abbrev-ref", "HEAD")
         status = self.git("status", "--porcelain=v1", "--untracked-files=normal", "--", ".")
-        changed = tuple(line for line in status.stdout.splitlines() if line.strip())
+        lines = [line for line in status.stdout.splitlines() if line.strip()]
+        root = self.git("rev-parse", "--show-toplevel").stdout.strip()
+        own = tuple(c for c in lines if root and is_certify_output(Path(root), c))
+        changed = tuple(c for c in lines if c not in own)
         return GitState(
             True,
             commit=head.stdout.strip() if head.returncode == 0 else "",
             branch=branch.stdout.strip() if branch.returncode == 0 else "",
             dirty=bool(changed),
             changed=changed,
+            own=own,
             error="" if head.returncode == 0 else "the repository has no commits yet",
             status_error="" if status.returncode == 0 else
             (status.stderr.strip().splitlines() or [f"git status exited {status.returncode}"])[-1],

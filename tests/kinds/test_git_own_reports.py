@@ -27,6 +27,7 @@ def test_a_second_run_is_not_dirty_because_of_its_own_packs(tmp_path: Path) -> N
     second = certify("run", "-q", cwd=repo)
     assert second.verdicts == {"H-1": "TRUE"}, second.results["hypotheses"][0]["reason"]
     assert "reports/" in second.results["hypotheses"][0]["checks"][0]["output"]  # said, not hidden
+    assert second.results["baseline"]["dirty"] is False  # the pack's baseline agrees
 
 
 def test_a_foreign_file_in_the_output_folder_still_counts(tmp_path: Path) -> None:
