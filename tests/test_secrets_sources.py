@@ -177,8 +177,8 @@ def test_spec_errors_quote_the_spec_not_the_secret(tmp_path: Path, hypotheses: s
 def test_a_secret_quoted_escaped_is_scrubbed_too(tmp_path: Path, header: str) -> None:
     """An error that quotes a secret escaped (JSON, repr) still names the variable, even when the
     file's top level has mistakes of its own."""
-    write(tmp_path / "checks.yaml", spec_with("- {id: '${API_TOKEN}', claim: c, check: {kind: file, path: x}}",
-                                              header + "secrets: [API_TOKEN]\n"))
+    hypothesis = "- {id: '${API_TOKEN}', claim: c, check: {kind: file, path: x}}"
+    write(tmp_path / "checks.yaml", spec_with(hypothesis, header + "secrets: [API_TOKEN]\n"))
     res = certify("validate", cwd=tmp_path, env={"API_TOKEN": 'tk\\PLANTED"9f'})
     assert res.exit_code == 2
     assert "PLANTED" not in res.stdout + res.stderr, res.stderr

@@ -267,11 +267,12 @@ def test_a_command_killed_by_a_signal_has_no_exit_code(tmp_path: Path) -> None:
     hyps = run_spec(tmp_path, """
         - id: CRASH
           claim: the linter rejects bad input (a crash is no rejection)
-          check: {kind: command, run: ["python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"],
-                  expect: {exit: "!= 0"}}
+          check: {kind: command, expect: {exit: "!= 0"},
+                  run: ["python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"]}
         - id: CRASH-ZERO
           claim: c
-          check: {kind: command, run: ["python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]}
+          check: {kind: command,
+                  run: ["python3", "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]}
     """)
     assert hyps["CRASH"]["verdict"] == "UNKNOWN"
     assert hyps["CRASH"]["reason"].startswith("not proven: killed by signal 11 (SIGSEGV), no exit code")
