@@ -98,6 +98,14 @@ def _noun(ids: list[str]) -> str:
     return "hypotheses" if len(ids) > 1 else "hypothesis"
 
 
+def _measured(hyp: HypothesisResult) -> bool:
+    """Whether one of the hypothesis's checks observed the running system itself: a check of a
+    runtime kind whose evidence is not marked authored."""
+    from certify.kinds import registry
+
+    return any(not c.authored and registry.get(c.kind).proof == "runtime" for c in hyp.checks)
+
+
 def gate(results: list[HypothesisResult], allow_unknown: bool, interrupted: bool = False) -> Gate:
     counts = {v: sum(1 for r in results if r.verdict == v) for v in ("TRUE", "FALSE", "UNKNOWN", "WAIVED")}
     gating = [r for r in results if r.gate]
@@ -118,10 +126,14 @@ def gate(results: list[HypothesisResult], allow_unknown: bool, interrupted: bool
             code = EXIT_UNKNOWN
     runtime = [r for r in results if r.proof == "runtime"]
     not_true = [f"{r.id} {r.verdict}" for r in runtime if r.verdict != "TRUE"]
+    authored = [r.id for r in runtime if not _measured(r)]
     if not runtime:
         claimed, why = False, "no runtime hypothesis was checked; this pack is local proof only"
     elif not_true:
         claimed, why = False, f"not every runtime hypothesis is TRUE: {', '.join(not_true)}"
+    elif authored:
+        claimed, why = False, (f"{', '.join(authored)} rest{'s' if len(authored) == 1 else ''} on authored "
+                               "evidence only (written down, not measured by this run)")
     else:
         claimed, why = True, f"all {len(runtime)} runtime hypotheses are TRUE"
     return Gate(passed=code == EXIT_PASS, exit_code=code, runtime_proof_claimed=claimed,

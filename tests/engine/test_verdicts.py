@@ -94,3 +94,19 @@ def test_filters(tmp_path: Path) -> None:
     assert res.results["selection"] == {"only": ["H-A1"]}
     res = certify("run", "-q", "--only", "NOPE", cwd=tmp_path)
     assert res.exit_code == 2 and "no hypothesis matches" in res.stderr
+
+
+def test_runtime_proof_is_not_claimed_on_authored_evidence(tmp_path: Path) -> None:
+    """Log exports someone wrote to tell the story are not production observed by this run."""
+    write(tmp_path / "prod.json", '[{"timestamp": "2026-11-05T10:00:00Z", "httpRequest": {"status": 200}}]')
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: R1
+          claim: production answered 200
+          check: {kind: log_proof, source: prod, filter: 'httpRequest.status=200', authored: true}
+    """, header="targets:\n  logs:\n    prod: {files: [prod.json]}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.verdicts == {"R1": "TRUE"}
+    gate = res.results["gate"]
+    assert gate["runtime_proof_claimed"] is False
+    assert gate["runtime_proof_reason"] == ("R1 rests on authored evidence only (written down, "
+                                            "not measured by this run)")
