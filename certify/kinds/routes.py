@@ -11,7 +11,7 @@ from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outc
 from certify.spec.binder import meta
 from certify.targets.globs import matches, path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.routes import Route, code_routes, contract_routes, normalise
+from certify.targets.routes import Extraction, Route, code_routes, contract_routes, normalise
 from certify.targets.routes.introspect import introspect
 from certify.targets.routes.js_static import JS_SUFFIXES
 
@@ -129,10 +129,10 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     else:
         ctx.scope("code paths", f.code.paths,
                   lambda pat: any(matches(p, pat) for p in files), total=len(files), noun="file")
-        if not files:
-            return out
-        ex = code_routes(repo.root, files, f.code.framework)
-        if ex.framework == "unknown":
+        # No code in scope: the engine makes that UNKNOWN, unless allow_empty says it may be so;
+        # then a required or documented route is simply not in the code.
+        ex = code_routes(repo.root, files, f.code.framework) if files else Extraction(f.code.framework)
+        if files and ex.framework == "unknown":
             raise CheckError(f"no FastAPI, Flask or Express code found in {where}")
         if ex.framework == "ambiguous":
             raise CheckError(f"{where} holds both Python (FastAPI/Flask) and Express route code: set "
@@ -189,7 +189,8 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
     required = {_key(w) for w in f.routes}
     incomplete += [f"{r.condition} registers {r.method} {r.path} ({r.where})"
                    for k, r in sorted(conditional.items()) if contracts or k in required]
-    if not ex.routes and not incomplete:  # NestJS decorators, a framework guessed wrong, code elsewhere
+    # NestJS decorators, a framework guessed wrong, code elsewhere:
+    if (f.code.app or files) and not ex.routes and not incomplete:
         incomplete = [f"no {ex.framework} route was found in {where} (is code.framework right, and the "
                       "route code in code.paths?)"]
     out.unproven += incomplete
