@@ -81,10 +81,11 @@ WITH objs AS (
   SELECT r.oid, r.rolname FROM pg_roles r
   WHERE %(role)s::text IS NOT NULL AND r.rolname <> %(role)s::text
     AND pg_has_role(%(role)s::text, r.oid, %(how)s::text)
-), cols AS (
+), acl_cols AS MATERIALIZED (
   SELECT a.attrelid, a.attnum, quote_ident(a.attname) AS col, a.attacl FROM pg_attribute a
-  WHERE a.attrelid IN (SELECT oid FROM chosen WHERE type = 'table') AND a.attnum > 0 AND NOT a.attisdropped
-    AND a.attacl IS NOT NULL
+  WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+), cols AS (
+  SELECT * FROM acl_cols WHERE attrelid IN (SELECT oid FROM chosen WHERE type = 'table')
 )
 SELECT o.type, o.name,
   ARRAY(SELECT p FROM unnest({PRIVS_OF_TYPE}) AS p
