@@ -23,24 +23,27 @@ from certify.spec.binder import meta
 # application role is (or can SET ROLE to) it, or the owner's rights run for others (a
 # SECURITY DEFINER function or a view without security_invoker that it owns).
 QUERY = f"""
+WITH owners AS (
+  SELECT o.oid, o.rolname::text AS owner, o.rolsuper, o.rolcanlogin,
+         ARRAY(SELECT a.name FROM unnest(%(app_roles)s::text[]) AS a(name)
+               WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
+                 AND (pg_has_role(a.name, o.oid, 'USAGE') OR pg_has_role(a.name, o.oid, 'MEMBER'))) AS acting,
+         ARRAY(SELECT x.rolname::text FROM pg_roles x
+               WHERE x.rolcanlogin AND NOT x.rolsuper AND x.oid <> o.oid
+                 AND (pg_has_role(x.oid, o.oid, 'USAGE') OR pg_has_role(x.oid, o.oid, 'MEMBER'))
+               ORDER BY 1) AS login_actors,
+         o.oid IN (SELECT p.proowner FROM pg_proc p WHERE p.prosecdef)
+           OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
+                SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
+                  'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))) AS runs_for_others
+  FROM pg_roles o WHERE o.oid IN (SELECT relowner FROM pg_class WHERE relkind IN ('r', 'p'))
+)
 SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
        c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
        n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
-       o.rolname::text AS owner, o.rolsuper, o.rolcanlogin,
-       ARRAY(SELECT a.name FROM unnest(%(app_roles)s::text[]) AS a(name)
-             WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
-               AND (pg_has_role(a.name, c.relowner, 'USAGE') OR pg_has_role(a.name, c.relowner, 'MEMBER')))
-         AS acting,
-       ARRAY(SELECT x.rolname::text FROM pg_roles x
-             WHERE x.rolcanlogin AND NOT x.rolsuper AND x.oid <> o.oid
-               AND (pg_has_role(x.oid, o.oid, 'USAGE') OR pg_has_role(x.oid, o.oid, 'MEMBER'))
-             ORDER BY 1) AS login_actors,
-       o.oid IN (SELECT p.proowner FROM pg_proc p WHERE p.prosecdef)
-         OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
-              SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
-                'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))) AS runs_for_others
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles o ON o.oid = c.relowner
+       w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN owners w ON w.oid = c.relowner
 WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
 ORDER BY 1
 """
