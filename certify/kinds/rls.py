@@ -42,7 +42,9 @@ SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
        c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
        n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
-       w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others
+       w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others,
+       ARRAY(SELECT p.polcmd::text || ' ' || p.polname::text FROM pg_policy p
+             WHERE p.polrelid = c.oid AND p.polpermissive ORDER BY 1) AS permissive
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN owners w ON w.oid = c.relowner
 WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
 ORDER BY 1
@@ -129,7 +131,8 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     lines = [scope.note(named, [r[5] for r in chosen])]
     notes = []
     for _raw, name, enabled, forced, policies, _schema, _member, owner, superuser, login, acting, \
-            login_actors, runs_for_others in chosen:
+            login_actors, runs_for_others, permissive in chosen:
+        notes += _or_notes(name, permissive)
         lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
         if enabled != e.enabled:
             verb = "ENABLE" if e.enabled else "DISABLE"
@@ -168,6 +171,18 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     if out.findings and notes:
         out.output += "\n" + "\n".join(notes[:10])
     return out
+
+
+def _or_notes(table: str, permissive: list[str]) -> list[str]:
+    """Several permissive policies for one command OR together: each alone lets a row through."""
+    by_cmd: dict[str, list[str]] = {}
+    for item in permissive:
+        cmd, _, name = item.partition(" ")
+        for each in (("r", "a", "w", "d") if cmd == "*" else (cmd,)):
+            by_cmd.setdefault(each, []).append(name)
+    return [f"note: {table}: {len(names)} permissive policies for {COMMANDS[cmd]} OR together "
+            f"({', '.join(names)}): a row any one of them admits is admitted"
+            for cmd, names in by_cmd.items() if len(names) > 1]
 
 
 def _owner_acts(owner: str, superuser: bool, login: bool, acting: list[str], runs_for_others: bool) -> str:

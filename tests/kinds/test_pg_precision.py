@@ -261,3 +261,5 @@ def test_open_policies_that_api_roles_can_use_are_flagged(
     assert "note: public.guestbook: policy anyone_reads FOR SELECT is USING (true) for anon, authenticated" \
         in check["output"]
     assert "private_notes" not in "".join(f["where"] for f in check["findings"])  # service_role's is fine
+    assert ("note: public.private_notes: 2 permissive policies for SELECT OR together (own_notes, "
+            "service_all): a row any one of them admits is admitted") in check["output"]
