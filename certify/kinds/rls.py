@@ -40,11 +40,10 @@ WITH owners AS (
 )
 SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
        c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
-       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
+       ARRAY(SELECT CASE WHEN p.polpermissive THEN 'p' ELSE 'r' END || p.polcmd::text || ' '
+                    || p.polname::text FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY 1) AS policies,
        n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
-       w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others,
-       ARRAY(SELECT p.polcmd::text || ' ' || p.polname::text FROM pg_policy p
-             WHERE p.polrelid = c.oid AND p.polpermissive ORDER BY 1) AS permissive
+       w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN owners w ON w.oid = c.relowner
 WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
 ORDER BY 1
@@ -130,9 +129,10 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     e = f.expect
     lines = [scope.note(named, [r[5] for r in chosen])]
     notes = []
-    for _raw, name, enabled, forced, policies, _schema, _member, owner, superuser, login, acting, \
-            login_actors, runs_for_others, permissive in chosen:
-        notes += _or_notes(name, permissive)
+    for _raw, name, enabled, forced, pols, _schema, _member, owner, superuser, login, acting, \
+            login_actors, runs_for_others in chosen:
+        notes += _or_notes(name, [p[1:] for p in pols if p.startswith("p")])  # permissive ones
+        policies = len(pols)
         lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
         if enabled != e.enabled:
             verb = "ENABLE" if e.enabled else "DISABLE"
