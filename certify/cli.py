@@ -16,7 +16,7 @@ import click
 from certify import __version__
 
 if TYPE_CHECKING:
-    from certify.engine.result import RunResult
+    from certify.engine.result import HypothesisResult, RunResult
     from certify.redact import Redactor
     from certify.spec.errors import SpecErrors
     from certify.spec.model import Spec
@@ -432,7 +432,9 @@ def sign(pack: str, key: str) -> None:
               "(needed when that one changed or moved).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
               help="Checks run at once.")
-def reproduce(pack: str, ids: tuple[str, ...], spec_path: str | None, jobs: int) -> None:
+@click.option("--keep", is_flag=True, help="Leave the throwaway targets up, print how to connect, and "
+              "stop them when Enter or Ctrl-C is pressed.")
+def reproduce(pack: str, ids: tuple[str, ...], spec_path: str | None, jobs: int, keep: bool) -> None:
     """Re-run hypotheses ID... of PACK from the pack's own recorded spec, bringing up the same
     throwaway targets (a database built from its migrations, a started service), and print the
     recorded and the new verdict and evidence side by side. No pack is written.
@@ -469,16 +471,32 @@ def reproduce(pack: str, ids: tuple[str, ...], spec_path: str | None, jobs: int)
         _print_errors(exc)
     redactor = redactor_for(loaded)
     _terminate_like_interrupt()
-    ran = engine.run(loaded, chosen, jobs=jobs, selection={"reproduce": list(ids)})
-    result = portable(redactor.deep(ran))
-    new = {h.id: h for h in result.hypotheses}
-    changed = 0
-    for w in was:
-        h = new[w.hypothesis["id"]]
-        changed += h.verdict != w.hypothesis["verdict"]
-        click.echo(redactor.text(side_by_side(w.hypothesis, h)))
-    click.echo(f"{len(was) - changed} of {len(was)} verdicts reproduced"
-               + (f"; {changed} changed" if changed else ""))
+    shown: list[int] = []
+
+    def show(results: list[HypothesisResult]) -> int:
+        new = {h.id: h for h in results}
+        changed = 0
+        for w in was:
+            h = new[w.hypothesis["id"]]
+            changed += h.verdict != w.hypothesis["verdict"]
+            click.echo(redactor.text(side_by_side(w.hypothesis, h)))
+        click.echo(f"{len(was) - changed} of {len(was)} verdicts reproduced"
+                   + (f"; {changed} changed" if changed else ""))
+        shown.append(changed)
+        return changed
+
+    def wait_here(results: list[HypothesisResult], connections: list[str]) -> None:
+        show(redactor.deep(results))  # on this terminal: the paths of this machine
+        click.echo("The targets are up:" if connections else "No target to keep up.")
+        for line in connections:
+            click.echo(f"  {redactor.command(line)}")
+        if connections:
+            click.echo("Press Enter or Ctrl-C to stop them.")
+            sys.stdin.readline()
+
+    ran = engine.run(loaded, chosen, jobs=jobs, selection={"reproduce": list(ids)},
+                     hold=wait_here if keep else None)
+    changed = shown[0] if shown else show(portable(redactor.deep(ran)).hypotheses)
     sys.exit(1 if changed else 0)
 
 

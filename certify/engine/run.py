@@ -23,7 +23,7 @@ from typing import Any
 from certify import __version__
 from certify.engine import verdicts
 from certify.engine.facts import tool_versions
-from certify.engine.result import Baseline, CheckResult, RunResult
+from certify.engine.result import Baseline, CheckResult, HypothesisResult, RunResult
 from certify.engine.settle import settle
 from certify.kinds import registry
 from certify.kinds.base import CheckContext, CheckError, Outcome
@@ -86,6 +86,16 @@ class _Targets:
     def repo(self) -> RepoTarget:
         repo: RepoTarget = self.get("repo", "repo")
         return repo
+
+    def connections(self) -> list[str]:
+        """How to reach each open target while it is up (a psql or curl line), where it says."""
+        out = []
+        for (type_, name), target in sorted(self.opened.items()):
+            connect = getattr(target, "how_to_connect", None)
+            if connect is not None:
+                with contextlib.suppress(Exception):
+                    out.append(f"{type_} {name}: {connect()}")
+        return out
 
     def facts(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -264,7 +274,11 @@ def _plan(jobs: list[_Job], targets: _Targets, cancelled: threading.Event) -> No
 
 def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
         allow_unknown: bool = False, progress: Progress | None = None,
-        selection: dict[str, Any] | None = None, today: dt.date | None = None) -> RunResult:
+        selection: dict[str, Any] | None = None, today: dt.date | None = None,
+        hold: Callable[[list[HypothesisResult], list[str]], None] | None = None) -> RunResult:
+    """Run the checks of `hypotheses` and judge them. `hold`, when given, is called once every
+    check has finished and before the targets are closed, with the verdicts and one line per open
+    target saying how to connect to it (`certify reproduce --keep` waits there)."""
     progress = progress or (lambda e: None)
     cleanup.reap_once()  # what a killed run left (a cluster, a service) is stopped before this one starts
     started = _now()
@@ -308,8 +322,9 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
     finally:
         repo_state = targets.repo.git_state()
         env_facts = {**tool_versions(), **targets.facts()}
-        targets.close()
-        run_attachments = targets.attachments()
+        held = hold is not None and not interrupted
+        if not held:
+            targets.close()
 
     for job in work:
         if job.result is None:
@@ -321,6 +336,15 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
     for hyp in hypotheses:
         checks = [j.result for j in work if j.hyp is hyp and j.result is not None]
         results.append(verdicts.judge(hyp, checks, spec.group_title(hyp.group), today))
+    if held:
+        assert hold is not None
+        try:
+            hold(results, targets.connections())
+        except KeyboardInterrupt:
+            pass  # Ctrl-C ends the wait; the targets are closed below
+        finally:
+            targets.close()
+    run_attachments = targets.attachments()
     baseline = Baseline(
         commit=repo_state.commit, branch=repo_state.branch, dirty=repo_state.dirty,
         started=started, finished=_now(), repo=str(targets.repo.root),

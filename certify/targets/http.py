@@ -239,6 +239,10 @@ class HttpTarget:
         parts.append(self.url(path, inherit_auth))
         return " ".join(shlex.quote(p) for p in parts)
 
+    def how_to_connect(self) -> str:
+        """A curl line to the service while it is up."""
+        return f"curl -i {shlex.quote(self.base_url)}"
+
     def facts(self) -> dict[str, str]:
         started = f" (started by certify: {self.config.start})" if self.service else ""
         return {f"http {self.name}": f"{self.base_url}{started}"}

@@ -299,6 +299,11 @@ class PostgresTarget:
         note = "  # ephemeral database: rebuild it from the same migrations" if self.build else ""
         return f"psql {shlex.quote(public_dsn(self.dsn))} -X -c {shlex.quote(' '.join(parts))}{note}"
 
+    def how_to_connect(self) -> str:
+        """A psql line to the database (without its password) while it is up."""
+        role = f"  # then: SET ROLE {quote_ident(self.config.role)};" if self.config.role else ""
+        return f"psql {shlex.quote(public_dsn(self.dsn))}{role}"
+
     def facts(self) -> dict[str, str]:
         """The server's version, and who the checks ran as, saying when that role could act on
         the server beyond reading (a read-only transaction does not stop a superuser's COPY

@@ -110,3 +110,48 @@ def test_a_merged_pack_names_itself_once(tmp_path: Path) -> None:
     merged = certify("merge", str(shard_pack), "-o", "merged", cwd=tmp_path)
     line = merged.results["hypotheses"][0]["checks"][0]["reproduce"]
     assert line.count("certify reproduce ") == 1 and line.startswith("certify reproduce merged/"), line
+
+
+def test_keep_leaves_the_throwaway_database_up_until_enter(tmp_path: Path, fixture_dsn: str) -> None:
+    """`--keep`: the rebuilt database stays up, the printed psql line reaches it, Enter stops it."""
+    import shlex
+    import subprocess
+    import sys
+
+    from psycopg.conninfo import make_conninfo
+
+    admin = make_conninfo(fixture_dsn, dbname="postgres")
+    write(tmp_path / "m/001.sql", "CREATE TABLE notes (id int); INSERT INTO notes VALUES (1), (2);\n")
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H-NOTES
+          claim: there are no notes
+          check: {kind: sql, target: fresh, query: "SELECT id FROM notes", expect: {rows: 0}}
+    """, header=f"targets:\n  postgres:\n    fresh: {{ephemeral: {{admin_dsn: '{admin}', "
+                "migrations: ['m/*.sql']}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.verdicts == {"H-NOTES": "FALSE"}, res.stdout + res.stderr
+    argv = [sys.executable, "-m", "certify", "reproduce", str(res.pack), "H-NOTES", "--keep"]
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdin is not None
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Press Enter"):
+                break
+        psql = next(x.strip().split(": ", 1)[1] for x in lines
+                    if x.strip().startswith("postgres fresh: psql"))
+        dsn = shlex.split(psql)[1]
+        seen = subprocess.run(["psql", dsn, "-X", "-Atc", "SELECT count(*) FROM notes"], capture_output=True,
+                              text=True, timeout=20)
+        assert seen.stdout.strip() == "2", seen.stderr  # the database the claim was judged on, still up
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        proc.wait(30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, "".join(lines)
+    assert "was FALSE, now FALSE" in "".join(lines)
+    gone = subprocess.run(["psql", dsn, "-X", "-Atc", "SELECT 1"], capture_output=True, text=True, timeout=20)
+    assert gone.returncode != 0  # dropped once Enter was pressed
