@@ -403,7 +403,9 @@ def bare_argv(dsn: str, query: str) -> list[str]:
 
 def reproduce_works(reproduce: str) -> str:
     """Run a check's reproduce line as written (its output discarded): "ok" or the error."""
-    argv = shlex.split(reproduce.split("  # ", 1)[0])
+    # A throwaway database's block starts with `certify reproduce`; the psql line follows.
+    line = next((x for x in reproduce.splitlines() if x.startswith("psql ")), reproduce)
+    argv = shlex.split(line.split("  # ", 1)[0])
     if not argv or argv[0] != "psql":
         return f"not a psql line: {reproduce[:80]}"
     proc = subprocess.run([psql_binary(), *argv[1:], "-o", "/dev/null"], capture_output=True,
