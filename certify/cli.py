@@ -380,7 +380,7 @@ def verify(pack: str, ledger: str | None, key: str | None) -> None:
                    "as it is now: it does not vouch for the pack; give --key PUB for a signed pack")
     else:
         click.echo(f"the manifest matches its ledger row ({chain.ledger}:{chain.row}); the chain of "
-                   f"{chain.rows} rows is unbroken")
+                   f"{chain.rows} row{'s' if chain.rows != 1 else ''} is unbroken")
     sys.exit(0 if chain.vouched or signature is not None else EXIT_NOT_VOUCHED)
 
 
