@@ -127,6 +127,9 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     ctx.scope("tables", f.tables, lambda p: glob_match_any(qualify(p), names), total=len(chosen),
               noun="table")
     e = f.expect
+    open_by_table: dict[str, list[tuple[str, str, str, str, list[str]]]] = {}
+    for table, *rest in open_rows:
+        open_by_table.setdefault(table, []).append(tuple(rest))  # type: ignore[arg-type]
     lines = [scope.note(named, [r[5] for r in chosen])]
     notes = []
     for _raw, name, enabled, forced, pols, _schema, _member, owner, superuser, login, acting, \
@@ -150,8 +153,8 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
                 notes.append(f"note: {name}: {what}, which matters only to its owner {owner}: "
                              + ("a superuser, who bypasses RLS anyway" if superuser else
                                 "no login, no application role and no definer code acts as it"))
-        for table, policy, cmd, using, check, reached in open_rows:
-            if table != name or not reached:
+        for policy, cmd, using, check, reached in open_by_table.get(name, []):
+            if not reached:
                 continue
             shape = f"USING ({using})" if using == "true" else f"WITH CHECK ({check})"
             what = f"policy {policy} FOR {COMMANDS.get(cmd, cmd)} is {shape} for {', '.join(reached)}"
