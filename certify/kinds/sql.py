@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
@@ -40,8 +41,18 @@ class SqlFields:
                 raise ValueError(f"settings: {refused}")
 
 
-def _same(a: Any, b: Any) -> bool:
-    return a == b or str(a) == str(b)
+def _same(got: Any, want: Any) -> bool:
+    """Whether a value the database returned is the one the spec expects. Types must agree as
+    YAML can say them: a boolean only equals a boolean (Python's True == 1 must not make `true`
+    pass for `1`), a number only a number (int, float, numeric), and a string the value as
+    PostgreSQL prints it (dates, UUIDs, text) but never a number or a boolean."""
+    if isinstance(got, bool) or isinstance(want, bool):
+        return isinstance(got, bool) and isinstance(want, bool) and got == want
+    if isinstance(want, int | float):
+        return isinstance(got, int | float | Decimal) and got == want
+    if isinstance(want, str):
+        return got is not None and not isinstance(got, int | float | Decimal) and str(got) == want
+    return bool(got == want)
 
 
 def run(f: SqlFields, ctx: CheckContext[SqlFields]) -> Outcome:

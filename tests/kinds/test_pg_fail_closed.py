@@ -228,3 +228,33 @@ def test_an_interrupted_run_cancels_its_query_on_the_server(tmp_path: Path, fixt
     assert "Traceback" not in err
     assert proc.returncode == 3
     assert [s for _, s in certify_backends(fixture_dsn, "pg_sleep(30.75)") if s == "active"] == []
+
+
+def test_sql_values_compare_with_their_types(tmp_path: Path, fixture_dsn: str) -> None:
+    """Python's True == 1 made `SELECT true` pass `value: 1`, and str() made 5 pass "5"."""
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: BOOL-AS-ONE
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT true", expect: {value: 1}}
+        - id: BOOL-AS-ZERO
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT false", expect: {value: 0}}
+        - id: NUMBER-AS-TEXT
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT 5", expect: {value: "5"}}
+        - id: CONTAINS-BOOL
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT true AS admin", expect: {contains: {admin: 1}}}
+        - id: BOOL
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT true", expect: {value: true}}
+        - id: NUMERIC
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT 1.50::numeric", expect: {value: 1.5}}
+        - id: DATE
+          claim: c
+          check: {kind: sql, target: db, query: "SELECT DATE '2026-01-01'", expect: {value: "2026-01-01"}}
+    """, header=f"targets:\n  postgres:\n    db: {{dsn: '{fixture_dsn}'}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    assert res.verdicts == {"BOOL-AS-ONE": "FALSE", "BOOL-AS-ZERO": "FALSE", "NUMBER-AS-TEXT": "FALSE",
+                            "CONTAINS-BOOL": "FALSE", "BOOL": "TRUE", "NUMERIC": "TRUE", "DATE": "TRUE"}
