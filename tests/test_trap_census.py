@@ -329,6 +329,9 @@ PG_TRAPS = """
   claim: no untrusted role can create in a schema on via_member's path
   check: {kind: security_definer, target: db, schemas: [app], views: false, untrusted: [PUBLIC, trap_api],
           allow: ['app.temp_first()', 'app.temp_implicit()']}
+- id: P-SQL-BOOL-AS-ONE
+  claim: exactly one person is an admin (the query returns whether any is, true)
+  check: {kind: sql, target: db, query: "SELECT true AS any_admin", expect: {value: 1}}
 - id: P-MATVIEW
   claim: no view or materialized view exposes people's rows past RLS
   check: {kind: security_definer, target: db, schemas: [app],
