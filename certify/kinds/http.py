@@ -32,11 +32,6 @@ class HttpExpect:
         "response headers that must match these regexes"))
     max_ms: float | None = field(default=None, metadata=meta("the slowest acceptable answer, in ms"))
 
-    def __post_init__(self) -> None:
-        if self.body is not None and not self.body.source:
-            raise ValueError("body: an empty regex matches any body (an unset variable?); "
-                             "write what the body must contain")
-
 
 @dataclass(frozen=True)
 class HttpFields:

@@ -101,12 +101,18 @@ class Regex:
         if not isinstance(node.value, str):
             raise SpecError(node.mark, f"expected {cls.expected()}, got {node.shown()!r}")
         try:
-            return cls.of(node.value)
+            regex = cls.of(node.value)
         except re.error as exc:
             at = f" at position {exc.pos}" if exc.pos is not None else ""
             raise SpecError(node.mark, f'bad regular expression "{node.shown()}": {exc.msg}{at}') from None
         except (OverflowError, RecursionError) as exc:  # a{99999999999}, thousands of nested groups
             raise SpecError(node.mark, f'bad regular expression "{node.shown()}": {exc}') from None
+        if regex.compiled.search("") is not None:
+            # "" from an unset "${MARKER:-}", "x*", "^": found in every line, so `some`, `contains`
+            # and `then` would hold whatever the text says.
+            raise SpecError(node.mark, f'regular expression "{node.shown()}" matches an empty line, so it '
+                                       "matches every line and proves nothing; give it something to find")
+        return regex
 
     @classmethod
     def expected(cls) -> str:

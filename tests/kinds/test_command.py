@@ -225,8 +225,8 @@ def test_claims_on_cut_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.parametrize("field, value, message", [
     ("run", '""', "run: expected a command, got an empty one"),
     ("run", '"  "', "run: expected a command, got an empty one"),
-    ("expect", "{stdout: ['']}", "an empty regex matches any output"),
-    ("expect", "{stderr: ['']}", "an empty regex matches any output"),
+    ("expect", "{stdout: ['']}", "matches an empty line, so it matches every line and proves nothing"),
+    ("expect", "{stderr: ['']}", "matches an empty line, so it matches every line and proves nothing"),
 ])
 def test_empty_expectations_are_spec_errors(tmp_path: Path, field: str, value: str, message: str) -> None:
     check = f"{{kind: command, {field}: {value}}}" if field == "run" else \
