@@ -13,6 +13,7 @@ problem naming what was written and what was not, and the pack is kept.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable
@@ -117,20 +118,25 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
     if folder_from_base.startswith("../"):  # outside the spec's folder: no machine path in the pack
         folder_from_base = "THIS_PACK"  # the folder the reader has the pack in
     in_pack = point_to_reproduce(in_pack, folder_from_base)
-    try:
-        key = to.sign_with
-        folder = pack.write_pack(in_pack, pack_files(in_pack, redactor, cwd), to.out_dir,
-                                 sign=(lambda files: sign.envelope(files, key)) if key else None)
-    except OSError as exc:
-        raise PackNotWritten(f"cannot write the evidence pack under {to.out_dir}: {exc}") from None
-    done = Delivery(r, folder)
-    written = f"the evidence pack {folder} was written"
-    try:
-        pack.add_ledger_rows(to.out_dir, in_pack, folder, redactor)
-    except OSError as exc:
-        ledger = to.out_dir / pack.LEDGER
-        done.problems.append(f"{written}; its ledger row could not be added to {ledger}: "
-                             f"{_why(exc, ledger)}; `certify verify {folder}` adds it")
+    files = pack_files(in_pack, redactor, cwd)
+    key = to.sign_with
+    # The pack goes into place and gets its row under the ledger's lock: another run never sees
+    # it without its row (and so never "restores" one).
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(pack.ledger_lock(to.out_dir))
+            folder = pack.write_pack(in_pack, files, to.out_dir,
+                                     sign=(lambda files: sign.envelope(files, key)) if key else None)
+        except OSError as exc:
+            raise PackNotWritten(f"cannot write the evidence pack under {to.out_dir}: {exc}") from None
+        done = Delivery(r, folder)
+        written = f"the evidence pack {folder} was written"
+        try:
+            pack.add_ledger_rows(to.out_dir, in_pack, folder, redactor, locked=True)
+        except OSError as exc:
+            ledger = to.out_dir / pack.LEDGER
+            done.problems.append(f"{written}; its ledger row could not be added to {ledger}: "
+                                 f"{_why(exc, ledger)}; `certify verify {folder}` adds it")
     for wanted, output in ((to.junit, JUNIT), (to.json, RESULTS)):
         if wanted:
             _write(done, written, output.name, wanted, (folder / output.name).read_bytes())

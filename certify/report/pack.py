@@ -173,43 +173,60 @@ def _rel(out_dir: Path, folder: Path) -> str:
     return folder.relative_to(out_dir).as_posix()
 
 
-def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor) -> bool:
-    """Append the row of the pack `folder` (r: its result, or None to read it from its
-    results.json) to out_dir/INDEX.md, after the rows of any other pack the ledger misses; under a
-    lock, and only rows not already there. True when a row was added. Raises OSError."""
-    ledger = out_dir / LEDGER
+@contextlib.contextmanager
+def ledger_lock(out_dir: Path) -> Iterator[None]:
+    """The ledger's lock. A run holds it from putting its pack in place until its row is written,
+    so no other run ever sees the pack without its row and "restores" one (OSError if out_dir
+    cannot be made)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     with _locked(out_dir / ".INDEX.lock"):
-        text = ledger.read_text(encoding="utf-8", errors="replace") if ledger.exists() else ""
-        missing = _packs_without_row(out_dir, text, folder)
-        link = _link(_rel(out_dir, folder))
-        own_row = any(link in line and not line.rstrip(" |").endswith(RESTORED)
-                      for _, line in ledger_rows(text))
-        if link not in text or (r is not None and not own_row):
-            # its own run writes its row even when another run restored one meanwhile (a race)
-            missing.append((folder, r or _header(folder)))
-        if not missing:
-            return False
-        existing = ledger_rows(text)
-        prev = row_digest(existing[-1][1]) if existing else FIRST_ROW
-        rows = []
-        for pack_folder, run in missing:
-            # A row not written by the pack's own run is restored from the pack as it is now: it
-            # says so, and vouches for nothing (certify/report/verify.py).
-            restored = f" {RESTORED}" if r is None or pack_folder != folder else ""
-            # the digests are hex: only the rest of the row goes through the redactor
-            line = (f"{redactor.text(_row(run))} {manifest_digest(pack_folder)} | {prev} | "
-                    f"{redactor.text(_link(_rel(out_dir, pack_folder)))}{restored} |")
-            rows.append(line + "\n")
-            prev = row_digest(line)
-        with ledger.open("a", encoding="utf-8") as fh:
-            if not text.strip():
-                fh.write(LEDGER_HEADER)
-            elif not text.endswith("\n"):
-                fh.write("\n")  # a row cut short by a failed write stays a line of its own
-            fh.write("".join(rows))
-            fh.flush()
-            os.fsync(fh.fileno())
-        return True
+        yield
+
+
+def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor,
+                    locked: bool = False) -> bool:
+    """Append the row of the pack `folder` (r: its result, or None to read it from its
+    results.json) to out_dir/INDEX.md, after the rows of any other pack the ledger misses; under the
+    ledger's lock (`locked`: the caller holds it), and only rows not already there. True when a
+    row was added. Raises OSError."""
+    with contextlib.nullcontext() if locked else ledger_lock(out_dir):
+        return _add_rows(out_dir, r, folder, redactor)
+
+
+def _add_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor) -> bool:
+    """add_ledger_rows, the ledger's lock held."""
+    ledger = out_dir / LEDGER
+    text = ledger.read_text(encoding="utf-8", errors="replace") if ledger.exists() else ""
+    missing = _packs_without_row(out_dir, text, folder)
+    link = _link(_rel(out_dir, folder))
+    own_row = any(link in line and not line.rstrip(" |").endswith(RESTORED)
+                  for _, line in ledger_rows(text))
+    if link not in text or (r is not None and not own_row):
+        # its own run writes its row even when another run restored one meanwhile (a race)
+        missing.append((folder, r or _header(folder)))
+    if not missing:
+        return False
+    existing = ledger_rows(text)
+    prev = row_digest(existing[-1][1]) if existing else FIRST_ROW
+    rows = []
+    for pack_folder, run in missing:
+        # A row not written by the pack's own run is restored from the pack as it is now: it
+        # says so, and vouches for nothing (certify/report/verify.py).
+        restored = f" {RESTORED}" if r is None or pack_folder != folder else ""
+        # the digests are hex: only the rest of the row goes through the redactor
+        line = (f"{redactor.text(_row(run))} {manifest_digest(pack_folder)} | {prev} | "
+                f"{redactor.text(_link(_rel(out_dir, pack_folder)))}{restored} |")
+        rows.append(line + "\n")
+        prev = row_digest(line)
+    with ledger.open("a", encoding="utf-8") as fh:
+        if not text.strip():
+            fh.write(LEDGER_HEADER)
+        elif not text.endswith("\n"):
+            fh.write("\n")  # a row cut short by a failed write stays a line of its own
+        fh.write("".join(rows))
+        fh.flush()
+        os.fsync(fh.fileno())
+    return True
 
 
 def restore_ledger_row(folder: Path) -> Path | None:
