@@ -198,21 +198,31 @@ def test_log_traps(tmp_path: Path) -> None:
     assert res.exit_code in (1, 3), res.stderr
 
 
+EMPTY_VALUE_TRAPS = {
+    "GIT-HEAD": 'check: {kind: git, head: "${RELEASE_SHA:-}"}',
+    "GREP-MARKER": 'check: {kind: grep, pattern: "${RELEASE_SHA:-}", expect: some}',
+    "FILE-MARKER": 'check: {kind: file, path: a.txt, contains: ["${RELEASE_SHA:-}"]}',
+}
+
+
 def test_empty_expected_values_are_refused(tmp_path: Path) -> None:
     """An expected value that expands to nothing would match anything: refused, not TRUE."""
     git(tmp_path, "init", "-q")
     write(tmp_path / "a.txt", "a\n")
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-qm", "a")
-    write(tmp_path / "checks.yaml", spec_text("""
-        - id: GIT-HEAD
-          claim: the release commit is checked out
-          check: {kind: git, head: "${RELEASE_SHA:-}"}
-    """))
-    res = certify("run", "-q", cwd=tmp_path, env={"RELEASE_SHA": ""})
-    refused = res.exit_code == 2
-    assert refused or res.verdicts.get("GIT-HEAD") in NOT_TRUE, (res.exit_code, res.stdout, res.stderr)
-    print("\nwrong-TRUE traps (empty expected values): 1 tried, 0 TRUE")
+    wrong = []
+    for hid, check in EMPTY_VALUE_TRAPS.items():
+        write(tmp_path / "checks.yaml", spec_text(f"""
+            - id: {hid}
+              claim: the release {hid.lower()} is what was certified
+              {check}
+        """))
+        res = certify("run", "-q", cwd=tmp_path, env={"RELEASE_SHA": ""})
+        if res.exit_code != 2 and res.verdicts.get(hid) not in NOT_TRUE:
+            wrong.append(hid)
+    print(f"\nwrong-TRUE traps (empty expected values): {len(EMPTY_VALUE_TRAPS)} tried, {len(wrong)} TRUE")
+    assert not wrong
 
 
 # Lines of one length, so that max_body falls exactly on a line boundary.
