@@ -47,6 +47,9 @@ def _holds(who: str) -> str:
             ELSE has_schema_privilege({who}, o.oid, p) END"""
 
 
+# A function's regprocedure text is costly to make, so `raw` has it only for functions whose
+# name can match (the planner pushes `chosen`'s filter on raw down into this scan, ahead of the
+# prefix test). No SQL comments inside: reproduce lines put the query on one line.
 # Column privileges are named "PRIV column" (only a column ACL grants one: `cols` holds just the
 # columns that have one, so a large catalog is not scanned per table); `via` lists "PRIV role"
 # for privileges the role reaches only by SET ROLE to a role it is a member of (NOINHERIT, or
@@ -62,7 +65,10 @@ WITH objs AS (
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND {SYSTEM_SCHEMAS_SQL}
   UNION ALL
-  SELECT 'function', p.oid, p.oid::regprocedure::text, p.oid::regprocedure::text,
+  SELECT 'function', p.oid,
+         CASE WHEN (n.nspname::text || '.' || p.proname::text) ^@ ANY(%(prefixes)s)
+              THEN p.oid::regprocedure::text END,
+         p.oid::regprocedure::text,
          coalesce(p.proacl, acldefault('f', p.proowner)),
          n.nspname::text, p.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_proc")}),
          p.prorettype NOT IN ('pg_catalog.trigger'::regtype, 'pg_catalog.event_trigger'::regtype)
@@ -118,7 +124,7 @@ FROM chosen o
 ORDER BY o.type, o.raw
 """
 # Every object name, for telling which `on` pattern matched nothing.
-NAMES = QUERY.split("), chosen AS")[0] + ") SELECT raw FROM objs"
+NAMES = QUERY.split("), chosen AS")[0] + ") SELECT raw FROM objs WHERE raw IS NOT NULL"
 
 Privilege = Literal["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
                     "EXECUTE", "USAGE", "CREATE"]
