@@ -236,8 +236,8 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
         if foreign and other:
             out.findings.append(Finding(where, f"{role} sees {other} rows of others ({foreign})"))
         if case and case.writes is not None:
-            _probe_writes(pg, ctx, out, shown, label, role, settings, case, first[0] if first else None,
-                          writes_log, repro)
+            column = first[0] if first else None
+            _probe_writes(pg, ctx, out, shown, named, label, role, settings, case, column, writes_log, repro)
     out.values["counts"] = counts
     if simple:
         lines = [f"tenant | rows seen by {f.role} | expected",
@@ -293,9 +293,11 @@ def _others_exist(pg: Any, ctx: CheckContext[Any], shown: str, foreign: str) -> 
     return bool(rows[0][0])
 
 
-def _probe_writes(pg: Any, ctx: CheckContext[Any], out: Outcome, shown: str, label: str, role: str,
-                  settings: dict[str, str], case: Case, column: str | None, log: list[str],
+def _probe_writes(pg: Any, ctx: CheckContext[Any], out: Outcome, shown: str, named: str, label: str,
+                  role: str, settings: dict[str, str], case: Case, column: str | None, log: list[str],
                   repro: list[str]) -> None:
+    """Try the case's writes on other owners' rows, each in a transaction rolled back; a write
+    that went through is a finding named as PostgreSQL prints the table (`named`)."""
     import psycopg
     from psycopg import sql
 
@@ -341,7 +343,7 @@ def _probe_writes(pg: Any, ctx: CheckContext[Any], out: Outcome, shown: str, lab
             out.unproven.append(f"{label}: the {what} probe failed for another reason than a refusal "
                                 f"({refusal.removeprefix('error: ')}): give values the table accepts")
         if affected:
-            out.findings.append(Finding(f"{shown} {label}", f"{role} could {what}: {affected} rows "
+            out.findings.append(Finding(f"{named} with {label}", f"{role} could {what}: {affected} rows "
                                                             "(rolled back)"))
 
 

@@ -130,7 +130,8 @@ def test_supabase_identities_and_write_probes(dsns: dict[str, str], tmp_path: Pa
     notes = check(hyps["NOTES"])
     assert hyps["NOTES"]["verdict"] == "FALSE"
     assert [(f["where"], f["what"]) for f in notes["findings"]] == [
-        ('"basejump"."notes" user a', "authenticated could INSERT naming another owner: 1 rows (rolled back)")]
+        ("basejump.notes with user a",
+         "authenticated could INSERT naming another owner: 1 rows (rolled back)")]
     out = notes["output"]
     assert "user a | authenticated | 1 | 1 | 0 not its own" in out
     assert "anon | anon | denied: permission denied for schema basejump (42501) | denied" in out
@@ -149,7 +150,8 @@ def test_supabase_identities_and_write_probes(dsns: dict[str, str], tmp_path: Pa
 def test_write_probes_on_a_dsn_need_allow_writes(dsns: dict[str, str], tmp_path: Path) -> None:
     hyps = run(tmp_path, dsns["supabase"], SUPABASE_CASES)
     assert hyps["ACCOUNTS"]["verdict"] == "UNKNOWN"
-    assert "write probes need `allow_writes: rollback` on the postgres target db" in hyps["ACCOUNTS"]["reason"]
+    reason = hyps["ACCOUNTS"]["reason"]
+    assert "write probes need `allow_writes: rollback` on the postgres target db" in reason
     evidence = run(tmp_path / "w", dsns["supabase"], SUPABASE_CASES, ", allow_writes: rollback")
     assert evidence["ACCOUNTS"]["verdict"] == "TRUE"
     pack = next((tmp_path / "w/reports").glob("*/*/EVIDENCE.md")).parent

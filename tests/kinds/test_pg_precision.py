@@ -140,7 +140,8 @@ def test_trigger_functions_are_left_out_of_execute_findings(results: dict[str, d
     assert "public.pq_touch()" not in {w for w, _ in definer}
 
 
-def test_a_search_path_pinned_with_pg_temp_last_is_safe_by_default(results: dict[str, dict[str, Any]]) -> None:
+def test_a_search_path_pinned_with_pg_temp_last_is_safe_by_default(
+        results: dict[str, dict[str, Any]]) -> None:
     assert "public.pq_pinned()" not in {w for w, _ in found(results["DEFINER"])}
     assert ("public.pq_pinned()", "search_path is public, pg_temp, expected empty") in \
         found(results["DEFINER-EMPTY"])
