@@ -132,7 +132,7 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
         done = Delivery(r, folder)
         written = f"the evidence pack {folder} was written"
         try:
-            pack.add_ledger_rows(to.out_dir, in_pack, folder, redactor, locked=True)
+            pack.add_ledger_rows(to.out_dir, in_pack, folder, redactor)
         except OSError as exc:
             ledger = to.out_dir / pack.LEDGER
             done.problems.append(f"{written}; its ledger row could not be added to {ledger}: "

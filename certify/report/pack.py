@@ -32,6 +32,7 @@ from certify.report.naming import slug
 
 MANIFEST = "MANIFEST.sha256"
 LEDGER = "INDEX.md"
+LOCK = ".INDEX.lock"  # the ledger's lock file (ledger_lock)
 LEDGER_HEADER = (
     "# Evidence ledger\n\n"
     "One row per `certify run`. Each pack can be re-checked with `certify verify <pack>`.\n\n"
@@ -96,16 +97,6 @@ def _claim(tmp: Path, parent: Path, name: str) -> Path:
             continue  # taken meanwhile by a concurrent run
         return candidate
     raise RuntimeError(f"cannot find a free pack name under {parent}")
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with path.open("a") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def row_digest(line: str) -> str:
@@ -179,22 +170,19 @@ def ledger_lock(out_dir: Path) -> Iterator[None]:
     so no other run ever sees the pack without its row and "restores" one (OSError if out_dir
     cannot be made)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with _locked(out_dir / ".INDEX.lock"):
-        yield
+    with (out_dir / LOCK).open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
-def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor,
-                    locked: bool = False) -> bool:
+def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor) -> bool:
     """Append the row of the pack `folder` (r: its result, or None to read it from its
-    results.json) to out_dir/INDEX.md, after the rows of any other pack the ledger misses; under the
-    ledger's lock (`locked`: the caller holds it), and only rows not already there. True when a
-    row was added. Raises OSError."""
-    with contextlib.nullcontext() if locked else ledger_lock(out_dir):
-        return _add_rows(out_dir, r, folder, redactor)
-
-
-def _add_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: Redactor) -> bool:
-    """add_ledger_rows, the ledger's lock held."""
+    results.json) to out_dir/INDEX.md, after the rows of any other pack the ledger misses; only
+    rows not already there. The caller holds the ledger's lock (ledger_lock). True when a row was
+    added. Raises OSError."""
     ledger = out_dir / LEDGER
     text = ledger.read_text(encoding="utf-8", errors="replace") if ledger.exists() else ""
     missing = _packs_without_row(out_dir, text, folder)
@@ -236,6 +224,8 @@ def restore_ledger_row(folder: Path) -> Path | None:
     say what the row needs."""
     folder = folder.resolve()
     out_dir = folder.parent.parent
-    if not ((out_dir / LEDGER).is_file() or (out_dir / ".INDEX.lock").exists()):
+    if not ((out_dir / LEDGER).is_file() or (out_dir / LOCK).exists()):
         return None
-    return out_dir / LEDGER if add_ledger_rows(out_dir, None, folder, Redactor()) else None
+    with ledger_lock(out_dir):
+        added = add_ledger_rows(out_dir, None, folder, Redactor())
+    return out_dir / LEDGER if added else None
