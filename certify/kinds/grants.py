@@ -15,6 +15,7 @@ from certify.kinds.pg_common import (
     glob_to_posix,
     named_schemas,
     schema_scope,
+    set_role_privilege,
     target,
 )
 from certify.spec.binder import meta
@@ -162,8 +163,7 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     asked: set[str] = set(f.has) | set(f.lacks) | set(f.exactly or [])
     if f.exactly is not None:  # "no other" needs every privilege
         asked |= {p for privs in PRIVILEGES.values() for p in privs}
-    # Who may SET ROLE to a role: a member (15 and before); a member WITH SET (16+).
-    how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
+    how = set_role_privilege(pg)
     out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}, whole and "
                       "per column, and through SET ROLE (has_*_privilege + aclexplode, one query)")
     named = named_schemas(f.on)

@@ -125,6 +125,12 @@ def target(ctx: CheckContext[Any]) -> PostgresTarget:
     return t
 
 
+def set_role_privilege(pg: PostgresTarget) -> str:
+    """The pg_has_role privilege that means "can SET ROLE to it": MEMBER up to 15, SET on 16+
+    (where a membership may be granted WITH SET FALSE)."""
+    return "MEMBER" if pg.server_version_num() < 160000 else "SET"
+
+
 def finish(out: Outcome, ok_reason: str, inventory: Sequence[str] = (),
            attachment: str = "objects.txt") -> Outcome:
     """Show what was checked: the findings with their fixes when there are any (the engine's

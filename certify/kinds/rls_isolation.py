@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
-from certify.kinds.pg_common import setting_refusal, sql_refusal, target
+from certify.kinds.pg_common import set_role_privilege, setting_refusal, sql_refusal, target
 from certify.spec.binder import meta
 from certify.spec.errors import SpecError
 from certify.spec.values import CountExpr
@@ -178,7 +178,7 @@ def run(f: RlsIsolationFields, ctx: CheckContext[RlsIsolationFields]) -> Outcome
            if simple else f"as {', '.join(roles)}: SELECT count(*) FROM {shown}, for each of "
                           f"{', '.join(label for label, *_ in cases)}")
     out = ctx.outcome(ran=ran, reproduce="")
-    how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
+    how = set_role_privilege(pg)
     facts: dict[str, Any] = {}
     with pg.session(catalog=True, guard=ctx) as cur:
         for role in roles:

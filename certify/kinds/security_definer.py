@@ -21,6 +21,7 @@ from certify.kinds.pg_common import (
     glob_match,
     glob_match_any,
     schema_scope,
+    set_role_privilege,
     target,
 )
 from certify.spec.binder import meta
@@ -191,7 +192,7 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
     pg = target(ctx)
     # Whose privileges a role can use: its own and inherited (USAGE), and those of a role it can
     # SET ROLE to: any it is a member of (15 and before), one granted WITH SET (16+).
-    how = "MEMBER" if pg.server_version_num() < 160000 else "SET"
+    how = set_role_privilege(pg)
     out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in {', '.join(f.schemas)}")
     named = [s for s in f.schemas if not any(ch in s for ch in "*?")]
     out.reproduce = pg.reproduce(_shown({"schemas": named, "untrusted": sorted(set(f.untrusted) | {"PUBLIC"}),
