@@ -139,7 +139,7 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
                                  f"{_why(exc, ledger)}; `certify verify {folder}` adds it")
     for wanted, output in ((to.junit, JUNIT), (to.json, RESULTS)):
         if wanted:
-            _write(done, written, output.name, wanted, (folder / output.name).read_bytes())
+            _write(done, written, output.name, wanted, files[output.name])  # as in the pack
     if to.sarif:
         _write(done, written, SARIF.name, to.sarif, SARIF.text(r, cwd, redactor).encode("utf-8"))
     if to.annotations:
