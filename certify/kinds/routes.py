@@ -137,7 +137,6 @@ def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
         if ex.framework == "ambiguous":
             raise CheckError(f"{where} holds both Python (FastAPI/Flask) and Express route code: set "
                              "code.framework, or code.paths to one application")
-    if not f.code.app:
         out.ran = f"extract {ex.framework} routes from {where}" + compare
     implicit = IMPLICIT.get(ex.framework, ())
     implemented: dict[tuple[str, str], Route] = {}
