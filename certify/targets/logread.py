@@ -9,7 +9,6 @@ not JSON) raises LogReadError naming the file and line; it is never skipped sile
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import io
 import json
@@ -246,11 +245,3 @@ def _text_lines(stream: IO[str], head: str, source: str) -> Iterator[Record]:
         entry: dict[str, Any] = {"textPayload": m.group(2), "timestamp": m.group(1).replace(" ", "T")} if m \
             else {"textPayload": text}
         yield Record(source, n, None, entry)
-
-
-def decode_stream(chunks: Iterator[bytes]) -> Iterator[str]:
-    """UTF-8 text of a byte stream cut anywhere (a command's output)."""
-    dec = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    for chunk in chunks:
-        yield dec.decode(chunk)
-    yield dec.decode(b"", final=True)
