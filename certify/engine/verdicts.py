@@ -33,11 +33,11 @@ def _finding_waivers(hyp: Hypothesis, checks: list[CheckResult],
     """Each `waive:` entry with its state (applied | expired | unused) and the findings it matched;
     whether every failing check fails only on findings a valid entry accepts; the wheres waived."""
     out: list[dict[str, Any]] = []
-    failing = [c for c in checks if c.status == "fail"]
+    failing = [ci for ci, c in enumerate(checks) if c.status == "fail"]
     waived: set[tuple[int, int]] = set()
     for w in hyp.waive:
-        matched = [(ci, fi, f.where) for ci, c in enumerate(checks) if c.status == "fail"
-                   for fi, f in enumerate(c.findings) if _matches(w, f.where)]
+        matched = [(ci, fi, f.where) for ci in failing
+                   for fi, f in enumerate(checks[ci].findings) if _matches(w, f.where)]
         state = "unused" if not matched else ("applied" if w.valid_on(today) else "expired")
         if state == "applied":
             waived.update((ci, fi) for ci, fi, _ in matched)
@@ -45,7 +45,8 @@ def _finding_waivers(hyp: Hypothesis, checks: list[CheckResult],
         entry["matched"] = sorted({where for _, _, where in matched})
         out.append(entry)
     all_waived = bool(failing) and all(
-        c.findings and all((checks.index(c), fi) in waived for fi in range(len(c.findings))) for c in failing)
+        checks[ci].findings and all((ci, fi) in waived for fi in range(len(checks[ci].findings)))
+        for ci in failing)
     wheres = sorted({checks[ci].findings[fi].where for ci, fi in waived})
     return out, all_waived, wheres
 
