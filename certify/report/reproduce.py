@@ -86,10 +86,9 @@ def point_to_reproduce(r: RunResult, pack: str) -> RunResult:
     for h in r.hypotheses:
         checks = []
         for c in h.checks:
-            gone = c.reproduce and (any(m in c.reproduce for m in _THROWAWAY_DB)
-                                    or (c.target is not None and c.target in started))
-            if gone:
-                what = "database" if any(m in c.reproduce for m in _THROWAWAY_DB) else "service"
+            database = any(m in c.reproduce for m in _THROWAWAY_DB)
+            if c.reproduce and (database or (c.target is not None and c.target in started)):
+                what = "database" if database else "service"
                 ran = c.reproduce
                 if ran.startswith(REPRODUCE):  # a shard's pack, merged: this pack is the one to name
                     ran = ran.partition("\n")[2]
