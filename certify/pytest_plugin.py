@@ -124,16 +124,24 @@ class HypothesisItem(pytest.Item):
         return self.path, max(0, self.line - 1), f"{self.hypothesis_id}: {self.claim}"
 
 
+_NAMED_SPECS = pytest.StashKey[set[Path]]()
+
+
 def _named_specs(config: pytest.Config) -> set[Path]:
-    """YAML files named as positional arguments (`pytest checks.yaml`): specs to run."""
-    return {Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args
+    """YAML files named as positional arguments (`pytest checks.yaml`): specs to run (worked out
+    once per session: every collected path asks)."""
+    if _NAMED_SPECS not in config.stash:
+        config.stash[_NAMED_SPECS] = {
+            Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args
             if arg.split("::")[0].endswith((".yaml", ".yml"))}
+    return config.stash[_NAMED_SPECS]
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """With --certify, or a spec given positionally, nothing but the specs is collected."""
-    if config.getoption("certify") or _named_specs(config):
-        return collection_path.resolve() not in _named_specs(config) or None
+    named = _named_specs(config)
+    if config.getoption("certify") or named:
+        return collection_path.resolve() not in named or None
     return None
 
 
