@@ -10,7 +10,16 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certify.report.pack import MANIFEST
+from certify.report.pack import (
+    FIRST_ROW,
+    LEDGER,
+    MANIFEST,
+    RESTORED,
+    ledger_rows,
+    manifest_digest,
+    row_cells,
+    row_digest,
+)
 from certify.report.sign import SIGNATURE
 
 
@@ -103,16 +112,12 @@ class LedgerCheck:
 
 def default_ledger(pack: Path) -> Path | None:
     """<reports>/INDEX.md of a pack at <reports>/<phase>/<pack>, when it exists."""
-    from certify.report.pack import LEDGER
-
     candidate = pack.resolve().parent.parent / LEDGER
     return candidate if candidate.is_file() else None
 
 
 def check_ledger(pack: Path, ledger: Path | None) -> LedgerCheck:
     """The pack's manifest digest against its ledger row, and every row's link to the previous one."""
-    from certify.report.pack import FIRST_ROW, RESTORED, ledger_rows, manifest_digest, row_cells, row_digest
-
     out = LedgerCheck(ledger)
     if ledger is None:
         return out
