@@ -186,15 +186,14 @@ def add_ledger_rows(out_dir: Path, r: RunResult | None, folder: Path, redactor: 
     ledger = out_dir / LEDGER
     text = ledger.read_text(encoding="utf-8", errors="replace") if ledger.exists() else ""
     missing = _packs_without_row(out_dir, text, folder)
+    existing = ledger_rows(text)
     link = _link(_rel(out_dir, folder))
-    own_row = any(link in line and not line.rstrip(" |").endswith(RESTORED)
-                  for _, line in ledger_rows(text))
+    own_row = any(link in line and not line.rstrip(" |").endswith(RESTORED) for _, line in existing)
     if link not in text or (r is not None and not own_row):
         # its own run writes its row even when another run restored one meanwhile (a race)
         missing.append((folder, r or _header(folder)))
     if not missing:
         return False
-    existing = ledger_rows(text)
     prev = row_digest(existing[-1][1]) if existing else FIRST_ROW
     rows = []
     for pack_folder, run in missing:
