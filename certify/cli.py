@@ -334,7 +334,8 @@ def verify(pack: str, ledger: str | None, key: str | None) -> None:
     written by the run nor a signature (--key) vouches for the manifest).
 
     An intact pack that its folder's ledger (INDEX.md) does not list gets its row there."""
-    from certify.report.pack import LEDGER, restore_ledger_row
+    from certify.names import LEDGER
+    from certify.report.pack import restore_ledger_row
     from certify.report.verify import NotAPack, check_ledger, default_ledger
     from certify.report.verify import verify as verify_pack
 

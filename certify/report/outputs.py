@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certify.engine.result import RunResult
+from certify.names import LEDGER
 from certify.redact import Redactor
 from certify.report import ci, json_report, junit_report, markdown, pack, sign
 from certify.report.naming import attachment_path, run_attachment_path, slug
@@ -134,7 +135,7 @@ def deliver(result: RunResult, redactor: Redactor, to: Destinations, cwd: Path |
         try:
             pack.add_ledger_rows(to.out_dir, in_pack, folder, redactor)
         except OSError as exc:
-            ledger = to.out_dir / pack.LEDGER
+            ledger = to.out_dir / LEDGER
             done.problems.append(f"{written}; its ledger row could not be added to {ledger}: "
                                  f"{_why(exc, ledger)}; `certify verify {folder}` adds it")
     for wanted, output in ((to.junit, JUNIT), (to.json, RESULTS)):

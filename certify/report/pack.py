@@ -26,15 +26,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from certify.engine.result import RunResult
+from certify.names import LEDGER, LEDGER_LOCK, LEDGER_TITLE, MANIFEST, SIGNATURE
 from certify.redact import Redactor
 from certify.report import json_report, markdown
 from certify.report.naming import slug
 
-MANIFEST = "MANIFEST.sha256"
-LEDGER = "INDEX.md"
-LOCK = ".INDEX.lock"  # the ledger's lock file (ledger_lock)
 LEDGER_HEADER = (
-    "# Evidence ledger\n\n"
+    f"{LEDGER_TITLE}\n\n"
     "One row per `certify run`. Each pack can be re-checked with `certify verify <pack>`.\n\n"
     "| Finished (UTC) | Phase | Commit | Gate | TRUE | FALSE | UNKNOWN | WAIVED | Runtime proof "
     "| Manifest sha256 | Previous row sha256 | Pack |\n"
@@ -65,8 +63,6 @@ def write_pack(r: RunResult, files: dict[str, bytes], out_dir: Path,
     All or nothing: an OSError leaves no pack behind (and no ledger row: see add_ledger_rows)."""
     files = {**files, MANIFEST: manifest(files)}
     if sign is not None:
-        from certify.report.sign import SIGNATURE
-
         files[SIGNATURE] = sign(files)
     parent = out_dir / slug(r.phase)
     parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +166,7 @@ def ledger_lock(out_dir: Path) -> Iterator[None]:
     so no other run ever sees the pack without its row and "restores" one (OSError if out_dir
     cannot be made)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / LOCK).open("a") as lock:
+    with (out_dir / LEDGER_LOCK).open("a") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -223,7 +219,7 @@ def restore_ledger_row(folder: Path) -> Path | None:
     say what the row needs."""
     folder = folder.resolve()
     out_dir = folder.parent.parent
-    if not ((out_dir / LEDGER).is_file() or (out_dir / LOCK).exists()):
+    if not ((out_dir / LEDGER).is_file() or (out_dir / LEDGER_LOCK).exists()):
         return None
     with ledger_lock(out_dir):
         added = add_ledger_rows(out_dir, None, folder, Redactor())

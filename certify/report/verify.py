@@ -10,17 +10,15 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from certify.names import LEDGER, MANIFEST, SIGNATURE
 from certify.report.pack import (
     FIRST_ROW,
-    LEDGER,
-    MANIFEST,
     RESTORED,
     ledger_rows,
     manifest_digest,
     row_cells,
     row_digest,
 )
-from certify.report.sign import SIGNATURE
 
 
 class NotAPack(Exception):

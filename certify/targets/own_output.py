@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_LEDGER_HEADER = "# Evidence ledger"
+from certify.names import LEDGER, LEDGER_LOCK, LEDGER_TITLE, MANIFEST, SIGNATURE
+
 _MAX_FILES = 100_000
 
 
@@ -35,21 +36,21 @@ def is_certify_output(top: Path, status_line: str) -> bool:
 def _written_by_certify(file: Path, top: Path) -> bool:
     if file.is_symlink() or not file.is_file():
         return False
-    if file.name == ".INDEX.lock":
+    if file.name == LEDGER_LOCK:
         return True
-    if file.name == "INDEX.md":
+    if file.name == LEDGER:
         try:
             with file.open(encoding="utf-8") as fh:
-                return fh.readline().strip() == _LEDGER_HEADER
+                return fh.readline().strip() == LEDGER_TITLE
         except (OSError, UnicodeDecodeError):
             return False
     for pack in file.parents:  # the nearest folder with a manifest, inside the repository
         if pack == top or top not in pack.parents:
             return False
-        manifest = pack / "MANIFEST.sha256"
+        manifest = pack / MANIFEST
         if manifest.is_file() and not manifest.is_symlink():
             rel = file.relative_to(pack).as_posix()
-            if rel in ("MANIFEST.sha256", "SIGNATURE.dsse.json"):
+            if rel in (MANIFEST, SIGNATURE):
                 return True
             try:
                 text = manifest.read_text(encoding="utf-8")
