@@ -1,7 +1,12 @@
 """The examples: each reproduces a hand-written certification record (examples/<record>/)
 against its own small fixture system. Each run must give the verdicts its expected.json
 states, a pack that verifies, and the pack committed as golden files under
-tests/golden/examples/ (tests/packcompare.py)."""
+tests/golden/examples/ (tests/packcompare.py); and `certify reproduce` on every FALSE claim
+gives the same verdict (the throwaway database is rebuilt from the same migrations and the
+started services start again).
+
+An example is run once per session: its tests share the run, and they are kept on one
+pytest-xdist worker (`--dist loadgroup`), which would otherwise run the example again."""
 
 from __future__ import annotations
 
@@ -18,7 +23,8 @@ from tests.test_example_flips import run_env
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/expected.json"))
 
 
-@pytest.fixture(scope="module", params=EXAMPLES)
+@pytest.fixture(scope="module",
+                params=[pytest.param(n, marks=pytest.mark.xdist_group(n)) for n in EXAMPLES])
 def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             ) -> tuple[str, Path, CliResult]:
     """The example copied into a fresh git repository (a stable anchor), then certified."""
@@ -51,3 +57,14 @@ def test_example_gives_the_records_verdicts(example: tuple[str, Path, CliResult]
 def test_example_pack_matches_golden(example: tuple[str, Path, CliResult], file: str) -> None:
     name, work, res = example
     assert_matches_golden(res.pack, file, f"examples/{name}.{file}", work)
+
+
+def test_reproduce_every_false_claim(example: tuple[str, Path, CliResult]) -> None:
+    name, work, res = example
+    false = [i for i, v in res.verdicts.items() if v == "FALSE"]
+    if not false:
+        pytest.skip(f"{name} has no FALSE claim")
+    again = certify("reproduce", str(res.pack), *false, cwd=work.parent, env=run_env())
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert f"{len(false)} of {len(false)} verdicts reproduced" in again.stdout
+    assert again.stdout.count("was FALSE, now FALSE") == len(false)
