@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from certify.spec.model import Spec, TargetSpec
+from certify.targets.gcp import GcpConfig
+from certify.targets.gcp import open_target as _open_gcp
 from certify.targets.http import HttpConfig
 from certify.targets.logs import LogsConfig
 from certify.targets.logs import open_target as _open_logs
@@ -60,6 +62,7 @@ TARGET_TYPES: dict[str, TargetType] = {
     "postgres": TargetType("postgres", PostgresConfig, False, _open_postgres, _postgres_secrets),
     "http": TargetType("http", HttpConfig, False, _open_http, _http_secrets),
     "logs": TargetType("logs", LogsConfig, False, _open_logs),
+    "gcp": TargetType("gcp", GcpConfig, False, _open_gcp),
 }
 
 
