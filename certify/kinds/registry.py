@@ -30,6 +30,8 @@ KINDS: dict[str, str] = {
     "metrics": "certify.kinds.metrics",
     "routes": "certify.kinds.routes",
     "log_proof": "certify.kinds.log_proof",
+    "cloud_run_service": "certify.kinds.cloud_run_service",
+    "cloud_scheduler_job": "certify.kinds.cloud_scheduler_job",
 }
 
 

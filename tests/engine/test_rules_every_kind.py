@@ -37,6 +37,8 @@ NO_SCOPE = {
     "http": "one request",
     "auth_matrix": "its requests and identities are required and non-empty (a spec error otherwise)",
     "rls_isolation": "one table, named",
+    "cloud_run_service": "one service, named (a missing one is an error naming it)",
+    "cloud_scheduler_job": "one job, named (a missing one is an error naming it)",
 }
 
 
