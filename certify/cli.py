@@ -604,18 +604,46 @@ def diagnose() -> None:
 @click.option("--since", help="The window: 24h, 7d, or a timestamp (default: 24h on Cloud Logging, "
               "everything files and commands hold).")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write Markdown here.")
+@click.option("--project", metavar="P", help="Also read --service's deployed configuration from this Google "
+              "Cloud project (its allowlist and audience variables, who holds roles/run.invoker, the "
+              "scheduler jobs that call it); without --file, --command or --logs, its Cloud Logging too.")
+@click.option("--region", metavar="R", help="The region of --service and of its scheduler jobs (with "
+              "--project).")
+@click.option("--gcp", "gcp_name", metavar="NAME", help="Read the configuration through the spec's "
+              "targets.gcp NAME instead of --project/--region.")
+@click.option("--api-endpoint", metavar="URL", help="Another endpoint for the Google APIs --project reads "
+              "(a local fake; no credentials are sent).")
 def invoker_403(files: tuple[str, ...], command: str | None, logs: str | None, spec: str,
-                service: str | None, since: str | None, out: str | None) -> None:
+                service: str | None, since: str | None, out: str | None, project: str | None,
+                region: str | None, gcp_name: str | None, api_endpoint: str | None) -> None:
     """Why calls to an invoker endpoint get 401/403: causes, fixes, and the last 200.
 
-    Without --file, --command or --logs, it reads the spec's logs targets (files and commands)."""
+    Without --file, --command or --logs, it reads the spec's logs targets (files and commands), or
+    with --project the project's Cloud Logging. With --project or --gcp, the fixes use the deployed
+    configuration, and its own mismatches are listed."""
+    from certify.diagnose.invoker403 import apply_config, entries_of, render
     from certify.diagnose.invoker403 import diagnose as run_diagnosis
-    from certify.diagnose.invoker403 import entries_of, render
+    from certify.diagnose.invoker_config import project_logs, read_configuration
     from certify.errors import CheckError
     from certify.redact import Redactor
     from certify.targets.logread import LogReadError
 
-    targets = _diagnose_targets(files, command, logs, spec)
+    if (project or gcp_name) and not service:
+        _fail("--project and --gcp read one service's configuration: give --service S")
+    if project and not region:
+        _fail("--project needs --region R, the region of the service (e.g. us-central1)")
+    config, config_error = None, ""
+    if project or gcp_name:
+        spec_target = _load(spec).targets.get(("gcp", gcp_name)) if gcp_name else None
+        if gcp_name and spec_target is None:
+            _fail(f"{spec}: no gcp target named {gcp_name!r}")
+        assert service is not None
+        config, config_error = read_configuration(service, project=project, region=region,
+                                                  api_endpoint=api_endpoint, spec_target=spec_target)
+    if project and not (files or command or logs):
+        targets = [project_logs(project, api_endpoint)]
+    else:
+        targets = _diagnose_targets(files, command, logs, spec)
     cloud = any(t.config.cloud_logging for t in targets)
     start = _since(since) if since else (_since("24h") if cloud else 0)
     sources = list(files) or [t.describe() for t in targets]
@@ -631,6 +659,9 @@ def invoker_403(files: tuple[str, ...], command: str | None, logs: str | None, s
             older = run_diagnosis(entries(0), 0, service, sources)
     except (CheckError, LogReadError) as exc:
         _fail(str(exc))
+    if config is not None:
+        apply_config(result, config)
+    result.config_error = config_error
     redactor = Redactor()
     click.echo(redactor.text(render(result, markdown=False)), nl=False)
     if older is not None and older.causes:

@@ -5,6 +5,12 @@ and Cloud Run's request log; correlates them by `rid` or trace; groups the rejec
 and says the fix for each in one line; counts the 401/403s Cloud Run itself answered (the
 caller lacks roles/run.invoker); and finds the last 200 on each rejected URL, so the engineer
 sees whether it ever worked.
+
+Given the deployed configuration (`invoker_config`), each cause's fix names the configured
+values (the audience the service expects, the allowlist to extend, the job to update) and says
+whether the serving revision already settles it; the configuration's own mismatches (a job
+sending the wrong audience, a caller without roles/run.invoker or outside the allowlists) are
+listed with their gcloud fixes.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from certify.diagnose.invoker_config import InvokerConfig, describe
 from certify.targets import logquery as lq
+from certify.targets.gcp import INVOKER
 from certify.targets.logs import LogsTarget, part, time_of
 
 MARKER = "invoker_auth_rejected"
@@ -59,6 +67,7 @@ class Cause:
     title: str
     items: list[Rejection] = field(default_factory=list)
     fix: str = ""
+    now: str = ""  # what the deployed configuration says of this cause today
 
 
 @dataclass
@@ -70,6 +79,8 @@ class Diagnosis:
     read: int
     since: str
     sources: list[str]
+    config: InvokerConfig | None = None
+    config_error: str = ""  # why the configuration could not be read
 
     @property
     def rejections(self) -> int:
@@ -270,6 +281,65 @@ def diagnose(entries: Iterable[dict[str, Any]], since_ns: int, service: str | No
     return Diagnosis(order, iam, other, found, read, lq.format_time(since_ns), sources)
 
 
+# ---------------------------------------------------------------- the deployed configuration
+
+
+def apply_config(d: Diagnosis, cfg: InvokerConfig) -> None:
+    """Each cause's fix with the configured values, and what the serving revision says of it now."""
+    d.config = cfg
+    rev = f"revision {cfg.service.revision}"
+    for c in d.causes:
+        if c.key == "audience":
+            _audience(c, cfg, rev)
+        elif c.key in ("email_missing", "not_allowlisted"):
+            _allowlisted(c, cfg, rev, "subs" if c.key == "email_missing" else "emails")
+        elif c.key == "iam" and cfg.invokers is not None:
+            lacking = [m for m in cfg.mismatches if INVOKER in m.what]
+            if lacking:
+                c.fix = "; ".join(f"{m.who}: {m.fix}" for m in lacking)
+            else:
+                held = ", ".join(cfg.invokers) or "nobody"
+                c.now = (f"{INVOKER} on {cfg.name} is held by {held}; Cloud Run's refusal does not name "
+                         "the caller: grant it to the caller's service account if it is not among them")
+
+
+def _audience(c: Cause, cfg: InvokerConfig, rev: str) -> None:
+    if cfg.audience is None:
+        return
+    sent = _values(c.items, "aud")
+    if sent and all(a == cfg.audience for a in sent):
+        c.now = f"settled: {cfg.audience_var} of {rev} is {cfg.audience}, the audience these tokens carried"
+        return
+    got = f" (its tokens carry aud {', '.join(sent)})" if sent else ""
+    c.fix = (f"mint the caller's ID token for audience exactly {cfg.audience} ({cfg.audience_var} of {rev})"
+             f"{got}; for Cloud Scheduler: --oidc-token-audience={cfg.audience}")
+    still = [j for j in cfg.jobs if j.audience in sent]
+    if still:
+        flag = f"--oidc-token-audience={cfg.audience}"
+        c.fix += "; " + "; ".join(f"job {j.short} still sends {j.audience}: {cfg.update_job(j, flag)}"
+                                  for j in still)
+    elif sent and cfg.jobs_read is not None:
+        c.now = f"no scheduler job in {cfg.target.region} sends {', '.join(sent)} now"
+
+
+def _allowlisted(c: Cause, cfg: InvokerConfig, rev: str, kind: str) -> None:
+    key = "sub" if kind == "subs" else "email"
+    who = _values(c.items, key)
+    lst = cfg.allowlist(kind)
+    if lst is None:
+        c.now = f"{cfg.name} has no *INVOKER*_{kind.upper()} variable in {rev}"
+        return
+    if lst.entries is None:
+        named = ", ".join(who) or "the caller"
+        c.now = f"{lst.var} comes from Secret Manager: whether it holds {named} is not known"
+        return
+    missing = [w for w in who if not lst.holds(w)]
+    if who and not missing:
+        c.now = f"settled: {lst.var} of {rev} holds {key} {', '.join(who)}"
+    elif missing:
+        c.fix = f"add {key} {', '.join(missing)} to {lst.var}: {cfg.set_env(lst.var, lst.entries, missing)}"
+
+
 # ---------------------------------------------------------------- sources
 
 
@@ -314,11 +384,13 @@ def render(d: Diagnosis, markdown: bool) -> str:
     head = (f"invoker 401/403 diagnosis since {d.since}: {d.rejections} rejection(s) logged by the service, "
             f"{len(d.iam)} refused by Cloud Run (IAM), {len(d.other_403)} other 401/403 "
             f"({d.read} entries read from {', '.join(d.sources)})")
+    now = d.config is not None
     if markdown:
-        lines += ["# certify diagnose invoker-403", "", head, "",
-                  "| cause | count | first | last | rids | fix |", "|---|---|---|---|---|---|"]
+        lines += ["# certify diagnose invoker-403", "", head, "", *_render_config(d, markdown),
+                  "| cause | count | first | last | rids | fix |" + (" now |" if now else ""),
+                  "|---|---|---|---|---|---|" + ("---|" if now else "")]
     else:
-        lines += [head, ""]
+        lines += [head, "", *_render_config(d, markdown)]
     for c in d.causes:
         items = c.items
         count = len(items) if items else len(d.iam)
@@ -326,11 +398,11 @@ def render(d: Diagnosis, markdown: bool) -> str:
         last = items[-1].timestamp if items else (d.iam[-1].get("timestamp", "") if d.iam else "")
         rids = ", ".join(sorted({r.rid for r in items if r.rid})) or "-"
         if markdown:
-            cells = [c.title, str(count), first, last, rids, c.fix]
+            cells = [c.title, str(count), first, last, rids, c.fix, *([c.now or "-"] if now else [])]
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
         else:
             lines += [f"{c.title}: {count} (first {first}, last {last})", f"  rids: {rids}",
-                      f"  fix: {c.fix}", ""]
+                      f"  fix: {c.fix}", *([f"  now: {c.now}"] if c.now else []), ""]
     if not d.causes:
         lines.append("no invoker rejection in the window" + ("" if markdown else "\n"))
     if d.other_403:
@@ -345,3 +417,27 @@ def render(d: Diagnosis, markdown: bool) -> str:
         lines.append("(no rejected URL is known: the rejection lines carry no URL, and no request log "
                      "entry matched them)")
     return "\n".join(lines) + "\n"
+
+
+def _render_config(d: Diagnosis, markdown: bool) -> list[str]:
+    """The deployed configuration, its mismatches with their fixes, and what it could not tell."""
+    cfg = d.config
+    if cfg is None and not d.config_error:
+        return []
+    title = "Configuration (Cloud Run and Cloud Scheduler)"
+    if cfg is None:
+        text = f"not read: {d.config_error}"
+        return [f"## {title}", "", text, ""] if markdown else [f"{title}: {text}", ""]
+    facts = describe(cfg)
+    mismatches = [f"{m.what}; fix: {m.fix}" for m in cfg.mismatches]
+    agree = "none: every caller the configuration names agrees with it"
+    if markdown:
+        out = [f"## {title}", "", *(f"  - {x[2:]}" if x.startswith("  ") else f"- {x}" for x in facts)]
+        out += ["", "## Mismatches", "", *([f"- {x}" for x in mismatches] or [agree.capitalize() + "."]), ""]
+        out += [*(f"Not known: {n}" for n in cfg.notes), *([""] if cfg.notes else [])]
+        out += ["## Causes in the logs", ""]
+        return out
+    out = [f"{title}:", *(f"  {x}" for x in facts), "Mismatches:"]
+    out += [f"  {x}" for x in mismatches] or [f"  {agree}"]
+    out += [f"not known: {n}" for n in cfg.notes]
+    return [*out, ""]
