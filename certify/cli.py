@@ -110,8 +110,9 @@ def cli() -> None:
               help="Only shard K of N (a deterministic split for CI matrices); join with `certify merge`.")
 @_outputs
 @click.option("--allow-unknown", is_flag=True, help="UNKNOWN does not fail the gate (exit 0).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
-              help="Checks run at once (commands: at most one per CPU).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=64, show_default=True,
+              help="Checks in flight at once. HTTP checks may use all of them; the others run at "
+              "most 32 at once, commands one per CPU.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @click.option("-v", "--verbose", is_flag=True, help="Every check's result on stderr.")
 def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
@@ -431,8 +432,8 @@ def sign(pack: str, key: str) -> None:
 @click.argument("ids", metavar="ID...", nargs=-1, required=True)
 @click.option("--spec", "spec_path", type=_FILE, help="Run this spec instead of the one the pack recorded "
               "(needed when that one changed or moved).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=32, show_default=True,
-              help="Checks run at once.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=64, show_default=True,
+              help="Checks in flight at once (as for run).")
 @click.option("--keep", is_flag=True, help="Leave the throwaway targets up, print how to connect, and "
               "stop them when Enter or Ctrl-C is pressed.")
 def reproduce(pack: str, ids: tuple[str, ...], spec_path: str | None, jobs: int, keep: bool) -> None:

@@ -8,6 +8,7 @@ does can make its hypothesis TRUE except passing.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -31,7 +32,11 @@ from certify.spec.model import CheckSpec, Hypothesis, Spec, TargetSpec
 from certify.targets import TARGET_TYPES, cleanup
 from certify.targets.repo import RepoTarget
 
-DEFAULT_JOBS = 32  # most checks wait on I/O; CPU-bound kinds cap themselves (KindSpec.parallel)
+DEFAULT_JOBS = 64  # checks in flight at once (-j); only checks that wait on an HTTP service fill it
+# Checks that do not wait on an HTTP service work on this machine (grep, file, routes, ...) or hold a
+# database connection each: at most this many of them at once, whatever -j allows above it.
+OTHER_JOBS = 32
+WIDE_TARGETS = frozenset({"http"})  # target types whose checks only wait for answers (a thread, a socket)
 INTERRUPT_GRACE = 5.0  # seconds running checks get to clean up after Ctrl-C
 
 
@@ -132,6 +137,8 @@ class _Job:
         self.hyp = hyp
         self.check = check
         self.result: CheckResult | None = None
+        self.ready: float | None = None  # when its target was first ready (its own time starts)
+        self.ended: float | None = None
 
 
 def _context(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> CheckContext[Any]:
@@ -149,9 +156,10 @@ def _errored(reason: str, ctx: CheckContext[Any] | None) -> Outcome:
     return Outcome("error", reason, ran=draft.ran, reproduce=draft.reproduce, output=draft.output)
 
 
-def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -> tuple[Outcome, float]:
-    """One attempt, bounded by the check's timeout; never raises. Also returns the check's own
-    seconds: from when its target was ready (opening a shared target is not the check's time)."""
+def _run_once(check: CheckSpec, targets: _Targets,
+              cancelled: threading.Event) -> tuple[Outcome, float | None]:
+    """One attempt, bounded by the check's timeout; never raises. Also returns when its target was
+    ready (None if never): the check's own time starts there, opening a shared target is not its."""
     box: list[Outcome] = []
     ready: list[float] = []
     kind = registry.get(check.kind)
@@ -183,34 +191,15 @@ def _run_once(check: CheckSpec, targets: _Targets, cancelled: threading.Event) -
         pass
     if cancelled.is_set():
         finished.wait(INTERRUPT_GRACE)  # let it stop what it started (a command kills its group)
-    own = time.monotonic() - ready[0] if ready else 0.0
+    began = ready[0] if ready else None
     if box:
-        return box[0], own
+        return box[0], began
     if cancelled.is_set():
-        return Outcome("error", "interrupted before the check finished"), own
-    return Outcome("error", f"timed out after {timeout:g}s"), own
-
-
-_KIND_SLOTS: dict[str, threading.BoundedSemaphore] = {}
-_KIND_SLOTS_LOCK = threading.Lock()
-
-
-def _kind_slot(kind: str) -> contextlib.AbstractContextManager[object]:
-    """A slot among the kind's `parallel` limit (a no-op for kinds without one)."""
-    limit = registry.get(kind).parallel
-    if limit is None:
-        return contextlib.nullcontext()
-    with _KIND_SLOTS_LOCK:
-        slot = _KIND_SLOTS.setdefault(kind, threading.BoundedSemaphore(limit))
-    return slot
+        return Outcome("error", "interrupted before the check finished"), began
+    return Outcome("error", f"timed out after {timeout:g}s"), began
 
 
 def _run_job(job: _Job, targets: _Targets, cancelled: threading.Event, progress: Progress) -> None:
-    with _kind_slot(job.check.kind):
-        _run_job_now(job, targets, cancelled, progress)
-
-
-def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progress: Progress) -> None:
     check = job.check
     progress(Event(job.hyp.id, check, None))
     seconds = 0.0  # the check's own time, summed over attempts (not waits for shared targets)
@@ -218,8 +207,11 @@ def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progr
     outcome = Outcome("error", "not run")
     tried = 0
     for tried in range(1, attempts + 1):
-        outcome, own = _run_once(check, targets, cancelled)
-        seconds += own
+        outcome, began = _run_once(check, targets, cancelled)
+        if began is not None:
+            seconds += time.monotonic() - began
+            if job.ready is None:
+                job.ready = began
         if outcome.status == "pass" or cancelled.is_set() or tried == attempts:
             break
         assert check.retry is not None
@@ -236,7 +228,76 @@ def _run_job_now(job: _Job, targets: _Targets, cancelled: threading.Event, progr
         attachments=outcome.attachments, seconds=round(seconds, 3), attempts=tried,
         target=check.target, spec_at=f"{check.mark.file}:{check.mark.line}", authored=check.authored,
     )
+    job.ended = time.monotonic()
     progress(Event(job.hyp.id, check, outcome.status, job.result.reason, seconds))
+
+
+class _Schedule:
+    """Which waiting check starts next, and what the run's fan-out was.
+
+    A check starts when every limit it falls under has room: -j (all checks in flight), the
+    narrower width of checks that do not wait on an HTTP service (`OTHER_JOBS`), and its kind's own
+    `parallel`. The first such check in spec order starts, so checks held back by their kind's
+    limit (commands, one per CPU) never keep the others waiting behind them."""
+
+    def __init__(self, jobs: int, work: list[_Job]) -> None:
+        self.jobs = jobs
+        self.lock = threading.Condition()
+        self.lanes: dict[str, collections.deque[_Job]] = {}  # per kind, in spec order
+        for job in work:
+            self.lanes.setdefault(job.check.kind, collections.deque()).append(job)
+        self.order = {id(job): i for i, job in enumerate(work)}
+        self.limits = {kind: self._limits(kind) for kind in self.lanes}
+        self.busy: collections.Counter[str] = collections.Counter()
+        self.most = 0  # the most checks in flight at once
+
+    def _limits(self, kind: str) -> dict[str, int]:
+        """The limits a check of `kind` counts against, by name."""
+        spec = registry.get(kind)
+        out = {"-j": self.jobs}
+        if spec.target_type not in WIDE_TARGETS:
+            out["checks other than HTTP ones"] = min(self.jobs, OTHER_JOBS)
+        if spec.parallel is not None:
+            out[kind] = spec.parallel
+        return out
+
+    def take(self) -> _Job | None:
+        """The next check to start (counted as running), or None while none may. Call locked."""
+        ready = [lane[0] for kind, lane in self.lanes.items()
+                 if lane and all(self.busy[name] < n for name, n in self.limits[kind].items())]
+        if not ready:
+            return None
+        job = min(ready, key=lambda j: self.order[id(j)])
+        self.lanes[job.check.kind].popleft()
+        self.busy.update(self.limits[job.check.kind].keys())
+        self.most = max(self.most, self.busy["-j"])
+        return job
+
+    def release(self, job: _Job) -> None:
+        with self.lock:
+            self.busy.subtract(self.limits[job.check.kind].keys())
+            self.lock.notify_all()
+
+    @property
+    def waiting(self) -> bool:
+        return any(self.lanes.values())
+
+    @property
+    def running(self) -> int:
+        return self.busy["-j"]
+
+    def describe(self, work: list[_Job]) -> str:
+        """The run's fan-out, for the evidence: -j and the narrower limits that applied, the most
+        checks in flight at once, and the checks' span (the first one's own start to the last end)."""
+        narrower = {name: n for limits in self.limits.values() for name, n in limits.items() if n < self.jobs}
+        text = f"-j {self.jobs}" + (f" ({', '.join(f'{k} {n}' for k, n in narrower.items())} at most)"
+                                    if narrower else "")
+        text += f": at most {self.most} of {len(work)} checks at once"
+        began = [j.ready for j in work if j.ready is not None]
+        ended = [j.ended for j in work if j.ready is not None and j.ended is not None]
+        if began and ended:
+            text += f"; {max(ended) - min(began):.3f} s from the first check's start to the last one's end"
+        return text
 
 
 MAX_LINE = 2_000  # characters of one line of evidence kept in the pack
@@ -285,43 +346,40 @@ def run(spec: Spec, hypotheses: list[Hypothesis], *, jobs: int = DEFAULT_JOBS,
     targets = _Targets(spec)
     cancelled = threading.Event()
     work = [_Job(h, c) for h in hypotheses for c in h.checks]
-    queue = list(reversed(work))
-    qlock = threading.Lock()
+    schedule = _Schedule(jobs, work)
     interrupted = False
-    # Completion is tracked with events, not Thread.join: a join interrupted by Ctrl-C can
-    # report a live thread as finished on Python 3.11.
-    finished: list[threading.Event] = []
 
-    def worker(done: threading.Event) -> None:
-        try:
-            while not cancelled.is_set():
-                with qlock:
-                    if not queue:
-                        return
-                    job = queue.pop()
+    def start(job: _Job) -> None:
+        def body() -> None:
+            try:
                 _run_job(job, targets, cancelled, progress)
-        finally:
-            done.set()
+            finally:
+                schedule.release(job)
 
+        threading.Thread(target=body, daemon=True, name=f"job-{job.check.kind}").start()
+
+    # Completion is counted under the schedule's lock, not seen with Thread.join: a join
+    # interrupted by Ctrl-C can report a live thread as finished on Python 3.11.
     try:
         _plan(work, targets, cancelled)
-        for i in range(max(1, min(jobs, len(work)))):
-            done = threading.Event()
-            finished.append(done)
-            threading.Thread(target=worker, args=(done,), daemon=True, name=f"worker-{i}").start()
-        for done in finished:
-            while not done.wait(0.1):
-                pass
+        with schedule.lock:
+            while schedule.waiting or schedule.running:
+                job = schedule.take()
+                if job is None:
+                    schedule.lock.wait(0.1)
+                else:
+                    start(job)
     except KeyboardInterrupt:
         interrupted = True
         cancelled.set()
         # Give running checks a moment to stop what they started (commands kill their group).
         grace = time.monotonic() + INTERRUPT_GRACE
-        for done in finished:
-            done.wait(max(0.0, grace - time.monotonic()))
+        with schedule.lock:
+            while schedule.running and time.monotonic() < grace:
+                schedule.lock.wait(0.1)
     finally:
         repo_state = targets.repo.git_state()
-        env_facts = {**tool_versions(), **targets.facts()}
+        env_facts = {**tool_versions(), **targets.facts(), "schedule": schedule.describe(work)}
         held = hold is not None and not interrupted
         if not held:
             targets.close()
