@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
-from certify.kinds.http_common import require_path, target
+from certify.kinds.http_common import require_path, retried, target
 from certify.spec.binder import meta
 
 
@@ -64,6 +64,7 @@ def run(f: AuthMatrixFields, ctx: CheckContext[AuthMatrixFields]) -> Outcome:
     header = "| request | " + " | ".join(names) + " |"
     rows = [header, "|---|" + "---|" * len(names)]
     repro = []
+    notes: list[str] = []
     for req in f.requests:
         method = req.method.upper()
         cells = []
@@ -71,8 +72,9 @@ def run(f: AuthMatrixFields, ctx: CheckContext[AuthMatrixFields]) -> Outcome:
             want = {**f.expect, **req.expect}[name]
             headers = f.as_[name].headers
             try:
-                got: int | str = t.request(method, req.path, headers, req.json,
-                                            inherit_auth=False).status
+                answer = t.request(method, req.path, headers, req.json, inherit_auth=False)
+                got: int | str = answer.status
+                notes += [f"{method} {req.path} as {name}: {line}" for line in retried(answer)]
             except CheckError as exc:
                 got = "error"
                 out.unproven.append(f"{method} {req.path} as {name}: {exc}")
@@ -82,7 +84,7 @@ def run(f: AuthMatrixFields, ctx: CheckContext[AuthMatrixFields]) -> Outcome:
                 out.findings.append(Finding(f"{method} {req.path} as {name}", f"{got}, expected {want}"))
             repro.append(f"# as {name}\n" + t.curl(method, req.path, headers, req.json, inherit_auth=False))
         rows.append(f"| {method} {req.path} | " + " | ".join(cells) + " |")
-    out.output = "\n".join(rows)
+    out.output = "\n".join(rows + notes)
     out.reproduce = "\n".join(repro)
     out.values["cells"] = len(f.requests) * len(names)
     if not out.unproven:

@@ -26,6 +26,7 @@ def require_path(path: str) -> None:
 def excerpt(r: Response) -> str:
     """Status line, a few headers, and the first lines of the body."""
     lines = [f"HTTP {r.status} ({r.ms:.0f} ms, {len(r.body)} bytes{', truncated' if r.truncated else ''})"]
+    lines += retried(r)
     for k in ("content-type", "www-authenticate", "location"):
         for name, value in r.headers.items():
             if name.lower() == k:
@@ -35,6 +36,11 @@ def excerpt(r: Response) -> str:
     if len(body) > EXCERPT_LINES:
         lines.append(f"... {len(body) - EXCERPT_LINES} more lines")
     return "\n".join(line[:300] for line in lines)
+
+
+def retried(r: Response) -> list[str]:
+    """The evidence line saying the answer came to a request sent a second time, if it did."""
+    return [f"(sent a second time: the first attempt failed with {r.retried})"] if r.retried else []
 
 
 CONTAINS = "$contains"  # {$contains: [...]}: a list holding items like these, in any order

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome
-from certify.kinds.http_common import require_path, target
+from certify.kinds.http_common import require_path, retried, target
 from certify.spec.binder import meta
 from certify.spec.values import CountExpr
 
@@ -103,7 +103,7 @@ def _matches(pattern: str, name: str) -> bool:
 def run(f: MetricsFields, ctx: CheckContext[MetricsFields]) -> Outcome:
     t = target(ctx)
     out = ctx.outcome(ran=f"GET {t.url(f.path)} (Prometheus text)", reproduce=t.curl("GET", f.path))
-    r = t.request("GET", f.path)
+    r = t.request("GET", f.path, timeout=min(t.config.timeout, ctx.remaining))
     if r.status != 200:
         raise CheckError(f"GET {f.path}: status {r.status}, cannot scrape")
     if r.truncated:  # what is past the cut may be exposed, or change a value
@@ -137,7 +137,7 @@ def run(f: MetricsFields, ctx: CheckContext[MetricsFields]) -> Outcome:
             out.unproven.append(f"{key} is NaN; it compares with nothing")
         elif not expr.matches(total):
             out.findings.append(Finding(key, f"{total:g}, expected {expr}"))
-    out.output = "\n".join([f"{len(samples)} series of {len(names)} metrics", *shown,
+    out.output = "\n".join([f"{len(samples)} series of {len(names)} metrics", *retried(r), *shown,
                             *names[:30], *(["..."] if len(names) > 30 else [])])
     out.reason = f"{len(names)} metrics scraped" + ("" if out.unproven else "; all as expected")
     return out

@@ -1,7 +1,10 @@
 """The HTTP target: a base URL with default headers, TLS verification on by default, and
 optionally a service certify starts itself (`start`, with `{port}` a free port it picked),
 waits for (`ready`), and stops afterwards, also when the run is interrupted. The
-service's output becomes an attachment of the pack."""
+service's output becomes an attachment of the pack.
+
+The target's checks share one connection pool (a keep-alive connection serves the next request,
+an auth_matrix's cells do not pay a TLS handshake each) and never share cookies."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from certify.errors import CheckError
@@ -24,6 +27,9 @@ from certify.redact import MASK
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import cleanup
+
+if TYPE_CHECKING:
+    import requests
 
 # Words that make a header a credential, wherever they stand in its name (Authorization,
 # Proxy-Authorization, Cookie, Api-Key, X-Api-Key, Private-Token, X-Auth-Token, X-CSRFToken ...).
@@ -66,15 +72,53 @@ class Response:
     headers: dict[str, str]
     body: bytes
     truncated: bool
-    ms: float
+    ms: float  # from the first attempt's start: a reset and the request sent again both count
+    retried: str = ""  # why the request was sent a second time (a reset connection), if it was
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")
 
 
-def _no_auth(r: Any) -> Any:
-    """An auth hook that adds nothing (given, it keeps requests from reading ~/.netrc)."""
-    return r
+# Sent again, once, when the connection is reset: asking twice changes nothing on the service.
+RETRIED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Idle connections kept per host: as many as checks can run at once (-j at most 256). A smaller
+# pool would drop the extra connections, each time with a warning on stderr.
+POOL_SIZE = 256
+
+
+def _session() -> requests.Session:
+    """The target's client: one connection pool, no cookie ever kept (a Set-Cookie answered to one
+    check or identity must not ride along with another's request), and nothing read from the
+    environment per request: `HttpTarget._settings` reads it once per origin, and ~/.netrc never."""
+    from http.cookiejar import DefaultCookiePolicy
+
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    adapter = HTTPAdapter(pool_maxsize=POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def was_reset(exc: BaseException) -> bool:
+    """Whether a request failed because the connection was reset or closed under it (not refused,
+    not timed out), wherever requests and urllib3 wrapped that."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ConnectionResetError | ConnectionAbortedError):  # RemoteDisconnected too
+            return True
+        todo += [x for x in (*e.args, e.__cause__, e.__context__, getattr(e, "reason", None))
+                 if isinstance(x, BaseException)]
+    return False
 
 
 def _free_port() -> int:
@@ -87,8 +131,8 @@ def _free_port() -> int:
 def one_line(exc: BaseException) -> str:
     """The useful part of a requests/urllib3 error, on one line."""
     text = str(exc)
-    m = re.search(r"\[Errno -?\d+\] ([^'\")]+)|(Read timed out[^.)]*)|(certificate verify failed[^'\")]*)",
-                  text)
+    m = re.search(r"\[Errno -?\d+\] ([^'\")]+)|(Read timed out[^.)]*)|(certificate verify failed[^'\")]*)"
+                  r"|(?:Error\(\d+, |RemoteDisconnected\()'([^']+)'\)", text)
     core = next((g for g in (m.groups() if m else ()) if g), None)
     return f"{type(exc).__name__}: {core or ' '.join(text.split())[:200]}"
 
@@ -140,6 +184,8 @@ class HttpTarget:
         self.service: Service | None = None
         self.base_url = self.config.base_url
         self._log = ""
+        self._client = _session()
+        self._environment: dict[tuple[str, str], dict[str, Any]] = {}
         if self.config.start:
             self._start(spec.base_dir)
 
@@ -188,8 +234,37 @@ class HttpTarget:
         return {k: v for k, v in self.config.headers.items()
                 if inherit_auth or not credential_header(k)}
 
+    def _settings(self, url: str) -> dict[str, Any]:
+        """What requests would take from the environment for `url` (proxies, a CA bundle), read
+        once per origin: scanning the environment on every request costs more than the request."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        if key not in self._environment:
+            import requests
+
+            with requests.Session() as reader:  # trust_env: proxies, no_proxy, REQUESTS_CA_BUNDLE
+                settings = reader.merge_environment_settings(url, {}, None, self.config.verify_tls, None)
+            self._environment[key] = {"proxies": settings["proxies"], "verify": settings["verify"]}
+        return self._environment[key]
+
+    def _send(self, method: str, url: str, headers: dict[str, str], json: Any, auth: Any,
+              timeout: float) -> tuple[int, dict[str, str], bytes, bool]:
+        with self._client.request(method, url, headers=headers, json=json, auth=auth, timeout=timeout,
+                                  stream=True, allow_redirects=False, **self._settings(url)) as r:
+            body = bytearray()
+            truncated = False
+            for chunk in r.iter_content(65536):
+                body += chunk
+                if len(body) > self.config.max_body:
+                    truncated = True
+                    break
+            return r.status_code, dict(r.headers), bytes(body[: self.config.max_body]), truncated
+
     def request(self, method: str, path: str, headers: dict[str, str] | None = None,
                 json: Any = None, timeout: float | None = None, inherit_auth: bool = True) -> Response:
+        """Send exactly what the spec says. A GET, HEAD or OPTIONS whose connection is reset is
+        sent once more (a service with a small listen backlog resets some of a wide fan-out);
+        the answer then says so. Any failure left is a CheckError naming it in one line."""
         import requests
         from requests.auth import HTTPBasicAuth
         from requests.utils import get_auth_from_url
@@ -197,26 +272,28 @@ class HttpTarget:
         merged = {**self.defaults(inherit_auth), **(headers or {})}
         url = self.url(path, inherit_auth)
         # Exactly the spec's headers: the user and password of the URL when the target's
-        # credentials are inherited, and never ~/.netrc (requests reads it when no auth is given).
+        # credentials are inherited (and never ~/.netrc: the client does not read it).
         user, password = get_auth_from_url(url)
-        auth = HTTPBasicAuth(user, password) if user or password else _no_auth
+        auth = HTTPBasicAuth(user, password) if user or password else None
+        limit = timeout or self.config.timeout
         start = time.monotonic()
-        try:
-            with requests.request(method, url, headers=merged, json=json, auth=auth,
-                                  timeout=timeout or self.config.timeout, verify=self.config.verify_tls,
-                                  stream=True, allow_redirects=False) as r:
-                body = bytearray()
-                truncated = False
-                for chunk in r.iter_content(65536):
-                    body += chunk
-                    if len(body) > self.config.max_body:
-                        truncated = True
-                        break
-                ms = (time.monotonic() - start) * 1000
-                return Response(r.status_code, dict(r.headers), bytes(body[: self.config.max_body]),
-                                truncated, ms)
-        except requests.RequestException as exc:
-            raise CheckError(f"{method} {url}: {one_line(exc)}") from None
+        retried = ""
+        while True:
+            try:
+                left = max(0.1, limit - (time.monotonic() - start))
+                status, got, body, truncated = self._send(method, url, merged, json, auth, left)
+                return Response(status, got, body, truncated, (time.monotonic() - start) * 1000, retried)
+            except requests.RequestException as exc:
+                if not retried and method.upper() in RETRIED_METHODS and was_reset(exc):
+                    retried = one_line(exc)
+                    continue
+                why = f"{method} {url}: {one_line(exc)}"
+                if retried and was_reset(exc):
+                    why += (", and again when sent a second time (a service with a small listen "
+                            "backlog resets connections when many checks call it at once: try a lower -j)")
+                elif retried:
+                    why += f" (sent a second time after {retried})"
+                raise CheckError(why) from None
 
     def curl(self, method: str, path: str, headers: dict[str, str] | None = None,
              json_body: Any = None, inherit_auth: bool = True) -> str:
@@ -253,6 +330,7 @@ class HttpTarget:
         return {f"service-{self.name}.log": self._log or (self.service.output() if self.service else "")}
 
     def close(self) -> None:
+        self._client.close()
         if self.service is not None:
             self.service.stop()
             self._log = self.service.output()
