@@ -47,7 +47,7 @@ with ThreadPoolExecutor(len(urls)) as pool:
     span = time.monotonic() - start
 print(json.dumps({"span": span, "ok": ok}))
 """
-SCHEDULE = re.compile(r"^-j (\d+)\b.*: at most (\d+) of (\d+) checks at once; ([\d.]+) s from")
+SCHEDULE = re.compile(r"^-j (\d+)\b.*; at most (\d+) of (\d+) checks ran at once; ([\d.]+) s from")
 
 
 def serve(delay: float) -> ThreadingHTTPServer:

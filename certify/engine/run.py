@@ -290,9 +290,12 @@ class _Schedule:
         """The run's fan-out, for the evidence: -j and the narrower limits that applied, the most
         checks in flight at once, and the checks' span (the first one's own start to the last end)."""
         narrower = {name: n for limits in self.limits.values() for name, n in limits.items() if n < self.jobs}
-        text = f"-j {self.jobs}" + (f" ({', '.join(f'{k} {n}' for k, n in narrower.items())} at most)"
-                                    if narrower else "")
-        text += f": at most {self.most} of {len(work)} checks at once"
+        text = f"-j {self.jobs}"
+        if narrower:
+            text += " (of which at most " + ", ".join(
+                f"{n} {name}" if name.startswith("checks") else f"{n} {name} checks"
+                for name, n in narrower.items()) + ")"
+        text += f"; at most {self.most} of {len(work)} checks ran at once"
         began = [j.ready for j in work if j.ready is not None]
         ended = [j.ended for j in work if j.ready is not None and j.ended is not None]
         if began and ended:

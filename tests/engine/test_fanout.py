@@ -107,7 +107,8 @@ def test_fifty_slow_http_checks_are_all_in_flight_at_once(tmp_path: Path) -> Non
         res = certify("run", "-q", cwd=tmp_path)
         assert set(res.verdicts.values()) == {"TRUE"}, res.stdout
         assert gauge.most == 50
-        assert res.results["environment"]["schedule"].startswith("-j 64: at most 50 of 50 checks at once; ")
+        schedule = res.results["environment"]["schedule"]
+        assert schedule.startswith("-j 64; at most 50 of 50 checks ran at once; "), schedule
 
 
 def test_j_bounds_http_checks_too(tmp_path: Path) -> None:
@@ -118,7 +119,7 @@ def test_j_bounds_http_checks_too(tmp_path: Path) -> None:
         res = certify("run", "-q", "-j", "5", cwd=tmp_path)
         assert set(res.verdicts.values()) == {"TRUE"}, res.stdout
         assert gauge.most == 5
-        assert res.results["environment"]["schedule"].startswith("-j 5: at most 5 of 6 checks at once; ")
+        assert res.results["environment"]["schedule"].startswith("-j 5; at most 5 of 6 checks ran at once; ")
 
 
 def test_checks_other_than_http_ones_keep_to_32(tmp_path: Path) -> None:
@@ -131,7 +132,7 @@ def test_checks_other_than_http_ones_keep_to_32(tmp_path: Path) -> None:
         assert set(res.verdicts.values()) == {"TRUE"}, res.stdout
         assert gauge.most == 32
         assert res.results["environment"]["schedule"].startswith(
-            "-j 64 (checks other than HTTP ones 32 at most): at most 32 of 40 checks at once; ")
+            "-j 64 (of which at most 32 checks other than HTTP ones); at most 32 of 40 checks ran at once; ")
 
 
 def test_commands_waiting_for_a_cpu_do_not_hold_up_http_checks(tmp_path: Path) -> None:
