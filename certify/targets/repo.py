@@ -43,6 +43,7 @@ class RepoTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._list_lock = threading.Lock()
+        self._git_lock = threading.Lock()
         self._ready = threading.Condition()
         self._budget: dict[str, float] = {}  # pattern -> seconds its scan may take
         self._started: set[str] = set()
@@ -58,9 +59,11 @@ class RepoTarget:
                               text=True, timeout=60)
 
     def git_state(self) -> GitState:
-        if self._git is None:
-            self._git = self._read_git()
-        return self._git
+        """Read once: every check of a run asks at once (32 threads each ran git status)."""
+        with self._git_lock:
+            if self._git is None:
+                self._git = self._read_git()
+            return self._git
 
     def _read_git(self) -> GitState:
         try:

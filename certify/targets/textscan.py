@@ -22,11 +22,14 @@ by pattern, each stopped at its own deadline or when the run is cancelled.
 
 from __future__ import annotations
 
-import base64
+import bisect
 import contextlib
+import itertools
 import json
 import os
 import re
+import re._constants as _C  # type: ignore[import-not-found]  # the parser `re` compiles with
+import re._parser as _parser  # type: ignore[import-not-found]
 import shutil
 import stat
 import subprocess
@@ -37,7 +40,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 NESTED_REPOS = 8  # how deep repositories inside repositories are listed
@@ -47,8 +50,7 @@ FIRST_ROUND = 1.0  # at most, seconds each pattern's Python work gets before slo
 Job = dict[str, Any]  # one unit of the worker's work: {"pattern", "over", "deadline", ...}
 
 
-@dataclass(frozen=True)
-class LineMatch:
+class LineMatch(NamedTuple):  # a tuple: a scan makes one per matching line, 100,000 of them cheaply
     path: str  # relative to the scanned root, with forward slashes
     line: int  # 1-based
     text: str
@@ -197,11 +199,11 @@ def _list_into(listing: Listing, top: Path, here: Path, prefix: str, depth: int)
     got = _git_names(here)
     names, unreadable = got if got is not None else (_rg_names(here) or _walk_names(here), [])
     listing.unreadable += [prefix + u for u in unreadable]
+    base = os.path.join(here, "")  # paths as strings: a Path per file costs 20,000 files 0.1 s
     for name in dict.fromkeys(names):  # an unmerged file is listed once per conflict stage
         rel = prefix + name.rstrip("/")
-        full = here / name
         try:
-            mode = os.lstat(full).st_mode
+            mode = os.lstat(base + name.rstrip("/")).st_mode
         except FileNotFoundError:  # tracked but deleted from the tree: nothing there to read
             continue
         except OSError:  # a path past PATH_MAX, a folder on the way that cannot be searched
@@ -210,9 +212,9 @@ def _list_into(listing: Listing, top: Path, here: Path, prefix: str, depth: int)
         if stat.S_ISREG(mode):
             listing.files.append(rel)
         elif stat.S_ISLNK(mode):
-            _link(listing, top, full, rel)
+            _link(listing, top, here / name, rel)
         elif stat.S_ISDIR(mode) and depth > 0:  # a repository inside (submodule or nested clone)
-            _list_into(listing, top, full, rel + "/", depth - 1)
+            _list_into(listing, top, here / name, rel + "/", depth - 1)
 
 
 def _link(listing: Listing, top: Path, full: Path, rel: str) -> None:
@@ -284,17 +286,44 @@ def rg_pattern(pattern: str) -> str | None:
     return "".join(out)
 
 
-RG_SEARCH = ["--json", "--no-config", "--text", "--no-ignore"]
+# One record per matching line, `path NUL number : text LF`: a path may hold any byte but NUL (a
+# newline too), a line any byte but LF, so records parse whatever the tree holds. Far cheaper to
+# read than --json (one JSON document per line) when a pattern matches a hundred thousand lines.
+RG_SEARCH = ["--no-config", "--text", "--no-ignore", "--null", "--line-number", "--with-filename",
+             "--no-heading", "--color=never"]
+_RG_RECORD = re.compile("([^\0]*)\0([0-9]+):([^\n]*)\n")
+_SURROGATE = re.compile("[\udc80-\udcff]")  # an undecodable byte, as surrogateescape keeps it
 _RG_ERROR = re.compile(r"^rg: (?:\./)?(.+?): (?:Permission denied|.*os error \d+)")
-ARG_BYTES = 256 * 1024  # paths per ripgrep invocation, well under the kernel's ARG_MAX
+ARG_SHARE = 0.75  # of the kernel's limit on a command line and its environment, for paths
+READ_BYTES = 1 << 20  # ripgrep's output is read this much at a time
 
 
-def _decode(part: dict[str, str], errors: str = "replace") -> str:
-    """ripgrep's JSON gives text, or base64 bytes when it is not UTF-8. Paths decode with
-    surrogateescape (as os.walk's do), so they still name the file on disk."""
-    if "text" in part:
-        return part["text"]
-    return base64.b64decode(part.get("bytes", "")).decode("utf-8", errors=errors)
+def _rg_records(stream: IO[bytes], lines: list[tuple[str, int, str]]) -> None:
+    """Append each record of ripgrep's output (RG_SEARCH) to `lines` as (path, number, text): paths
+    decoded as os.walk decodes them (surrogateescape, so they still name the file on disk), text
+    as the scanner reads it (undecodable bytes replaced, the line's terminator dropped).
+
+    Records are parsed in bulk up to the last newline read: each match starts where the previous
+    one ended, and what follows the last whole record (a path holding a newline, cut short) has
+    no NUL, so it cannot match; it waits for the next read."""
+    pending: list[bytes] = []  # read, not yet parsed: no newline in it yet (a 50 MB line)
+    while chunk := stream.read(READ_BYTES):
+        pending.append(chunk)
+        if b"\n" not in chunk:
+            continue
+        buf = b"".join(pending)
+        cut = buf.rindex(b"\n") + 1
+        text = buf[:cut].decode("utf-8", errors="surrogateescape")
+        records = _RG_RECORD.findall(text)
+        used = sum(len(path) + len(n) + len(line) + 3 for path, n, line in records)
+        pending = [text[used:].encode("utf-8", errors="surrogateescape"), buf[cut:]]
+        if _SURROGATE.search(text) is None:  # all of it is UTF-8 (the usual case)
+            lines += [(path, int(n), line.removesuffix("\r")) for path, n, line in records]
+            continue
+        for path, n, line in records:
+            if _SURROGATE.search(line):
+                line = line.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+            lines.append((path, int(n), line.removesuffix("\r")))
 
 
 def _rg_rejects(rg: str, pattern: str) -> bool:  # pattern: as ripgrep reads it (rg_pattern)
@@ -302,15 +331,31 @@ def _rg_rejects(rg: str, pattern: str) -> bool:  # pattern: as ripgrep reads it 
     return proc.returncode == 2
 
 
-def _batches(files: Sequence[str]) -> Iterable[list[str]]:
+def _arg_room(args: Sequence[str]) -> int:
+    """Bytes the paths of one ripgrep invocation may take beside `args` and the environment: each
+    invocation ends with one thread finishing the last file while the other waits, so as few as
+    fit (20,000 paths: one, was four)."""
+    try:
+        limit = os.sysconf("SC_ARG_MAX")
+    except (ValueError, OSError):
+        limit = 512 * 1024
+    taken = sum(len(os.fsencode(a)) + 9 for a in args)
+    taken += sum(len(k) + len(v) + 10 for k, v in os.environb.items())
+    return max(64 * 1024, int(limit * ARG_SHARE) - taken)
+
+
+def _batches(files: Sequence[str], room: int) -> Iterable[list[str]]:
+    """`files` cut into lists of at most `room` bytes as the kernel counts them (a NUL and a
+    pointer each)."""
     batch: list[str] = []
     size = 0
     for name in files:
-        if batch and size + len(name) > ARG_BYTES:
+        need = len(os.fsencode(name)) + 9
+        if batch and size + need > room:
             yield batch
             batch, size = [], 0
         batch.append(name)
-        size += len(os.fsencode(name)) + 1
+        size += need
     if batch:
         yield batch
 
@@ -349,7 +394,7 @@ def _scan_rg(rg: str, root: Path, files: Sequence[str], patterns: list[str],
     ripgrep refused (to be scanned in Python) and, when it was stopped, why."""
     args = [rg, *RG_SEARCH, *(f"--regexp={p}" for p in patterns), "--"]
     before = len(lines)
-    for batch in _batches(files):
+    for batch in _batches(files, _arg_room(args)):
         proc = subprocess.Popen([*args, *batch], cwd=root, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         dog = _Watchdog(proc, deadline, cancelled)
@@ -358,12 +403,7 @@ def _scan_rg(rg: str, root: Path, files: Sequence[str], patterns: list[str],
         drain = threading.Thread(target=errors.extend, args=(proc.stderr,), daemon=True)
         drain.start()
         assert proc.stdout is not None
-        for raw in proc.stdout:
-            if not raw.startswith(b'{"type":"match"'):
-                continue
-            data = json.loads(raw)["data"]
-            path = _decode(data["path"], "surrogateescape")
-            lines.append((path, data["line_number"], line_text(_decode(data["lines"]))))
+        _rg_records(proc.stdout, lines)
         proc.wait()
         drain.join()
         err = b"".join(errors)
@@ -399,7 +439,7 @@ def scan(root: Path, files: Sequence[str], deadlines: Mapping[str, float],
 
     def done(pattern: str, result: list[LineMatch] | Failed) -> None:
         if isinstance(result, list):
-            result.sort(key=lambda m: (m.path, m.line))
+            result.sort()  # by path, then line
         results[pattern] = result
         if publish is not None:
             publish(pattern, result)
@@ -551,6 +591,117 @@ def _feed(stream: IO[bytes] | None, payload: dict[str, Any]) -> None:
         stream.close()
 
 
+# ------------------------------------------------------------------ which proposed lines a pattern can match
+
+# ripgrep proposes the lines that match any pattern; each pattern's own lines are then found with
+# `re`. Testing every proposed line against every pattern costs patterns x lines (100 x 120,000
+# is seconds), so a pattern is only tested on the lines holding a string every match of it holds.
+MIN_LITERAL = 3  # shorter required strings are in too many lines to narrow anything
+MAX_LITERALS = 16  # alternatives of one required string, at most
+
+
+def _best(options: list[frozenset[str]]) -> frozenset[str] | None:
+    """The most selective of several sets of strings a match must hold one of: longest shortest."""
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)), default=None)
+
+
+def _sequence(items: Any) -> frozenset[str] | None:
+    """For a parsed sequence: each run of plain characters, and each item's own set, is a set one
+    of which every match holds; the best of them."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run = []
+        if (inner := _item(op, av)) is not None:
+            options.append(inner)
+    if run:
+        options.append(frozenset(["".join(run)]))
+    return _best(options)
+
+
+def _item(op: Any, av: Any) -> frozenset[str] | None:
+    if op is _C.SUBPATTERN:  # a group: its own, unless it switches case-insensitivity on
+        return None if av[1] & _C.SRE_FLAG_IGNORECASE else _sequence(av[3])
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        return _sequence(av[2]) if av[0] >= 1 else None
+    if op is _C.ATOMIC_GROUP:
+        return _sequence(av)
+    if op is _C.BRANCH:  # every alternative must give one
+        union: set[str] = set()
+        for alternative in av[1]:
+            if (inner := _sequence(alternative)) is None:
+                return None
+            union |= inner
+        return frozenset(union) if len(union) <= MAX_LITERALS else None
+    return None  # classes, any character, assertions, back-references: nothing required
+
+
+def required_strings(pattern: str) -> tuple[frozenset[str], bool] | None:
+    """Strings one of which every match of `pattern` (Python syntax) holds, and whether to look
+    for them regardless of case (the pattern's own (?i)); None when it has none of MIN_LITERAL
+    characters or more. A (?i) pattern's strings must be ASCII: under (?i) `re` lets a non-ASCII
+    letter match an ASCII one (the Kelvin sign matches k) and the reverse."""
+    try:
+        parsed = _parser.parse(pattern)
+        found = _sequence(parsed.data)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    if found is None or min(map(len, found)) < MIN_LITERAL:
+        return None
+    ignore_case = bool(parsed.state.flags & _C.SRE_FLAG_IGNORECASE)
+    if ignore_case and not all(s.isascii() for s in found):
+        return None
+    return (frozenset(s.lower() for s in found) if ignore_case else found), ignore_case
+
+
+class ProposedLines:
+    """The lines ripgrep proposed, searched as one text for the strings a pattern requires."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self._exact = _Joined(lines)
+        self._folded: _Joined | None = None
+        self._not_ascii: set[int] = set()
+
+    def matching(self, rx: re.Pattern[str]) -> list[int]:
+        """The indexes of the lines `rx` matches, in order."""
+        required = required_strings(rx.pattern)
+        if required is None:
+            return [k for k, t in enumerate(self.lines) if rx.search(t)]
+        strings, ignore_case = required
+        if ignore_case:
+            if self._folded is None:  # ASCII lines lower-cased; any other line is always tested
+                self._folded = _Joined([t.lower() if t.isascii() else "" for t in self.lines])
+                self._not_ascii = {k for k, t in enumerate(self.lines) if not t.isascii()}
+            candidates = self._folded.holding(strings) | self._not_ascii
+        else:
+            candidates = self._exact.holding(strings)
+        return [k for k in sorted(candidates) if rx.search(self.lines[k])]
+
+
+class _Joined:
+    """Lines joined by newlines (no line holds one), with where each starts."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.text = "\n".join(lines) + "\n"
+        self.starts = list(itertools.accumulate((len(t) + 1 for t in lines), initial=0))
+
+    def holding(self, strings: Iterable[str]) -> set[int]:
+        found: set[int] = set()
+        for s in strings:
+            at = self.text.find(s)
+            while at >= 0:
+                k = bisect.bisect_right(self.starts, at) - 1
+                found.add(k)
+                at = self.text.find(s, self.starts[k + 1])  # the next line: one hit per line is enough
+        return found
+
+
 # ------------------------------------------------------------------ the worker (run as a script)
 
 def _scan_files(root: Path, files: Sequence[str], rx: re.Pattern[str],
@@ -588,11 +739,13 @@ def worker(stdin: IO[bytes], stdout: IO[str]) -> None:
     """Read a scan's payload, run its jobs in order, say when each starts and what it found."""
     payload = json.load(stdin)
     root = Path(payload["root"])
+    proposed: ProposedLines | None = None
     for i, job in enumerate(payload["jobs"]):
         print(json.dumps({"start": i}), file=stdout, flush=True)
         rx = re.compile(job["pattern"], re.MULTILINE if job["over"] == "text" else 0)
         if job["over"] == "lines":
-            result: dict[str, Any] = {"hits": [k for k, t in enumerate(payload["texts"]) if rx.search(t)]}
+            proposed = proposed or ProposedLines(payload["texts"])
+            result: dict[str, Any] = {"hits": proposed.matching(rx)}
         elif job["over"] == "text":
             result = _search_text(root / job["path"], rx, job["group"], job["limit"])
         else:
