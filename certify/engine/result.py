@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -9,6 +10,8 @@ from certify.kinds.base import Finding, Status
 
 Verdict = Literal["TRUE", "FALSE", "UNKNOWN", "WAIVED"]
 SCHEMA_VERSION = 1
+FINDINGS_KEPT = 200  # findings of one check the pack lists itself; all of them go to FINDINGS_FILE
+FINDINGS_FILE = "findings.txt"  # the check's attachment listing every finding, one line each
 
 
 @dataclass
@@ -21,7 +24,7 @@ class CheckResult:
     ran: str = ""
     output: str = ""
     reproduce: str = ""
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # the first FINDINGS_KEPT when capped
     values: dict[str, Any] = field(default_factory=dict)
     attachments: dict[str, str] = field(default_factory=dict)  # name -> full text
     seconds: float = 0.0
@@ -29,6 +32,31 @@ class CheckResult:
     target: str | None = None
     spec_at: str = ""  # file:line of the check in the spec
     authored: bool = False  # evidence written down by people, not measured by this run
+    findings_total: int | None = None  # set when `findings` was capped: how many there were
+
+    @property
+    def finding_count(self) -> int:
+        """How many findings the check had, whether or not the pack lists each of them."""
+        return len(self.findings) if self.findings_total is None else self.findings_total
+
+
+def finding_line(f: Finding) -> str:
+    """A finding as one line of text (FINDINGS_FILE): `where: what`, and its fix if it has one."""
+    text = f"{f.where}: {f.what}" + (f" (fix: {f.fix})" if f.fix else "")
+    return " ".join(text.splitlines())
+
+
+def capped(c: CheckResult, keep: int = FINDINGS_KEPT) -> CheckResult:
+    """The check as the pack shows it: its first `keep` findings, how many there were, and every
+    one of them in the attachment FINDINGS_FILE, one line each. A claim with 100,000 violations
+    then costs the pack one line per finding (not a JSON object, a table row and a redaction of
+    each), and its EVIDENCE.md and results.json stay readable. Judge first: verdicts and waivers
+    need every finding."""
+    if len(c.findings) <= keep:
+        return c
+    listing = "\n".join(finding_line(f) for f in c.findings)
+    return dataclasses.replace(c, findings=c.findings[:keep], findings_total=len(c.findings),
+                               attachments={**c.attachments, FINDINGS_FILE: listing})
 
 
 @dataclass

@@ -6,7 +6,7 @@ import datetime as dt
 import fnmatch
 from typing import Any
 
-from certify.engine.result import CheckResult, Gate, HypothesisResult, Verdict, verdict_of
+from certify.engine.result import CheckResult, Gate, HypothesisResult, Verdict, capped, verdict_of
 from certify.spec.model import FindingWaiver, Hypothesis, Waiver
 
 EXIT_PASS, EXIT_FALSE, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
@@ -75,7 +75,7 @@ def judge(hyp: Hypothesis, checks: list[CheckResult], group_title: str,
     return HypothesisResult(
         id=hyp.id, group=hyp.group, group_title=group_title, claim=hyp.claim, proof=hyp.proof,
         gate=hyp.gate, tags=list(hyp.tags), question=hyp.question, verdict=verdict,
-        reason=reason, checks=checks, waiver=waiver,
+        reason=reason, checks=[capped(c) for c in checks], waiver=waiver,  # judged on every finding
         spec_at=f"{hyp.mark.file}:{hyp.mark.line}", finding_waivers=finding_waivers,
         controls=list(hyp.controls),
     )

@@ -131,6 +131,19 @@ def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
     return in_dir(repo.root, cmd)
 
 
+KEY_LINES = 20  # matches shown in the key output
+
+
+def _key_output(found: list[Finding], listed: bool) -> str:
+    """The first matches; the rest are the check's findings (`listed`), or in matches.txt."""
+    if not listed:
+        return head([f"{x.where}: {x.what}" for x in found], KEY_LINES)
+    lines = [f"{x.where}: {x.what}" for x in found[:KEY_LINES]]
+    if len(found) > KEY_LINES:
+        lines.append(f"... {len(found) - KEY_LINES} more (each of them is one of the check's findings)")
+    return "\n".join(lines)
+
+
 def _plural(n: int, noun: str, nouns: str = "") -> str:
     return f"{n} {noun if n == 1 else nouns or noun + 's'}"
 
@@ -152,15 +165,14 @@ def run(f: GrepFields, ctx: CheckContext[GrepFields]) -> Outcome:
     ctx.scope("paths", f.paths or ["."], lambda g: any(glob_matches(p.rstrip("/"), g) or
                                                         glob_matches(p.rstrip("/") + "/_", g)
                                                         for p in reached), total=len(reached))
-    matches = [m for m in all_matches if accept(m.path)]
+    matches = [m for m in all_matches if accept(m.path)] if f.paths or f.exclude else all_matches
     out.values["matches"] = len(matches)
-    shown = [f"{m.path}:{m.line}: {m.text.strip()}" for m in matches]
-    if len(shown) > 20:
-        out.attachments["matches.txt"] = "\n".join(shown)
-    out.output = head(shown) if shown else "(no matches)"
+    found = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
+    out.output = _key_output(found, listed=f.then is None) if found else "(no matches)"
+    if f.then is not None and len(found) > KEY_LINES:  # its findings are the violations: list every match
+        out.attachments["matches.txt"] = "\n".join(f"{x.where}: {x.what}" for x in found)
     expect = _expectation(f)
     counted = f"{_plural(len(matches), 'matching line')}, expected {_describe(expect)}"
-    found = [Finding(f"{m.path}:{m.line}", m.text.strip()) for m in matches]
     count_ok = _count_ok(expect, len(matches))
     if f.then is None:
         out.reason = counted

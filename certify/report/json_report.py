@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from certify.engine.result import Baseline, CheckResult, Gate, HypothesisResult, RunResult
+from certify.engine.result import FINDINGS_FILE, Baseline, CheckResult, Gate, HypothesisResult, RunResult
 from certify.kinds.base import Finding
 from certify.report.naming import attachment_path, run_attachment_path
 
@@ -18,6 +18,9 @@ def _check(hyp: HypothesisResult, c: CheckResult) -> dict[str, Any]:
         "kind": c.kind, "name": c.name, "index": c.index, "status": c.status, "reason": c.reason,
         "ran": c.ran, "output": c.output, "reproduce": c.reproduce,
         "findings": [{"where": f.where, "what": f.what, "fix": f.fix} for f in c.findings],
+        # capped (engine/result.py): the first FINDINGS_KEPT above, how many there were, and where all are
+        **({"findings_total": c.findings_total, "findings_file": attachment_path(hyp, c, FINDINGS_FILE)}
+           if c.findings_total is not None else {}),
         "values": c.values, "attachments": [attachment_path(hyp, c, n) for n in c.attachments],
         "seconds": c.seconds, "attempts": c.attempts, "target": c.target, "spec_at": c.spec_at,
         **({"authored": True} if c.authored else {}),
@@ -90,7 +93,8 @@ def _check_from_dict(raw: dict[str, Any], hyp: HypothesisResult, pack: Path) -> 
         reproduce=raw.get("reproduce", ""),
         findings=[Finding(f["where"], f["what"], f.get("fix")) for f in raw.get("findings", [])],
         values=raw.get("values", {}), seconds=raw.get("seconds", 0.0), attempts=raw.get("attempts", 1),
-        target=raw.get("target"), spec_at=raw.get("spec_at", ""), authored=raw.get("authored") is True)
+        target=raw.get("target"), spec_at=raw.get("spec_at", ""), authored=raw.get("authored") is True,
+        findings_total=raw.get("findings_total"))
     prefix = attachment_path(hyp, c, "")
     for rel in raw.get("attachments", []):
         c.attachments[rel.removeprefix(prefix)] = read_attachment(pack, rel)

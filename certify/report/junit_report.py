@@ -22,8 +22,8 @@ def evidence_text(h: HypothesisResult) -> str:
             lines.append(f"reproduce: {c.reproduce}")
         for f in c.findings[:50]:
             lines.append(f"  {f.where}: {f.what}")
-        if len(c.findings) > 50:
-            lines.append(f"  ... {len(c.findings) - 50} more findings (see results.json)")
+        if c.finding_count > 50:  # a capped check's results.json names the file listing them all
+            lines.append(f"  ... {c.finding_count - 50} more findings (see results.json)")
         if c.output:
             lines += ["output:", c.output]
     return "\n".join(lines)

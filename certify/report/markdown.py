@@ -13,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from certify.engine.result import HypothesisResult, RunResult
+from certify.engine.result import FINDINGS_FILE, CheckResult, HypothesisResult, RunResult
 from certify.report.json_report import all_waivers, controls
 from certify.report.naming import anchor, anchor_of, attachment_path, run_attachment_path
 
@@ -87,6 +87,16 @@ def waiver_text(w: dict[str, Any]) -> str:
     return ", ".join(parts) + f": {inline(w.get('reason'))}"
 
 
+def more_findings(h: HypothesisResult, c: CheckResult, shown: int = 50) -> str:
+    """The last row of a check's findings table (it shows `shown`): how many more there are and
+    where; a capped check's are all in its findings file (engine/result.py)."""
+    if c.findings_total is None:
+        return f"{len(c.findings) - shown} more findings: see `results.json`"
+    where = code(attachment_path(h, c, FINDINGS_FILE), in_table=True)
+    return (f"showing {shown} of {c.findings_total:,} findings: the first {len(c.findings):,} are in "
+            f"`results.json`, every one in {where}")
+
+
 def _environment() -> jinja2.Environment:
     import jinja2  # imported here: `certify --help` must not pay for it
 
@@ -100,7 +110,7 @@ def _environment() -> jinja2.Environment:
     env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK, all_waivers=all_waivers,
                        controls=controls,
                        attachment_path=attachment_path, run_attachment_path=run_attachment_path,
-                       anchor=anchor, anchor_of=anchor_of)
+                       anchor=anchor, anchor_of=anchor_of, more_findings=more_findings)
     return env
 
 
