@@ -59,8 +59,16 @@ def is_required(f: dataclasses.Field[Any]) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls, include_extras=False)
+    """The evaluated annotations of a dataclass, once per class (with `from __future__ import
+    annotations` they are strings, evaluated anew by every get_type_hints)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls, include_extras=False)
+    return hints
 
 
 def _union_args(tp: Any) -> tuple[Any, ...] | None:

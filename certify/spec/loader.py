@@ -34,7 +34,7 @@ from certify.spec.model import (
     Spec,
     TargetSpec,
 )
-from certify.spec.yamlnodes import Env, Node, load_yaml
+from certify.spec.yamlnodes import Env, Node, build, compose
 
 FORMAT_VERSION = 1
 DEFAULT_GROUP = "Other"
@@ -134,11 +134,12 @@ class _Loader:
         self.files.append(resolved)
         self.unset = self.unset or UnsetVars(str(path))
         try:
-            root = load_yaml(text, str(path), ChainMap(dict(given), dict(self.env)))
+            documents = compose(text, str(path))
+            root = build(documents, text, str(path), ChainMap(dict(given), dict(self.env)))
             own = self.own_vars(root)
             scope: ChainMap[str, str | Sequence[str]] = ChainMap(dict(given), dict(own))
-            if own:  # read again, with the file's own vars in force
-                root = load_yaml(text, str(path), ChainMap(dict(scope), dict(self.env)))
+            if own:  # built again, with the file's own vars in force
+                root = build(documents, text, str(path), ChainMap(dict(scope), dict(self.env)))
         except SpecError as exc:
             self.errors.append(exc)
             return None
