@@ -100,11 +100,14 @@ def more_findings(h: HypothesisResult, c: CheckResult, shown: int = 50) -> str:
 def _environment() -> jinja2.Environment:
     import jinja2  # imported here: `certify --help` must not pay for it
 
+    from certify.report.template_cache import bytecode_cache
+
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("certify.report", "templates"),
         autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.bytecode_cache = bytecode_cache(env)  # compiled once, not by every run
     env.filters.update(inline=inline, cell=cell, code=code, fence=fence, value=value)
     env.filters.update(waiver=waiver_text)
     env.globals.update(verdict_mark=VERDICT_MARK, status_mark=STATUS_MARK, all_waivers=all_waivers,
