@@ -3,6 +3,7 @@ compiled copy: a damaged or unusable cache only means compiling again."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ def compiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _evidence(tmp_path: Path) -> str:
-    """EVIDENCE.md of a one-check run, without the lines that name the run's time."""
+    """EVIDENCE.md of a one-check run, its digits (times, durations) made zeros."""
     write(tmp_path / "f.txt", "x\n")
     write(tmp_path / "checks.yaml", spec_text("""
         - id: H1
@@ -42,8 +43,7 @@ def _evidence(tmp_path: Path) -> str:
     """))
     res = certify("run", cwd=tmp_path)
     assert res.exit_code == 0, res.stdout + res.stderr
-    text = (res.pack / "EVIDENCE.md").read_text()
-    return "\n".join(line for line in text.splitlines() if "UTC" not in line and "seconds" not in line)
+    return re.sub(r"\d", "0", (res.pack / "EVIDENCE.md").read_text())
 
 
 def test_the_second_run_does_not_compile_the_template(tmp_path: Path, compiles: list[str]) -> None:
