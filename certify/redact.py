@@ -74,6 +74,9 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 
 # Searched in the lower-cased text: a case-sensitive literal alternation is ten times faster.
 _ANY_TRIGGER = re.compile("|".join(re.escape(t) for s in _SHAPES for t in s.triggers))
+# From this length on, the shapes' own substring tests beat one pass of the alternation (a
+# 15 MB findings file: 0.3 s instead of 0.6-0.9 s).
+LONG_TEXT = 4096
 
 
 _URI_USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://([^:@]*):(.*)@", re.I | re.S)  # greedy: to the LAST @
@@ -177,7 +180,7 @@ class Redactor:
             if value in text:
                 text = text.replace(value, f"[REDACTED:{name}]")
         low = text.lower() if shapes else ""
-        if shapes and _ANY_TRIGGER.search(low):
+        if shapes and (len(low) >= LONG_TEXT or _ANY_TRIGGER.search(low)):
             for shape in _SHAPES:
                 if any(t in low for t in shape.triggers):
                     text = shape.pattern.sub(shape.repl, text)

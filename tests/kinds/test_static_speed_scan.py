@@ -90,7 +90,8 @@ def test_non_ascii_word_boundaries_are_read_as_python_reads_them(tmp_path: Path)
     lines = ["e\u0301\u2192x", "caf\u00e9\u2192", "na\u00efve token", "xna\u00efve", "\u00e9t\u00e9 token=1",
              "cafe\u0301token=1", "plain token=2"]
     write(tmp_path / "repo" / "a.txt", "\n".join(lines) + "\n")
-    patterns = {"ARROW": "\\b\u2192", "WORD": "\\bna\u00efve\\b", "INSIDE": "\\Bna\u00efve", "TOKEN": r"\btoken="}
+    patterns = {"ARROW": "\\b\u2192", "WORD": "\\bna\u00efve\\b", "INSIDE": "\\Bna\u00efve",
+                "TOKEN": r"\btoken="}
     write(tmp_path / "checks.yaml", spec_text("\n".join(
         f"- {{id: {k}, claim: c, check: {{kind: grep, pattern: '{p}', expect: '>= 0'}}}}"
         for k, p in patterns.items()), header="targets: {repo: {path: repo}}\n"))

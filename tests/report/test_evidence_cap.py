@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from certify.engine.result import FINDINGS_KEPT
+from certify.redact import LONG_TEXT, Redactor
 from tests.conftest import CliResult, certify, git, spec_text, write
 
 AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"  # a secret's shape: masked wherever it is written
@@ -103,3 +104,18 @@ def test_a_merged_pack_keeps_the_count_and_the_findings_file(tmp_path: Path) -> 
     assert len((pack / check["findings_file"]).read_text().splitlines()) == TOTAL
     assert f"showing 50 of {TOTAL} findings" in (pack / "EVIDENCE.md").read_text()
     assert certify("verify", str(pack), cwd=tmp_path).exit_code == 0
+
+
+def test_a_long_text_is_redacted_as_each_of_its_lines_would_be() -> None:
+    """A findings file is redacted as one text: past LONG_TEXT characters the shapes are looked
+    for by their own substring tests, not the alternation of all of them; the same lines mask."""
+    secrets = [f"key = {AWS_KEY}", "Authorization: Bearer abcdef123456", "Cookie: sid=s3cr3t",
+               "X-Api-Key: k3y", "password = 'hunter2'", "https://u:pw@db.example/x", "?token=abc&x=1",
+               "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz", "ghp_" + "a" * 36,
+               "xoxb-1234567890-abc", "sk_live_" + "b" * 24, "Private-Token: glpat", "Set-Cookie: a=b"]
+    lines = [f"src/f{i}.py:{i}: filler {'x' * (i % 50)} " + secrets[i % len(secrets)] for i in range(400)]
+    text = "\n".join(lines)
+    assert len(text) >= LONG_TEXT
+    redactor = Redactor({"DB_PASSWORD": "hunter2"})
+    assert redactor.text(text) == "\n".join(redactor.text(line) for line in lines)
+    assert AWS_KEY not in redactor.text(text) and "hunter2" not in redactor.text(text)
