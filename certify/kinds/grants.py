@@ -3,6 +3,7 @@ and nothing is granted to PUBLIC. Effective privileges (through role membership)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -11,12 +12,12 @@ from certify.kinds.pg_common import (
     EXTENSION_MEMBERS_SQL,
     SYSTEM_SCHEMAS_SQL,
     finish,
-    glob_match_any,
-    glob_to_posix,
+    glob_to_like,
     named_schemas,
     schema_scope,
     set_role_privilege,
     target,
+    unmatched_globs,
 )
 from certify.spec.binder import meta
 from certify.targets.postgres import quote_ident
@@ -48,17 +49,37 @@ def _holds(who: str) -> str:
             ELSE has_schema_privilege({who}, o.oid, p) END"""
 
 
+def _held_by(who: str) -> str:
+    """SQL: the asked privileges (%(privs)s) that `who` holds on object `o`, whole. One
+    expression per (type, privilege): the server folds away the privileges not asked, so this
+    costs no subquery per object."""
+    checks = [f"CASE WHEN o.type = '{t}' AND '{p}' = ANY(%(privs)s) "
+              f"AND has_{t}_privilege({who}, o.oid, '{p}') THEN '{p}' END"
+              for t, privs in PRIVILEGES.items() for p in privs]
+    return "array_remove(ARRAY[" + ", ".join(checks) + "], NULL)"
+
+
+def _asked_of_type() -> str:
+    """SQL: how many of the asked privileges apply to object `o`'s type (a constant per type)."""
+    return "CASE o.type " + " ".join(
+        f"WHEN '{t}' THEN " + " + ".join(f"('{p}' = ANY(%(privs)s))::int" for p in privs)
+        for t, privs in PRIVILEGES.items()) + " END"
+
+
 # A function's regprocedure text is costly to make, so `raw` has it only for functions whose
 # name can match (the planner pushes `chosen`'s filter on raw down into this scan, ahead of the
 # prefix test). No SQL comments inside: reproduce lines put the query on one line.
-# Column privileges are named "PRIV column" (only a column ACL grants one: `cols` holds just the
-# columns that have one, so a large catalog is not scanned per table); `via` lists "PRIV role"
-# for privileges the role reaches only by SET ROLE to a role it is a member of (NOINHERIT, or
-# INHERIT FALSE on 16+).
+# `held`: the asked privileges the role holds whole (with %(effective)s; else `direct` lists its
+# own grants). Column privileges are named "PRIV column" (only a column ACL grants one: `cols`
+# holds just the columns that have one, and only tables among them are looked at); `via` lists
+# "PRIV role" for asked privileges the role lacks but reaches by SET ROLE to a role it is a
+# member of (NOINHERIT, or INHERIT FALSE on 16+). PUBLIC's ACL entries print as `=privs/grantor`,
+# so only ACLs whose text shows one are exploded. A part the check does not use is NULL.
 QUERY = f"""
 WITH objs AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS type, c.oid,
-         n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
+         n.nspname || '.' || c.relname AS raw,
+         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
          coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char",
                                        c.relowner)) AS acl,
          n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
@@ -81,46 +102,46 @@ WITH objs AS (
          coalesce(n.nspacl, acldefault('n', n.nspowner)), n.nspname::text,
          n.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_namespace")}), true
   FROM pg_namespace n WHERE {SYSTEM_SCHEMAS_SQL}
-), chosen AS (
-  SELECT * FROM objs WHERE raw ~ ANY(%(patterns)s) AND NOT schema = ANY(%(skipped)s)
-    AND (%(extensions)s OR NOT member)
+), chosen AS MATERIALIZED (
+  SELECT o.*, CASE WHEN %(effective)s THEN {_held_by("%(role)s::text")} END AS held FROM objs o
+  WHERE raw LIKE ANY(%(patterns)s) AND NOT schema = ANY(%(skipped)s) AND (%(extensions)s OR NOT member)
 ), reach AS (
   SELECT r.oid, r.rolname FROM pg_roles r
   WHERE %(role)s::text IS NOT NULL AND r.rolname <> %(role)s::text
     AND pg_has_role(%(role)s::text, r.oid, %(how)s::text)
-), acl_cols AS MATERIALIZED (
+), cols AS MATERIALIZED (
   SELECT a.attrelid, a.attnum, quote_ident(a.attname) AS col, a.attacl FROM pg_attribute a
   WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
-), cols AS (
-  SELECT * FROM acl_cols WHERE attrelid IN (SELECT oid FROM chosen WHERE type = 'table')
 )
-SELECT o.type, o.name,
-  ARRAY(SELECT p FROM unnest({PRIVS_OF_TYPE}) AS p
-        WHERE p = ANY(%(privs)s) AND %(role)s::text IS NOT NULL AND CASE o.type
-            WHEN 'table' THEN has_table_privilege(%(role)s::text, o.oid, p)
-            WHEN 'sequence' THEN has_sequence_privilege(%(role)s::text, o.oid, p)
-            WHEN 'function' THEN has_function_privilege(%(role)s::text, o.oid, p)
-            ELSE has_schema_privilege(%(role)s::text, o.oid, p) END) AS effective,
-  ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
-        WHERE a.grantee = to_regrole(%(role)s::text)) AS direct,
-  ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a WHERE a.grantee = 0) AS public,
-  ARRAY(SELECT p || ' ' || c.col FROM cols c, unnest(ARRAY['SELECT','INSERT','UPDATE','REFERENCES']) AS p
-        WHERE c.attrelid = o.oid AND p = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
-          AND NOT has_table_privilege(%(role)s::text, o.oid, p)
-          AND has_column_privilege(%(role)s::text, o.oid, c.attnum, p) ORDER BY c.attnum, p) AS columns,
-  ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
-        WHERE c.attrelid = o.oid AND x.grantee = to_regrole(%(role)s::text)
-        ORDER BY c.attnum, x.privilege_type) AS direct_columns,
-  ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
-        WHERE c.attrelid = o.oid AND x.grantee = 0 ORDER BY c.attnum, x.privilege_type) AS public_columns,
-  ARRAY(SELECT p || ' ' || r.rolname FROM reach r, unnest({PRIVS_OF_TYPE}) AS p
-        WHERE p = ANY(%(privs)s) AND {_holds("r.oid")} ORDER BY p, r.rolname) AS via,
-  ARRAY(SELECT a.privilege_type || ' ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC'
-                                          ELSE quote_ident(pg_get_userbyid(a.grantee)) END
-        FROM aclexplode(o.acl) a
-        WHERE %(sources)s AND a.privilege_type = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
-          AND (a.grantee = 0 OR pg_has_role(%(role)s::text, a.grantee, 'USAGE'))
-        ORDER BY 1) AS sources, o.callable, o.schema, o.raw
+SELECT o.type, o.name, o.held AS effective,
+  CASE WHEN NOT %(effective)s THEN ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
+        WHERE a.grantee = to_regrole(%(role)s::text)) END AS direct,
+  CASE WHEN o.acl::text ~ '[{{,]"?=' THEN ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
+        WHERE a.grantee = 0) END AS public,
+  CASE WHEN %(effective)s AND o.oid IN (SELECT attrelid FROM cols) THEN
+    ARRAY(SELECT p || ' ' || c.col FROM cols c, unnest(ARRAY['SELECT','INSERT','UPDATE','REFERENCES']) AS p
+          WHERE c.attrelid = o.oid AND p = ANY(%(privs)s) AND %(role)s::text IS NOT NULL
+            AND NOT has_table_privilege(%(role)s::text, o.oid, p)
+            AND has_column_privilege(%(role)s::text, o.oid, c.attnum, p) ORDER BY c.attnum, p) END AS columns,
+  CASE WHEN NOT %(effective)s AND o.oid IN (SELECT attrelid FROM cols) THEN
+    ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
+          WHERE c.attrelid = o.oid AND x.grantee = to_regrole(%(role)s::text)
+          ORDER BY c.attnum, x.privilege_type) END AS direct_columns,
+  CASE WHEN %(public_columns)s AND o.oid IN (SELECT attrelid FROM cols) THEN
+    ARRAY(SELECT x.privilege_type || ' ' || c.col FROM cols c, aclexplode(c.attacl) x
+          WHERE c.attrelid = o.oid AND x.grantee = 0
+          ORDER BY c.attnum, x.privilege_type) END AS public_columns,
+  CASE WHEN %(effective)s AND cardinality(o.held) < {_asked_of_type()} AND EXISTS (SELECT 1 FROM reach) THEN
+    ARRAY(SELECT p || ' ' || r.rolname FROM reach r, unnest({PRIVS_OF_TYPE}) AS p
+          WHERE p = ANY(%(privs)s) AND NOT p = ANY(o.held) AND {_holds("r.oid")}
+          ORDER BY p, r.rolname) END AS via,
+  CASE WHEN %(sources)s AND %(role)s::text IS NOT NULL THEN
+    ARRAY(SELECT a.privilege_type || ' ' || CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                                            ELSE quote_ident(pg_get_userbyid(a.grantee)) END
+          FROM aclexplode(o.acl) a
+          WHERE a.privilege_type = ANY(%(privs)s)
+            AND (a.grantee = 0 OR pg_has_role(%(role)s::text, a.grantee, 'USAGE'))
+          ORDER BY 1) END AS sources, o.callable, o.schema, o.raw
 FROM chosen o
 ORDER BY o.type, o.raw
 """
@@ -159,89 +180,87 @@ class GrantsFields:
 
 def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
     pg = target(ctx)
-    patterns = [glob_to_posix(p) for p in f.on]
     asked: set[str] = set(f.has) | set(f.lacks) | set(f.exactly or [])
     if f.exactly is not None:  # "no other" needs every privilege
         asked |= {p for privs in PRIVILEGES.values() for p in privs}
-    how = set_role_privilege(pg)
     out = ctx.outcome(ran=f"effective privileges of {f.role or 'PUBLIC'} on {', '.join(f.on)}, whole and "
                       "per column, and through SET ROLE (has_*_privilege + aclexplode, one query)")
     named = named_schemas(f.on)
-    params = {"patterns": patterns, "role": f.role, "privs": sorted(asked), "how": how,
-              "skipped": [], "extensions": f.extensions, "prefixes": [_prefix(p) for p in f.on],
-              "sources": bool(f.lacks) or f.exactly is not None}
-    out.reproduce = pg.reproduce(_shown(params))
-    with pg.session(catalog=True, guard=ctx) as cur:
+    params = {"patterns": [glob_to_like(p) for p in f.on], "role": f.role, "privs": sorted(asked),
+              "how": "MEMBER", "skipped": [], "extensions": f.extensions,
+              "prefixes": [_prefix(p) for p in f.on], "effective": f.effective,
+              "public_columns": f.public == "none", "sources": bool(f.lacks) or f.exactly is not None}
+    with pg.session(catalog=True, guard=ctx, reuse=True) as cur:
+        params["how"] = set_role_privilege(pg)  # the session's connection told the version
+        out.reproduce = pg.reproduce(_shown(params))
         if f.role is not None:
             cur.execute("SELECT %s::regrole", (f.role,))  # a missing role is ERROR, not FALSE
-        scope = schema_scope(cur)
+        scope = schema_scope(pg, cur)
         params["skipped"] = [s for s in scope.skipped if s not in named]
         out.reproduce = pg.reproduce(_shown(params))
         cur.execute(QUERY, params)
         rows = cur.fetchall()
-        seen = [r[-1] for r in rows]
-        names = seen
-        if not all(glob_match_any(p, seen) for p in f.on):  # which patterns matched nothing at all
+        unmatched = unmatched_globs(f.on, [r[-1] for r in rows])
+        if unmatched:  # which of them match no object at all
             cur.execute(NAMES, params)
-            names = [r[0] for r in cur.fetchall()]
-    ctx.scope("objects", f.on, lambda p: glob_match_any(p, names), total=len(rows), noun="object")
-    held: dict[tuple[str, str], dict[str, bool]] = {}
-    public: dict[tuple[str, str], list[str]] = {}
+            unmatched = unmatched_globs(unmatched, [r[0] for r in cur.fetchall()])
+    ctx.scope("objects", f.on, lambda p: p not in unmatched, total=len(rows), noun="object")
     to_everyone: list[Finding] = []  # listed after the role's own findings
     lines = [scope.note(named, [r[-2] for r in rows])]
+    # What each object type asks, worked out once rather than per object.
+    need_of: dict[str, list[str]] = {}
+    forbid_of: dict[str, list[str]] = {}
+    for type_, applicable in PRIVILEGES.items():
+        need_of[type_] = [p for p in (f.exactly if f.exactly is not None else f.has) if p in applicable]
+        forbid_of[type_] = [p for p in f.lacks if p in applicable] + (
+            [p for p in applicable if p not in f.exactly] if f.exactly is not None else [])
     for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via, \
             sources, callable_, _schema, _raw in rows:
-        granted = set(effective if f.effective else direct)
-        privs = {p: p in granted for p in PRIVILEGES[type_]}
-        held[(type_, name)] = privs
-        on_columns = _by_privilege(columns if f.effective else direct_columns)
-        reached = {p: r for p, r in _by_privilege(via).items() if not privs.get(p)} if f.effective else {}
-        if to_public:
-            public[(type_, name)] = sorted(set(to_public))
-        has = [p for p, ok in privs.items() if ok]
-        extra = [f"{p} on column {', '.join(c)}" for p, c in on_columns.items()] + \
-                [f"{p} via SET ROLE {', '.join(r)}" for p, r in reached.items()]
-        lines.append(f"{KEYWORD[type_].lower()} {name}: {', '.join(has) or '(nothing)'}"
-                     + (f" (and {'; '.join(extra)})" if extra else "")
-                     + (f"; PUBLIC: {', '.join(public[(type_, name)])}" if (type_, name) in public else ""))
-        applicable = PRIVILEGES[type_]
-        need: list[str] = [p for p in (f.exactly if f.exactly is not None else f.has) if p in applicable]
-        forbid: list[str] = [p for p in f.lacks if p in applicable]
-        if f.exactly is not None:
-            forbid += [p for p in applicable if p not in f.exactly]
-        if not callable_:  # a trigger function cannot be called: EXECUTE on it gives nothing
-            forbid = [p for p in forbid if p != "EXECUTE"]
-        came_from = _by_privilege(sources)
-        for p in need:
-            if not privs.get(p):
+        granted = set((effective if f.effective else direct) or ())
+        keyword = KEYWORD[type_]
+        on_columns = _by_privilege((columns if f.effective else direct_columns) or ())
+        reached = _by_privilege(via or ())  # only privileges the role lacks whole
+        public = sorted(set(to_public)) if to_public else []
+        has = [p for p in PRIVILEGES[type_] if p in granted]
+        line = f"{keyword.lower()} {name}: {', '.join(has) or '(nothing)'}"
+        if on_columns or reached:
+            extra = [f"{p} on column {', '.join(c)}" for p, c in on_columns.items()] + \
+                    [f"{p} via SET ROLE {', '.join(r)}" for p, r in reached.items()]
+            line += f" (and {'; '.join(extra)})"
+        lines.append(line + (f"; PUBLIC: {', '.join(public)}" if public else ""))
+        for p in need_of[type_]:
+            if p not in granted:
                 out.findings.append(Finding(name, f"{f.role} lacks {p}",
-                                            f"GRANT {p} ON {KEYWORD[type_]} {name} TO {f.role};"))
+                                            f"GRANT {p} ON {keyword} {name} TO {f.role};"))
+        forbid = forbid_of[type_]
+        if forbid and not callable_:  # a trigger function cannot be called: EXECUTE on it gives nothing
+            forbid = [p for p in forbid if p != "EXECUTE"]
+        came_from = _by_privilege(sources) if sources else {}
         for p in forbid:
-            if privs.get(p):
-                out.findings.append(_held(f.role or "", p, f"{KEYWORD[type_]} {name}", name,
-                                          came_from.get(p, [])))
+            if p in granted:
+                out.findings.append(_held(f.role or "", p, f"{keyword} {name}", name, came_from.get(p, [])))
                 continue
             for col in on_columns.get(p, []):
                 out.findings.append(Finding(name, f"{f.role} has {p} on column {col}",
-                                            f"REVOKE {p} ({col}) ON {KEYWORD[type_]} {name} FROM {f.role};"))
+                                            f"REVOKE {p} ({col}) ON {keyword} {name} FROM {f.role};"))
             for via_role in reached.get(p, []):
                 out.findings.append(Finding(
                     name, f"{f.role} has {p} via SET ROLE {via_role}",
-                    f"REVOKE {via_role} FROM {f.role}; -- or REVOKE {p} ON {KEYWORD[type_]} {name} "
+                    f"REVOKE {via_role} FROM {f.role}; -- or REVOKE {p} ON {keyword} {name} "
                     f"FROM {via_role};"))
         if f.public == "none":
-            for p in public.get((type_, name), []):
+            for p in public:
                 if p == "EXECUTE" and not callable_:
                     continue
                 to_everyone.append(Finding(name, f"PUBLIC has {p}",
-                                           f"REVOKE {p} ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
-            for p, cols in _by_privilege(public_columns).items():
+                                           f"REVOKE {p} ON {keyword} {name} FROM PUBLIC;"))
+            for p, cols in _by_privilege(public_columns or ()).items():
                 for col in cols:
                     to_everyone.append(Finding(name, f"PUBLIC has {p} on column {col}",
-                                               f"REVOKE {p} ({col}) ON {KEYWORD[type_]} {name} FROM PUBLIC;"))
+                                               f"REVOKE {p} ({col}) ON {keyword} {name} FROM PUBLIC;"))
     out.findings += to_everyone
-    out.values["objects"] = len(held)
-    return finish(out, f"{len(held)} objects as required", lines, "privileges.txt")
+    out.values["objects"] = len(rows)
+    return finish(out, f"{len(rows)} objects as required", lines, "privileges.txt")
 
 
 def _prefix(pattern: str) -> str:
@@ -265,6 +284,8 @@ def _shown(params: dict[str, Any]) -> str:
     literal = {"%(skipped)s": array(params["skipped"], "::text[]"),
                "%(extensions)s": "true" if params["extensions"] else "false",
                "%(sources)s": "true" if params["sources"] else "false",
+               "%(effective)s": "true" if params["effective"] else "false",
+               "%(public_columns)s": "true" if params["public_columns"] else "false",
                "%(prefixes)s": array(params["prefixes"], "::text[]"),
                "%(patterns)s": array(params["patterns"]),
                "%(role)s": "'" + role.replace("'", "''") + "'" if role else "NULL",
@@ -294,7 +315,7 @@ def _held(role: str, priv: str, obj: str, name: str, sources: list[str]) -> Find
     return Finding(name, f"{role} has {priv}", fix)
 
 
-def _by_privilege(pairs: list[str]) -> dict[str, list[str]]:
+def _by_privilege(pairs: Sequence[str]) -> dict[str, list[str]]:
     """["SELECT ssn", "UPDATE is_admin"] -> {"SELECT": ["ssn"], "UPDATE": ["is_admin"]}."""
     out: dict[str, list[str]] = {}
     for pair in pairs:

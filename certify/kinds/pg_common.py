@@ -5,7 +5,7 @@ transaction (COPY ... TO PROGRAM, dblink_exec, pg_terminate_backend...)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -17,9 +17,11 @@ from certify.targets.postgres import GUARDED_SETTINGS, PostgresTarget
 SYSTEM_SCHEMAS_SQL = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
 
 
-# Extension members: objects an extension created (skipped unless a check asks for them).
-EXTENSION_MEMBERS_SQL = ("SELECT d.objid FROM pg_depend d "
-                         "WHERE d.deptype = 'e' AND d.classid = '{catalog}'::regclass")
+# Extension members: objects an extension created (skipped unless a check asks for them). A
+# member's dependency always references its pg_extension row: naming that lets the server read
+# the few such rows through pg_depend's index instead of scanning all of pg_depend.
+EXTENSION_MEMBERS_SQL = ("SELECT d.objid FROM pg_depend d WHERE d.refclassid = 'pg_extension'::regclass "
+                         "AND d.deptype = 'e' AND d.classid = '{catalog}'::regclass")
 
 # Schemas of the Supabase platform (the auth server, storage, realtime...): a wildcard does not
 # reach them on a database that has Supabase's API roles; name one to check it.
@@ -67,7 +69,13 @@ class SchemaScope:
             f"; not reached by a wildcard: {', '.join(skipped)}" if skipped else "")
 
 
-def schema_scope(cur: Any) -> SchemaScope:
+def schema_scope(pg: PostgresTarget, cur: Any) -> SchemaScope:
+    """The database's schemas, read once per run for the target (with a catalog session's
+    cursor): every PostgreSQL check of the run sees the same list."""
+    return pg.read_once("schema scope", lambda: read_schema_scope(cur))
+
+
+def read_schema_scope(cur: Any) -> SchemaScope:
     """Read the database's schemas (one catalog session's cursor)."""
     cur.execute(SCHEMAS_SQL)
     rows = cur.fetchall()
@@ -111,9 +119,23 @@ def glob_to_posix(pattern: str) -> str:
     return "^" + "".join(out) + "$"
 
 
+def glob_to_like(pattern: str) -> str:
+    """A glob over `schema.name` as a LIKE pattern (cheaper on the server than a regex)."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")
+
+
 @lru_cache(maxsize=512)
 def _glob_rx(pattern: str) -> re.Pattern[str]:
     return re.compile(glob_to_posix(pattern))
+
+
+def globs_rx(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One regex matching what any of the globs matches (one test per name, not one per glob);
+    with no globs, it matches nothing."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    return re.compile("|".join(f"(?:{glob_to_posix(p)})" for p in patterns))
 
 
 def glob_match(name: str, patterns: Sequence[str]) -> bool:
@@ -150,6 +172,23 @@ def finish(out: Outcome, ok_reason: str, inventory: Sequence[str] = (),
 def glob_match_any(pattern: str, names: Sequence[str]) -> bool:
     rx = _glob_rx(pattern)
     return any(rx.match(n) for n in names)
+
+
+def unmatched_globs(patterns: Sequence[str], names: Iterable[str]) -> list[str]:
+    """The globs that match none of `names`: one pass tests every glob at once (a name tells
+    the first glob it matches), then only the globs no name told are tried alone."""
+    if not patterns:
+        return []
+    names = list(names)
+    rx = re.compile("|".join(f"({glob_to_posix(p)})" for p in patterns))
+    left = set(range(len(patterns)))
+    for name in names:
+        m = rx.match(name)
+        if m is not None and m.lastindex is not None:
+            left.discard(m.lastindex - 1)
+            if not left:
+                return []
+    return [patterns[i] for i in sorted(left) if not glob_match_any(patterns[i], names)]
 
 
 # ---------------------------------------------------------------- the SQL guard

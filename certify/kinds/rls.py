@@ -3,27 +3,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
 from certify.kinds.pg_common import (
     EXTENSION_MEMBERS_SQL,
     SYSTEM_SCHEMAS_SQL,
     finish,
-    glob_match,
-    glob_match_any,
+    glob_to_like,
     named_schemas,
     qualify,
     schema_scope,
     target,
+    unmatched_globs,
 )
 from certify.spec.binder import meta
 
-# Per table, who its owner is to RLS: a superuser bypasses it whatever FORCE says; FORCE
-# matters when someone acts as the owner: the owner logs in, a login role or a declared
+# The tables in scope (%(patterns)s, LIKE patterns, less %(excluded)s, in %(schemas)s), each
+# with its policies and who its owner is to RLS: a superuser bypasses it whatever FORCE says;
+# FORCE matters when someone acts as the owner: the owner logs in, a login role or a declared
 # application role is (or can SET ROLE to) it, or the owner's rights run for others (a
 # SECURITY DEFINER function or a view without security_invoker that it owns).
 QUERY = f"""
-WITH owners AS (
+WITH tables AS MATERIALIZED (
+  SELECT n.nspname || '.' || c.relname AS raw,
+         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname::text AS schema,
+         c.oid, c.relowner, c.relrowsecurity, c.relforcerowsecurity
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL} AND n.nspname::text = ANY(%(schemas)s)
+    AND n.nspname || '.' || c.relname LIKE ANY(%(patterns)s)
+    AND NOT n.nspname || '.' || c.relname LIKE ANY(%(excluded)s)
+    AND (%(extensions)s OR c.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}))
+), owners AS MATERIALIZED (
   SELECT o.oid, o.rolname::text AS owner, o.rolsuper, o.rolcanlogin,
          ARRAY(SELECT a.name FROM unnest(%(app_roles)s::text[]) AS a(name)
                WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
@@ -36,23 +47,25 @@ WITH owners AS (
            OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
                 SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
                   'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))) AS runs_for_others
-  FROM pg_roles o WHERE o.oid IN (SELECT relowner FROM pg_class WHERE relkind IN ('r', 'p'))
+  FROM pg_roles o WHERE o.oid IN (SELECT relowner FROM tables)
 )
-SELECT n.nspname || '.' || c.relname AS raw, c.oid::regclass::text AS name,
-       c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced,
+SELECT t.raw, t.name, t.relrowsecurity AS enabled, t.relforcerowsecurity AS forced,
        ARRAY(SELECT CASE WHEN p.polpermissive THEN 'p' ELSE 'r' END || p.polcmd::text || ' '
-                    || p.polname::text FROM pg_policy p WHERE p.polrelid = c.oid ORDER BY 1) AS policies,
-       n.nspname::text AS schema, c.oid IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}) AS member,
-       w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN owners w ON w.oid = c.relowner
-WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
+                    || p.polname::text FROM pg_policy p WHERE p.polrelid = t.oid ORDER BY 1) AS policies,
+       t.schema, w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others
+FROM tables t JOIN owners w ON w.oid = t.relowner
 ORDER BY 1
+"""
+# Every table's name, for telling which `tables` pattern matched nothing.
+NAMES = f"""
+SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL}
 """
 
 # Permissive policies whose USING or WITH CHECK is `true`, and which of %(reach)s (the roles
 # clients come in as) they apply to and hold the command's privilege for.
 POLICIES = """
-SELECT c.oid::regclass::text, p.polname::text, p.polcmd::text,
+SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), p.polname::text, p.polcmd::text,
        coalesce(pg_get_expr(p.polqual, p.polrelid), ''),
        coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''),
        ARRAY(SELECT r.name FROM unnest(%(reach)s::text[]) AS r(name) JOIN pg_roles x ON x.rolname = r.name
@@ -63,7 +76,7 @@ SELECT c.oid::regclass::text, p.polname::text, p.polcmd::text,
                              WHEN 'd' THEN ARRAY['DELETE']
                              ELSE ARRAY['SELECT','INSERT','UPDATE','DELETE'] END) AS k
                            WHERE has_table_privilege(x.oid, c.oid, k)) ORDER BY 1) AS reached
-FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE p.polpermissive AND (pg_get_expr(p.polqual, p.polrelid) = 'true'
                            OR pg_get_expr(p.polwithcheck, p.polrelid) = 'true')
 """
@@ -105,37 +118,40 @@ class RlsFields:
 def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     pg = target(ctx)
     patterns = [qualify(t) for t in f.tables]
-    excluded = [qualify(t) for t in f.exclude]
-    roles = "ARRAY[" + ", ".join("'" + r.replace("'", "''") + "'" for r in f.app_roles) + "]"
+    named = named_schemas(patterns)
+    params: dict[str, Any] = {
+        "patterns": [glob_to_like(p) for p in patterns], "schemas": named, "extensions": f.extensions,
+        "excluded": [glob_to_like(qualify(t)) for t in f.exclude], "app_roles": list(f.app_roles)}
     out = ctx.outcome(ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy, table owners",
-                      reproduce=pg.reproduce(QUERY.replace("%(app_roles)s", roles)))
-    with pg.session(catalog=True, guard=ctx) as cur:
-        scope = schema_scope(cur)
-        cur.execute(QUERY, {"app_roles": list(f.app_roles)})
-        rows = cur.fetchall()
+                      reproduce=pg.reproduce(_shown(params)))
+    with pg.session(catalog=True, guard=ctx, reuse=True) as cur:
+        scope = schema_scope(pg, cur)
+        params["schemas"] = scope.covered(named)
+        out.reproduce = pg.reproduce(_shown(params))
+        cur.execute(QUERY, params)
+        chosen = cur.fetchall()
+        unmatched = unmatched_globs(patterns, [r[0] for r in chosen])
+        if unmatched:  # which of them match no table at all
+            cur.execute(NAMES)
+            unmatched = unmatched_globs(unmatched, [r[0] for r in cur.fetchall()])
         reach = sorted({r for r in f.app_roles if r != "PUBLIC"}
                        | ({"anon", "authenticated"} if scope.supabase else set()))
         open_rows: list[tuple[str, str, str, str, str, list[str]]] = []
         if f.expect.open_policies is False and reach:
             cur.execute(POLICIES, {"reach": reach})
             open_rows = cur.fetchall()
-    named = named_schemas(patterns)
-    covered = set(scope.covered(named))
-    names = [r[0] for r in rows]
-    chosen = [r for r in rows if glob_match(r[0], patterns) and not glob_match(r[0], excluded)
-              and r[5] in covered and (f.extensions or not r[6])]
-    ctx.scope("tables", f.tables, lambda p: glob_match_any(qualify(p), names), total=len(chosen),
-              noun="table")
+    ctx.scope("tables", f.tables, lambda p: qualify(p) not in unmatched, total=len(chosen), noun="table")
     e = f.expect
     open_by_table: dict[str, list[tuple[str, str, str, str, list[str]]]] = {}
     for table, *rest in open_rows:
         open_by_table.setdefault(table, []).append(tuple(rest))  # type: ignore[arg-type]
     lines = [scope.note(named, [r[5] for r in chosen])]
     notes = []
-    for _raw, name, enabled, forced, pols, _schema, _member, owner, superuser, login, acting, \
+    for _raw, name, enabled, forced, pols, _schema, owner, superuser, login, acting, \
             login_actors, runs_for_others in chosen:
-        notes += _or_notes(name, [p[1:] for p in pols if p.startswith("p")])  # permissive ones
         policies = len(pols)
+        if policies > 1:  # several permissive ones for a command OR together
+            notes += _or_notes(name, [p[1:] for p in pols if p.startswith("p")])
         lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
         if enabled != e.enabled:
             verb = "ENABLE" if e.enabled else "DISABLE"
@@ -174,6 +190,18 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     if out.findings and notes:
         out.output += "\n" + "\n".join(notes[:10])
     return out
+
+
+def _shown(params: dict[str, Any]) -> str:
+    """The query with its parameters written in, for the reproduce line."""
+    def array(values: list[str]) -> str:
+        return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::text[]"
+
+    return (QUERY.replace("%(patterns)s", array(params["patterns"]))
+            .replace("%(excluded)s", array(params["excluded"]))
+            .replace("%(schemas)s", array(params["schemas"]))
+            .replace("%(app_roles)s", array(params["app_roles"]))
+            .replace("%(extensions)s", "true" if params["extensions"] else "false"))
 
 
 def _or_notes(table: str, permissive: list[str]) -> list[str]:

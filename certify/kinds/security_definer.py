@@ -190,18 +190,18 @@ def _shown(params: dict[str, Any]) -> str:
 
 def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> Outcome:
     pg = target(ctx)
-    # Whose privileges a role can use: its own and inherited (USAGE), and those of a role it can
-    # SET ROLE to: any it is a member of (15 and before), one granted WITH SET (16+).
-    how = set_role_privilege(pg)
     out = ctx.outcome(ran=f"catalog audit of SECURITY DEFINER functions and views in {', '.join(f.schemas)}")
     named = [s for s in f.schemas if not any(ch in s for ch in "*?")]
-    out.reproduce = pg.reproduce(_shown({"schemas": named, "untrusted": sorted(set(f.untrusted) | {"PUBLIC"}),
-                                         "how": how, "extensions": f.extensions}))
-    with pg.session(catalog=True, guard=ctx) as cur:
+    with pg.session(catalog=True, guard=ctx, reuse=True) as cur:
+        # Whose privileges a role can use: its own and inherited (USAGE), and those of a role it
+        # can SET ROLE to: any it is a member of (15 and before), one granted WITH SET (16+).
+        how = set_role_privilege(pg)  # the session's connection told the version
+        out.reproduce = pg.reproduce(_shown({"schemas": named, "how": how, "extensions": f.extensions,
+                                             "untrusted": sorted(set(f.untrusted) | {"PUBLIC"})}))
         for role in f.untrusted:
             if role != "PUBLIC":
                 cur.execute("SELECT %s::regrole", (role,))  # a missing role is ERROR, not TRUE
-        scope = schema_scope(cur)
+        scope = schema_scope(pg, cur)
         # PUBLIC is everyone; on Supabase, anon and authenticated are whoever calls the API.
         api = {"anon", "authenticated"} if scope.supabase else set()
         untrusted = sorted(set(f.untrusted) | {"PUBLIC"} | api)

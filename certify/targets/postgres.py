@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import glob as globlib
+import select
 import shlex
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from certify.errors import CheckError
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import cleanup
+
+T = TypeVar("T")
 
 # Settings certify sets to protect the server and to fix who the session is: no spec may set them.
 GUARDED_SETTINGS = frozenset({
@@ -135,6 +138,10 @@ class PostgresTarget:
         self._server_version: str | None = None
         self._who = ""
         self._version_num: int | None = None
+        self._read_once: dict[str, Any] = {}
+        self._read_once_lock = threading.Lock()
+        self._left: dict[tuple[bool, bool], list[Any]] = {}  # idle connections, by session kind
+        self._closing = False
         if self.config.dsn is not None:
             self.dsn = self.config.dsn
         else:
@@ -189,6 +196,13 @@ class PostgresTarget:
         return line
 
     def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            left = [conn for conns in self._left.values() for conn in conns]
+            self._left.clear()
+        for conn in left:
+            with contextlib.suppress(Exception):
+                conn.close()
         if self._throwaway is not None:
             self._throwaway.stop()
             self._throwaway = None
@@ -208,7 +222,8 @@ class PostgresTarget:
 
     @contextlib.contextmanager
     def session(self, role: str | None = None, settings: Mapping[str, str] | None = None,
-                catalog: bool = False, guard: Guard | None = None, writes: bool = False) -> Iterator[Any]:
+                catalog: bool = False, guard: Guard | None = None, writes: bool = False,
+                reuse: bool = False) -> Iterator[Any]:
         """A read-only transaction (as `role`, with `settings` set locally), always rolled back.
 
         `writes=True` (only where `writes_allowed`) opens a read-write transaction instead, for
@@ -217,9 +232,15 @@ class PostgresTarget:
         `catalog=True` pins search_path to pg_catalog, so regclass and regprocedure print
         schema-qualified names (`public.fn(uuid)`). With a `guard`, no statement runs past
         its deadline (the server cancels it), and an interrupt cancels it on the server.
+
+        `reuse=True` is for sessions that run only certify's own catalog SQL: one that ends
+        cleanly leaves its connection to the next such session of the same kind (catalog or
+        not), which skips connecting and finds the server's catalog caches warm. Not for SQL a
+        spec wrote: a rollback undoes what a transaction set, but not every trace (a custom
+        setting, once set, reads as '' instead of raising). One that failed, was cancelled or
+        ran out of time closes its connection.
         """
         import psycopg
-        from psycopg import sql
 
         self._ready()
         if writes and not self.writes_allowed:
@@ -229,33 +250,19 @@ class PostgresTarget:
                 raise CheckError(f"{name} may not be set by a check")
         c = self.config
         timeout = c.statement_timeout if guard is None else min(c.statement_timeout, guard.remaining)
-        options = ("-c default_transaction_read_only=" + ("off" if writes else "on") +
-                   f" -c statement_timeout={max(1, int(timeout * 1000))}"
-                   f" -c lock_timeout={max(1, int(c.lock_timeout * 1000))}"
-                   " -c idle_in_transaction_session_timeout=60000")
-        if catalog:
-            options += " -c search_path=pg_catalog"
-        try:
-            conn = psycopg.connect(self.dsn, connect_timeout=c.connect_timeout, options=options,
-                                   application_name="certify", autocommit=False)
-        except psycopg.Error as exc:
-            raise pg_error(exc) from None
+        kind = (catalog, writes)
+        conn = self._begin(kind, reuse, role, settings, timeout)
         done, timed_out = threading.Event(), threading.Event()
         watcher = None
         if guard is not None:
             watcher = threading.Thread(target=_cancel_when_due, args=(conn, guard, done, timed_out),
                                        daemon=True, name="certify-pg-cancel")
             watcher.start()
+        clean = False
         try:
             with conn.cursor() as cur:
-                if c.role is not None:
-                    cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(c.role)))
-                cur.execute("BEGIN" if writes else "BEGIN READ ONLY")
-                if role is not None:
-                    cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
-                for name, value in (settings or {}).items():
-                    cur.execute("SELECT set_config(%s, %s, true)", (name, value))
                 yield cur
+            clean = True
         except psycopg.Error as exc:
             if guard is not None and guard.cancelled.is_set():
                 raise CheckError("interrupted: the query was cancelled on the server") from None
@@ -269,6 +276,89 @@ class PostgresTarget:
                 watcher.join()
             with contextlib.suppress(Exception):
                 conn.rollback()
+            self._release(kind, conn, reuse and clean and not timed_out.is_set()
+                          and not (guard is not None and guard.cancelled.is_set()))
+
+    def _begin(self, kind: tuple[bool, bool], reuse: bool, role: str | None,
+               settings: Mapping[str, str] | None, timeout: float) -> Any:
+        """A connection whose transaction is set up for a session: with `reuse`, one a session
+        of this kind left, else a new one."""
+        import psycopg
+
+        conn = (self._idle(kind) if reuse else None) or self._connect(*kind)
+        try:
+            self._start(conn, role, settings, timeout)
+        except psycopg.Error as exc:
+            with contextlib.suppress(Exception):
+                conn.close()
+            raise pg_error(exc) from None
+        return conn
+
+    def _connect(self, catalog: bool, writes: bool) -> Any:
+        import psycopg
+
+        c = self.config
+        options = ("-c default_transaction_read_only=" + ("off" if writes else "on") +
+                   f" -c statement_timeout={max(1, int(c.statement_timeout * 1000))}"
+                   f" -c lock_timeout={max(1, int(c.lock_timeout * 1000))}"
+                   " -c idle_in_transaction_session_timeout=60000")
+        if catalog:
+            options += " -c search_path=pg_catalog"
+        try:
+            conn = psycopg.connect(self.dsn, connect_timeout=c.connect_timeout, options=options,
+                                   application_name="certify", autocommit=False)
+        except psycopg.Error as exc:
+            raise pg_error(exc) from None
+        conn.read_only = not writes  # every transaction starts with BEGIN READ ONLY
+        conn.prepare_threshold = None  # every statement planned for its own parameters
+        if self._version_num is None:
+            self._version_num = conn.info.server_version
+        return conn
+
+    def _start(self, conn: Any, role: str | None, settings: Mapping[str, str] | None,
+               timeout: float) -> None:
+        """Set the session up in its transaction (begun by the first statement): the target's
+        role, a statement timeout shorter than the target's when the check has less time
+        left, `role` and `settings`. The rollback undoes all of it."""
+        from psycopg import sql
+
+        c = self.config
+        with conn.cursor() as cur:
+            if c.role is not None:
+                cur.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(c.role)))
+            ms = max(1, int(timeout * 1000))
+            if ms < max(1, int(c.statement_timeout * 1000)):
+                cur.execute("SELECT set_config('statement_timeout', %s, true)", (str(ms),))
+            if role is not None:
+                cur.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(role)))
+            for name, value in (settings or {}).items():
+                cur.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+    def _idle(self, kind: tuple[bool, bool]) -> Any:
+        """A connection a session left, that has nothing to say: one the server has written
+        to since (closing it, for idle_session_timeout) is closed instead."""
+        while True:
+            with self._lock:
+                left = self._left.get(kind)
+                conn = left.pop() if left else None
+            if conn is None:
+                return None
+            readable, _, _ = select.select([conn.fileno()], [], [], 0)
+            if not readable:
+                return conn
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _release(self, kind: tuple[bool, bool], conn: Any, reusable: bool) -> None:
+        """Leave the connection for the next session, or close it."""
+        from psycopg.pq import TransactionStatus
+
+        with self._lock:
+            if reusable and not self._closing and not conn.closed \
+                    and conn.info.transaction_status == TransactionStatus.IDLE:
+                self._left.setdefault(kind, []).append(conn)
+                return
+        with contextlib.suppress(Exception):
             conn.close()
 
     def query(self, query: Any, params: Sequence[Any] | Mapping[str, Any] | None = None, *,
@@ -329,11 +419,21 @@ class PostgresTarget:
         return {f"postgres {self.name}": f"PostgreSQL {self._server_version} ({kind}){self._who}{writes}"}
 
     def server_version_num(self) -> int:
-        """The server's version as a number (150018), read once."""
+        """The server's version as a number (150018), read once: the first session's connection
+        tells it, so inside a session it costs no query."""
         if self._version_num is None:
             _, rows = self.query("SELECT current_setting('server_version_num')::int")
             self._version_num = int(rows[0][0])
         return self._version_num
+
+    def read_once(self, key: str, read: Callable[[], T]) -> T:
+        """`read()`, called once per run for this target (the first caller's session reads it;
+        checks running at the same time wait for that), e.g. the database's list of schemas."""
+        with self._read_once_lock:
+            if key not in self._read_once:
+                self._read_once[key] = read()
+            value: T = self._read_once[key]
+            return value
 
     def secret_values(self) -> list[str]:
         pw = dsn_password(self.dsn)
@@ -353,8 +453,9 @@ def _cancel_when_due(conn: Any, guard: Guard, done: threading.Event, timed_out: 
     check's deadline passes (each statement also has it as its statement_timeout; a session of
     several statements could otherwise outlast it)."""
     deadline = time.monotonic() + guard.remaining
-    while not done.is_set():
-        if guard.cancelled.wait(0.05) or time.monotonic() >= deadline:
+    # Waiting on `done` (not on the interrupt) lets the session end without waiting out a poll.
+    while not done.wait(0.05):
+        if guard.cancelled.is_set() or time.monotonic() >= deadline:
             if not guard.cancelled.is_set():
                 timed_out.set()
             if not done.is_set():
