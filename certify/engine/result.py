@@ -42,8 +42,15 @@ class CheckResult:
 
 def finding_line(f: Finding) -> str:
     """A finding as one line of text (FINDINGS_FILE): `where: what`, and its fix if it has one."""
-    text = f"{f.where}: {f.what}" + (f" (fix: {f.fix})" if f.fix else "")
-    return " ".join(text.splitlines())
+    return f"{f.where}: {f.what}" + (f" (fix: {f.fix})" if f.fix else "")
+
+
+def _listing(findings: list[Finding]) -> str:
+    """FINDINGS_FILE: one line per finding (a line break inside one becomes a space)."""
+    text = "\n".join([finding_line(f) for f in findings])
+    if "\r" in text or text.count("\n") != len(findings) - 1:
+        text = "\n".join(finding_line(f).replace("\r", " ").replace("\n", " ") for f in findings)
+    return text
 
 
 def capped(c: CheckResult, keep: int = FINDINGS_KEPT) -> CheckResult:
@@ -54,9 +61,8 @@ def capped(c: CheckResult, keep: int = FINDINGS_KEPT) -> CheckResult:
     need every finding."""
     if len(c.findings) <= keep:
         return c
-    listing = "\n".join(finding_line(f) for f in c.findings)
     return dataclasses.replace(c, findings=c.findings[:keep], findings_total=len(c.findings),
-                               attachments={**c.attachments, FINDINGS_FILE: listing})
+                               attachments={**c.attachments, FINDINGS_FILE: _listing(c.findings)})
 
 
 @dataclass

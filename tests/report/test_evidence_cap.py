@@ -119,3 +119,21 @@ def test_a_long_text_is_redacted_as_each_of_its_lines_would_be() -> None:
     redactor = Redactor({"DB_PASSWORD": "hunter2"})
     assert redactor.text(text) == "\n".join(redactor.text(line) for line in lines)
     assert AWS_KEY not in redactor.text(text) and "hunter2" not in redactor.text(text)
+
+
+def test_the_findings_file_holds_one_line_per_finding(tmp_path: Path) -> None:
+    """A carriage return inside a matching line (where ripgrep and Python see one line) does not
+    split its finding in two."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    lines = [b"print(%d)\n" % i for i in range(FINDINGS_KEPT)]
+    (repo / "a.txt").write_bytes(b"".join(lines) + b"print(x)\rtail\n")
+    git(repo, "init", "-q")
+    write(tmp_path / "checks.yaml", spec_text(r"""
+        - {id: H, claim: no print, check: {kind: grep, pattern: 'print\(', expect: none}}
+    """, header="targets: {repo: {path: repo}}\n"))
+    res = certify("run", "-q", cwd=tmp_path)
+    check = _check(res)
+    listing = (res.pack / check["findings_file"]).read_bytes().decode().split("\n")
+    assert check["findings_total"] == len(listing) == FINDINGS_KEPT + 1
+    assert listing[-1] == f"a.txt:{FINDINGS_KEPT + 1}: print(x) tail"
