@@ -236,7 +236,8 @@ def describe(cfg: InvokerConfig) -> list[str]:
         value = "from Secret Manager (not read)" if cfg.audience_secret else cfg.audience or "set but empty"
         lines.append(f"{cfg.audience_var} = {value}")
     for a in cfg.allowlists:
-        size = "from Secret Manager (not read)" if a.entries is None else f"{len(a.entries)} {a.kind}"
+        noun = a.kind if a.entries is None or len(a.entries) != 1 else a.kind[:-1]
+        size = "from Secret Manager (not read)" if a.entries is None else f"{len(a.entries)} {noun}"
         lines.append(f"{a.var}: {size}")
     if not cfg.allowlists:
         lines.append("allowlists: none (no *INVOKER*_EMAILS or *INVOKER*_SUBS variable)")

@@ -263,6 +263,21 @@ def _scalars(f: CloudRunServiceFields, svc: ServiceFacts, container: str | None,
     return lines
 
 
+def _claimed(f: CloudRunServiceFields) -> list[str]:
+    """What the check claims, in a few words each (the reason of a pass)."""
+    parts = []
+    if f.env is not None:
+        e = f.env
+        names = {*e.present, *(n for g in e.one_of for n in g), *e.absent, *e.equals, *e.from_secret}
+        parts.append(f"env ({len(names)} variable{'s' if len(names) != 1 else ''})")
+    parts += [label for label, given in (("invokers", f.invokers), ("ingress", f.ingress),
+                                         ("service account", f.service_account),
+                                         ("instances", f.min_instances or f.max_instances),
+                                         ("image digest", f.image_digest), ("traffic", f.traffic))
+              if given is not None]
+    return parts
+
+
 def run(f: CloudRunServiceFields, ctx: CheckContext[CloudRunServiceFields]) -> Outcome:
     t: GcpTarget = ctx.target
     name = t.service_name(f.service)
@@ -293,7 +308,7 @@ def run(f: CloudRunServiceFields, ctx: CheckContext[CloudRunServiceFields]) -> O
         lines += _invokers(f.invokers, svc, t.policy(f.service, ctx.remaining), out, grant)
     lines += _scalars(f, svc, f.container, out)
     out.output = "\n".join(lines)
-    out.reason = f"{f.service}, revision {svc.revision}: as claimed"
+    out.reason = f"{f.service} (revision {svc.revision}): {', '.join(_claimed(f))} as claimed"
     return out
 
 

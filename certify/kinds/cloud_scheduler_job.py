@@ -102,7 +102,9 @@ def run(f: CloudSchedulerJobFields, ctx: CheckContext[CloudSchedulerJobFields]) 
             out.unproven.append(f"job {f.job} was never attempted: its last attempt proves nothing")
         elif (j.status_code == 0) != (f.last_attempt == "ok"):
             out.findings.append(Finding(where, f"last attempt {j.last_status()}, expected {f.last_attempt}"))
-    out.reason = f"job {f.job}: as claimed"
+    claimed = [k.replace("_", " ") for k in ("url", "method", "oidc", "schedule", "time_zone", "state",
+                                             "last_attempt") if getattr(f, k) is not None]
+    out.reason = f"job {f.job}: {', '.join(claimed)} as claimed"
     return out
 
 
