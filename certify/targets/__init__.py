@@ -1,68 +1,61 @@
-"""How certify reaches the system under test. One entry per target type."""
+"""How certify reaches the system under test. One entry per target type.
+
+A type names the module that implements it, imported when a spec first uses the type: a run that
+reads only the repository loads no HTTP, logs, PostgreSQL or Google Cloud code.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from certify.spec.model import Spec, TargetSpec
-from certify.targets.gcp import GcpConfig
-from certify.targets.gcp import open_target as _open_gcp
-from certify.targets.http import HttpConfig
-from certify.targets.logs import LogsConfig
-from certify.targets.logs import open_target as _open_logs
-from certify.targets.postgres import PostgresConfig
-from certify.targets.repo import RepoConfig, RepoTarget
+
+
+def _imported(ref: str) -> Any:
+    """The object `module:name` of a module of this package, importing the module."""
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+def _late(ref: str) -> Callable[..., Any]:
+    """A function calling `module:name` (a module of this package), imported at the first call."""
+    return lambda *args: _imported(ref)(*args)
 
 
 @dataclass(frozen=True)
 class TargetType:
     name: str
-    config: type
+    config_ref: str  # `module:Class`: its config dataclass, in a module of this package
     single: bool  # `repo: {...}` rather than `postgres: {name: {...}}`
     open: Callable[[TargetSpec], Any]  # -> a live target object with close() and facts()
     # Secret values knowable from the config before anything runs (DSN passwords...).
     secrets: Callable[[Any], list[str]] = lambda config: []
 
-
-def _open_repo(spec: TargetSpec) -> RepoTarget:
-    cfg: RepoConfig = spec.config
-    return RepoTarget((spec.base_dir / cfg.path).resolve())
-
-
-def _open_http(spec: TargetSpec) -> Any:
-    from certify.targets.http import HttpTarget
-
-    return HttpTarget(spec)
+    @property
+    def config(self) -> type:
+        config: type = _imported(self.config_ref)
+        return config
 
 
-def _http_secrets(config: Any) -> list[str]:
-    from certify.targets.http import config_secrets
+def _open_repo(spec: TargetSpec) -> Any:
+    from certify.targets.repo import RepoTarget
 
-    return config_secrets(config)
-
-
-def _open_postgres(spec: TargetSpec) -> Any:
-    from certify.targets.postgres import PostgresTarget  # psycopg loads only when used
-
-    return PostgresTarget(spec)
-
-
-def _postgres_secrets(config: Any) -> list[str]:
-    from certify.targets.postgres import config_secrets
-
-    return config_secrets(config)
+    return RepoTarget((spec.base_dir / spec.config.path).resolve())
 
 
 TARGET_TYPES: dict[str, TargetType] = {
-    "repo": TargetType("repo", RepoConfig, True, _open_repo),
-    "postgres": TargetType("postgres", PostgresConfig, False, _open_postgres, _postgres_secrets),
-    "http": TargetType("http", HttpConfig, False, _open_http, _http_secrets),
-    "logs": TargetType("logs", LogsConfig, False, _open_logs),
-    "gcp": TargetType("gcp", GcpConfig, False, _open_gcp),
+    "repo": TargetType("repo", "repo:RepoConfig", True, _open_repo),
+    "postgres": TargetType("postgres", "postgres:PostgresConfig", False, _late("postgres:open_target"),
+                           _late("postgres:config_secrets")),
+    "http": TargetType("http", "http:HttpConfig", False, _late("http:HttpTarget"),
+                       _late("http:config_secrets")),
+    "logs": TargetType("logs", "logs:LogsConfig", False, _late("logs:open_target")),
+    "gcp": TargetType("gcp", "gcp:GcpConfig", False, _late("gcp:open_target")),
 }
 
 
