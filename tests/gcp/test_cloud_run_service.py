@@ -269,3 +269,15 @@ def test_bad_claims_are_spec_errors_naming_the_line(tmp_path: Path, check: str, 
     assert res.exit_code == 2, res.stdout
     line = res.stderr.strip()
     assert line.startswith("checks.yaml:") and message in line and "Traceback" not in line, line
+
+
+def test_no_credentials_is_unknown_with_the_login_command(tmp_path: Path) -> None:
+    with FakeCloud(cloud()) as fake:
+        spec = gcp_spec(tmp_path, fake.endpoint, CLAIMS)
+        spec.write_text(spec.read_text().replace("credentials: anonymous, ", ""))
+        res = certify("run", "-q", "--only", "ENV", cwd=tmp_path,
+                      env={"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "no-such-key.json")})
+    assert res.verdicts == {"ENV": "UNKNOWN"} and res.exit_code == 3
+    assert res.results["hypotheses"][0]["reason"] == (
+        "Cloud Run Admin API: no Google credentials found (fix: gcloud auth application-default login, or "
+        "set GOOGLE_APPLICATION_CREDENTIALS)")

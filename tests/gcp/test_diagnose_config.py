@@ -28,8 +28,8 @@ from tests.gcp.cloud import (
 )
 from tests.logs.fake_logging_api import FakeLoggingAPI
 
-FIX_AUDIENCE = (f"gcloud scheduler jobs update http nightly-reconcile --location {REGION} --project {PROJECT} "
-                f"--oidc-token-audience={URL}")
+FIX_AUDIENCE = (f"gcloud scheduler jobs update http nightly-reconcile --location {REGION} "
+                f"--project {PROJECT} --oidc-token-audience={URL}")
 
 
 def entry(n: int, payload: dict[str, Any]) -> dict[str, Any]:
@@ -46,16 +46,18 @@ REJECTIONS = [
               "errorCode": "AUDIENCE_MISMATCH", "aud": f"{URL}/jobs/reconcile", "emailPresent": True,
               "subPresent": True, "sub": "104400000000000000001",
               "verifyReason": "Wrong recipient, payload audience != requiredAudience"}),
-    entry(2, {"message": "invoker_auth_rejected", "rid": "r-sub1", "branch": "bearer", "errorCode": "EMAIL_MISSING",
-              "aud": URL, "emailPresent": False, "subPresent": True, "sub": SUB}),
+    entry(2, {"message": "invoker_auth_rejected", "rid": "r-sub1", "branch": "bearer",
+              "errorCode": "EMAIL_MISSING", "aud": URL, "emailPresent": False, "subPresent": True,
+              "sub": SUB}),
 ]
 
 
-def diagnose(tmp_path: Path, endpoint: str, *more: str, logs: list[dict[str, Any]] | None = None) -> CliResult:
+def diagnose(tmp_path: Path, endpoint: str, *more: str,
+             logs: list[dict[str, Any]] | None = None) -> CliResult:
     path = tmp_path / "oli-api.json"
     path.write_text(json.dumps(REJECTIONS if logs is None else logs))
-    return certify("diagnose", "invoker-403", "--file", str(path), "--service", "oli-api", "--project", PROJECT,
-                   "--region", REGION, "--api-endpoint", endpoint, *more, cwd=tmp_path)
+    return certify("diagnose", "invoker-403", "--file", str(path), "--service", "oli-api", "--project",
+                   PROJECT, "--region", REGION, "--api-endpoint", endpoint, *more, cwd=tmp_path)
 
 
 def wrong_audience() -> dict[str, Any]:
@@ -108,8 +110,8 @@ def test_callers_without_roles_run_invoker_or_outside_the_allowlist_are_named(tm
     state["jobs"] = [job("nightly-reconcile", f"{URL}/jobs/reconcile", audience=URL)]
     with FakeCloud(state) as fake:
         res = diagnose(tmp_path, fake.endpoint, logs=[])
-    assert (f"job nightly-reconcile calls as {SCHEDULER_SA}, which does not hold roles/run.invoker on oli-api "
-            "(its own policy; a grant on the project is not read); fix: gcloud run services "
+    assert (f"job nightly-reconcile calls as {SCHEDULER_SA}, which does not hold roles/run.invoker on "
+            "oli-api (its own policy; a grant on the project is not read); fix: gcloud run services "
             f"add-iam-policy-binding oli-api --region {REGION} --project {PROJECT} "
             f"--member=serviceAccount:{SCHEDULER_SA} --role=roles/run.invoker") in res.stdout
     assert (f"job nightly-reconcile calls as {SCHEDULER_SA}, which is in no invoker allowlist "
@@ -136,8 +138,9 @@ def test_a_configuration_that_cannot_be_read_says_its_fix_and_the_logs_are_still
     with FakeCloud(state) as fake:
         res = diagnose(tmp_path, fake.endpoint)
     assert res.exit_code == 0
-    assert ("Configuration (Cloud Run and Cloud Scheduler): not read: Cloud Run Admin API is not enabled in "
-            "project oli-prod (fix: gcloud services enable run.googleapis.com --project=oli-prod)") in res.stdout
+    assert ("Configuration (Cloud Run and Cloud Scheduler): not read: Cloud Run Admin API is not enabled "
+            "in project oli-prod (fix: gcloud services enable run.googleapis.com --project=oli-prod)"
+            ) in res.stdout
     assert "ID token has no email claim: 1" in res.stdout
     state = {**cloud(), "denied": ["cloudscheduler.jobs.list"]}
     with FakeCloud(state) as fake:
@@ -155,8 +158,9 @@ def test_project_without_a_log_source_reads_the_projects_cloud_logging(tmp_path:
         return logging.handle_list(json.loads(body)) if path == "/v2/entries:list" else None
 
     with FakeCloud(cloud(), also=entries_list) as fake:
-        res = certify("diagnose", "invoker-403", "--service", "oli-api", "--project", PROJECT, "--region", REGION,
-                      "--api-endpoint", fake.endpoint, "--since", "2098-12-31T00:00:00Z", cwd=tmp_path)
+        res = certify("diagnose", "invoker-403", "--service", "oli-api", "--project", PROJECT, "--region",
+                      REGION, "--api-endpoint", fake.endpoint, "--since", "2098-12-31T00:00:00Z",
+                      cwd=tmp_path)
     assert res.exit_code == 0, res.stderr
     assert "from Cloud Logging, project oli-prod" in res.stdout
     assert "ID token has no email claim: 1" in res.stdout and "now: settled" in res.stdout
@@ -194,8 +198,8 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     res = certify("diagnose", "invoker-403", "--file", "x.json", "--project", PROJECT, "--region", REGION,
                   cwd=tmp_path)
     assert res.exit_code == 2 and "give --service S" in res.stderr
-    res = certify("diagnose", "invoker-403", "--file", "x.json", "--project", "Bad Project", "--region", REGION,
-                  "--service", "s", cwd=tmp_path)
+    res = certify("diagnose", "invoker-403", "--file", "x.json", "--project", "Bad Project", "--region",
+                  REGION, "--service", "s", cwd=tmp_path)
     assert res.exit_code == 2 and "x.json" in res.stderr  # the configuration's error is said, the logs fail
     assert "Traceback" not in res.stderr
 
