@@ -378,7 +378,8 @@ def test_flips(name: str, batch: int, tmp_path: Path) -> None:
             got[f"{h['id']}/{c['index']}"] = c["status"]
     wrong = {k: (v, got.get(k)) for k, v in expect.items() if got.get(k) != v}
     reasons = {h["id"]: h["reason"] for h in res.results["hypotheses"]}
-    said = {h["id"]: [h["reason"], *(f"{f['where']}: {f['what']}" for c in h["checks"] for f in c["findings"])]
+    said = {h["id"]: [h["reason"], *(f"{f['where']}: {f['what']}" for c in h["checks"]
+                                     for f in c["findings"])]
             for h in res.results["hypotheses"]}
     wrong |= {k: (f"because {why!r}", reasons.get(k)) for f in flips for k, why in f.because.items()
               if not any(why in line for line in said.get(k, []))}

@@ -5,8 +5,8 @@ tests/golden/examples/ (tests/packcompare.py); and `certify reproduce` on every 
 gives the same verdict (the throwaway database is rebuilt from the same migrations and the
 started services start again).
 
-An example is run once per session: its tests share the run, and they are kept on one
-pytest-xdist worker (`--dist loadgroup`), which would otherwise run the example again."""
+An example is run once per session: its tests share the run, and pytest-xdist keeps a
+module's tests on one worker (`--dist loadscope` in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ from tests.test_example_flips import run_env
 EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/expected.json"))
 
 
-@pytest.fixture(scope="module",
-                params=[pytest.param(n, marks=pytest.mark.xdist_group(n)) for n in EXAMPLES])
+@pytest.fixture(scope="module", params=EXAMPLES)
 def example(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             ) -> tuple[str, Path, CliResult]:
     """The example copied into a fresh git repository (a stable anchor), then certified."""
