@@ -664,9 +664,8 @@ class ProposedLines:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
-        self._exact = _Joined(lines)
-        self._folded: _Joined | None = None
-        self._not_ascii: set[int] = set()
+        self._exact = _Joined(lines, "\n".join(lines) + "\n")
+        self._folded: tuple[_Joined, set[int]] | None = None
 
     def matching(self, rx: re.Pattern[str]) -> list[int]:
         """The indexes of the lines `rx` matches, in order."""
@@ -675,30 +674,63 @@ class ProposedLines:
             return [k for k, t in enumerate(self.lines) if rx.search(t)]
         strings, ignore_case = required
         if ignore_case:
-            if self._folded is None:  # ASCII lines lower-cased; any other line is always tested
-                self._folded = _Joined([t.lower() if t.isascii() else "" for t in self.lines])
-                self._not_ascii = {k for k, t in enumerate(self.lines) if not t.isascii()}
-            candidates = self._folded.holding(strings) | self._not_ascii
+            folded, not_ascii = self._case_folded()
+            candidates = folded.holding(strings) | not_ascii
         else:
             candidates = self._exact.holding(strings)
         return [k for k in sorted(candidates) if rx.search(self.lines[k])]
+
+    def _case_folded(self) -> tuple[_Joined, set[int]]:
+        """The lines lower-cased, and the lines that are always tested: those holding anything
+        but ASCII (whose case `re` folds in ways lower() does not)."""
+        if self._folded is None:
+            text = self._exact.text
+            low = text.lower()
+            if len(low) == len(text):  # every character stayed one: the lines are where they were
+                folded = _Joined(low.split("\n")[:-1], low, self._exact.starts)
+            else:
+                folded = _Joined([t.lower() if t.isascii() else "" for t in self.lines])
+            not_ascii = set() if text.isascii() else {k for k, t in enumerate(self.lines) if not t.isascii()}
+            self._folded = folded, not_ascii
+        return self._folded
 
 
 class _Joined:
     """Lines joined by newlines (no line holds one), with where each starts."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.text = "\n".join(lines) + "\n"
-        self.starts = list(itertools.accumulate((len(t) + 1 for t in lines), initial=0))
+    COMMON = 16  # a string in more than one line in COMMON is looked for line by line
+
+    def __init__(self, lines: Sequence[str], text: str | None = None,
+                 starts: list[int] | None = None) -> None:
+        self.lines = lines
+        self.text = "\n".join(lines) + "\n" if text is None else text
+        self._starts = starts
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = list(itertools.accumulate(map((1).__add__, map(len, self.lines)), initial=0))
+        return self._starts
 
     def holding(self, strings: Iterable[str]) -> set[int]:
+        """The indexes of the lines holding any of `strings`."""
         found: set[int] = set()
         for s in strings:
-            at = self.text.find(s)
-            while at >= 0:
-                k = bisect.bisect_right(self.starts, at) - 1
-                found.add(k)
-                at = self.text.find(s, self.starts[k + 1])  # the next line: one hit per line is enough
+            found |= self._holding(s)
+        return found
+
+    def _holding(self, s: str) -> set[int]:
+        """Found where it is in the text, one hit per line; a string in many lines (past one in
+        COMMON) is looked for in each line instead, which costs less per line holding it."""
+        starts, most = self.starts, len(self.lines) // self.COMMON
+        found: set[int] = set()
+        at = self.text.find(s)
+        while at >= 0:
+            if len(found) > most:
+                return {k for k, t in enumerate(self.lines) if s in t}
+            k = bisect.bisect_right(starts, at) - 1
+            found.add(k)
+            at = self.text.find(s, starts[k + 1])
         return found
 
 
