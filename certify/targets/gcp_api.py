@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -60,8 +61,13 @@ class Api:
     def __init__(self, target: GcpTarget) -> None:
         self.target = target
         self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()  # checks run in threads: one client of each kind
 
     def _client(self, kind: str) -> Any:
+        with self._lock:
+            return self._make(kind)
+
+    def _make(self, kind: str) -> Any:
         if kind not in self._clients:
             c = self.target.config
             kwargs: dict[str, Any] = {"transport": "rest"}
