@@ -118,15 +118,17 @@ def test_an_unreachable_endpoint_is_an_error_naming_it() -> None:
 def test_a_started_fake_is_read_and_stopped(tmp_path: Path) -> None:
     import json
 
-    (tmp_path / "cloud.json").write_text(json.dumps(cloud()))
+    state = tmp_path / "cloud.json"  # its path names this test's fake among every process of the machine
+    state.write_text(json.dumps(cloud()))
     t = target("http://127.0.0.1:{port}", tmp_path,
-               start=f"{sys.executable} {FAKE} --state cloud.json --port {{port}}")
+               start=f"{sys.executable} {FAKE} --state {state} --port {{port}}")
     try:
         assert t.endpoint is not None and "{port}" not in t.endpoint
+        assert processes_mentioning(str(state)) != []
         assert FUNCTION_SA in {m.partition(":")[2] for b in t.policy("oli-api", 30) for m in b.members}
     finally:
         t.close()
-    assert processes_mentioning(f"{FAKE} --state cloud.json") == []
+    assert processes_mentioning(str(state)) == []
 
 
 def test_a_fake_that_dies_at_start_is_an_error(tmp_path: Path) -> None:
