@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import threading
 import time
@@ -50,6 +51,7 @@ class RepoTarget:
         self._results: dict[str, list[LineMatch] | Failed] = {}
         self.unreadable: list[str] = []  # paths the listing or the scans could not read
         self._listing: Listing | None = None
+        self._listing_started = False
         self._git: GitState | None = None
 
     # ------------------------------------------------------------ git
@@ -116,9 +118,17 @@ class RepoTarget:
 
     def want(self, pattern: str, timeout: float) -> None:
         """Announce a pattern (and how long its check may take) before scanning starts, so one
-        pass serves every check."""
+        pass serves every check. The tree starts being listed now: the checks read the
+        repository's git state first (git status walks the tree too), beside the listing."""
         with self._ready:
             self._budget[pattern] = max(self._budget.get(pattern, 0.0), timeout)
+            start, self._listing_started = not self._listing_started, True
+        if start:
+            threading.Thread(target=self._list_ahead, daemon=True, name="repo-list").start()
+
+    def _list_ahead(self) -> None:
+        with contextlib.suppress(Exception):  # not kept: the check that lists again hears why
+            self.listing()
 
     def matches(self, pattern: str, timeout: float,
                 cancelled: threading.Event | None = None) -> list[LineMatch]:
