@@ -1,43 +1,59 @@
 #!/usr/bin/env python3
-"""Benchmark: certify's `grep` kind against one ripgrep pass, at repository scale.
+"""Benchmark: `certify run` with `grep` invariants against one ripgrep pass, at repository scale.
 
 What it measures
 ----------------
-A spec with K hypotheses, each backed by one ``grep`` check (``expect: none``), is
-run by ``certify run`` over a generated source tree (default 20,000 files, about
-200 MiB, K = 100 "repository invariant" patterns). The baseline is what a person
-would type to answer the same question with one tool invocation::
+A spec with K hypotheses, each backed by one ``grep`` check (``expect: none``), is run by
+``certify run`` (the whole process: start, spec, scan, verdicts, the evidence pack) over a
+generated source tree. The peer is what a person would type to answer the same question with
+one tool, its output read to the end through a pipe::
 
-    rg --json --no-require-git -e P1 ... -e PK <tree>
+    rg -n --no-require-git -e P1 ... -e PK <tree>
 
-Both are timed on the wall clock, best of N runs (default 3) after one warm-up run
-each, so both see a warm page cache. The ratio certify/rg is the overhead certify
-adds on top of the search itself (spawning, parsing, verdicts, the evidence pack).
+in its fastest honest form: the patterns as written, or with ``\b`` written ``(?-u:\b)``
+(Unicode word boundaries make ripgrep's combined pass several times slower), whichever is faster
+among those printing as many lines as the patterns as written.
 
-It also checks that certify is right: for every pattern, the number of lines ripgrep
-finds (``rg -c --no-require-git -e P``, summed over files) must equal the number of
-findings certify reports for that hypothesis in ``results.json``. Mismatches are
-printed with example ``path:line`` locations, and make the script exit 1.
+Modes (``--mode``):
+
+- ``20k`` (default): 20,000 files, 200 MiB, K = 100;
+- ``4k``: 4,000 files, 107 MiB (112 MB), K = 40;
+- ``dense``: the 4k tree and spec plus one claim about 120,000 lines violate: what a claim
+  with very many violations costs (the pack lists the first findings and writes every one
+  into a findings file).
+
+Each contender runs once to warm up, then ``--runs`` times (default 3), interleaved so both
+see the same machine. Printed: min and median wall seconds, median CPU seconds (the process
+and everything it waited for), the ratio certify/peer, the ``-j`` certify ran with.
+
+It also checks that certify is right: for every pattern, the number of lines ripgrep finds
+(``rg -c --no-require-git -e P``, summed over files) must equal the number of findings certify
+reports for that hypothesis (``results.json``: ``findings_total`` when the pack capped the
+list, and ``values.matches``). Mismatches are printed with example ``path:line`` locations
+(read from the findings file when capped), and make the script exit 1.
 
 The tree
 --------
-Generated deterministically from ``--seed`` into ``benchmarks/.work/tree-<files>/``
-and reused by later runs with the same parameters (a stamp file next to it records
-them). It holds Python, JavaScript/TypeScript, YAML, SQL, JSON, Markdown and shell
-files in nested directories, lines of 40-120 characters, a few non-ASCII
-characters, and planted matches for the patterns (tens to a few thousand lines
-each; two patterns match nothing). A ``.gitignore`` ignores ``node_modules/``, which
-holds planted matches too: those must not be counted. The tree is ``git init``-ed
-(no commit) so both tools apply the ``.gitignore`` the same way.
+Generated deterministically from ``--seed`` into ``benchmarks/.work/tree-<files>/`` and kept
+for later runs with the same parameters (a stamp file next to it records them; ``--remove-tree``
+deletes it at the end). It holds Python, JavaScript/TypeScript, YAML, SQL, JSON, Markdown and
+shell files in nested directories, lines of 40-120 characters, a few non-ASCII characters, and
+planted matches for the patterns (tens to a few thousand lines each; two patterns match
+nothing). A ``.gitignore`` ignores ``node_modules/``, which holds planted matches too: those
+must not be counted. The tree is ``git init``-ed (no commit) so both tools apply the
+``.gitignore`` the same way. The spec and certify's packs live in a temporary folder, removed
+at the end.
 
 How to run
 ----------
 Standard library only (Python 3.11); needs ``rg`` and the ``certify`` executable
 (next to ``sys.executable`` or on PATH)::
 
-    python benchmarks/static_scan.py                       # full size: 20k files, 200 MiB
-    python benchmarks/static_scan.py --files 500 --mb 5    # quick
-    python benchmarks/static_scan.py --rg-only             # generate + time rg only
+    python benchmarks/static_scan.py                          # 20k files, 200 MiB, 100 patterns
+    python benchmarks/static_scan.py --mode 4k                # 4,000 files, 40 patterns
+    python benchmarks/static_scan.py --mode dense             # + one claim with ~120,000 violations
+    python benchmarks/static_scan.py --files 500 --mb 5       # quick
+    python benchmarks/static_scan.py --rg-only                # generate + time rg only
 
 Exit status: 0 all counts agree, 1 a mismatch or a certify check that errored,
 2 bad usage or a tool missing or crashing.
@@ -50,7 +66,9 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -264,6 +282,11 @@ PATTERNS: tuple[Pattern, ...] = (
        '    "lodash": "^4.17.21",', '    "@types/node": "^20.11.5",'),
 )
 assert len(PATTERNS) == 100, len(PATTERNS)
+# The dense mode's extra claim: plants nothing, matches ~3% of the generated lines (Python's
+# logger.warning and raise ValueError lines, JavaScript's throw new Error ones).
+DENSE = _p("warn-or-raise", r"(logger\.warning|raise ValueError|throw new Error)\(", 0,
+           '    logger.warning("retry: %s", job)', '    raise ValueError(f"bad: {x!r}")',
+           "  throw new Error(`gone`);")
 
 
 def validate_patterns(patterns: Sequence[Pattern]) -> None:
@@ -634,43 +657,97 @@ def write_spec(patterns: Sequence[Pattern], tree: Path, path: Path) -> None:
 # ------------------------------------------------------------------------------ timing
 
 
-def best_of(fn: Callable[[], object], runs: int) -> float:
-    """One warm-up call, then the best wall-clock time of `runs` calls."""
+@dataclass(frozen=True)
+class Timed:
+    """One timed run: wall seconds, and CPU seconds of the process and everything it waited for."""
+
+    wall: float
+    cpu: float
+
+
+def timed(fn: Callable[[], object]) -> Timed:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
     fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timed(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+
+
+@dataclass(frozen=True)
+class Series:
+    runs: tuple[Timed, ...]
+
+    @property
+    def min(self) -> float:
+        return min(r.wall for r in self.runs)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r.wall for r in self.runs)
+
+    @property
+    def cpu(self) -> float:  # median CPU seconds
+        return statistics.median(r.cpu for r in self.runs)
+
+    def describe(self) -> str:
+        walls = ", ".join(f"{r.wall:.2f}" for r in self.runs)
+        return f"min {self.min:.3f} s, median {self.median:.3f} s, CPU {self.cpu:.2f} s  ({walls})"
+
+
+def interleaved(contenders: dict[str, Callable[[], object]], runs: int) -> dict[str, Series]:
+    """One warm-up call of each, then `runs` rounds calling each once in turn, so every contender
+    sees the same (shared, noisy) machine."""
+    for fn in contenders.values():
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    got: dict[str, list[Timed]] = {name: [] for name in contenders}
+    for _ in range(runs):
+        for name, fn in contenders.items():
+            got[name].append(timed(fn))
+    return {name: Series(tuple(ts)) for name, ts in got.items()}
 
 
 def rg_base(rg: str) -> list[str]:
     return [rg, "--no-config", "--no-require-git"]
 
 
-def run_rg_json(rg: str, patterns: Sequence[Pattern], tree: Path) -> int:
-    """The baseline: one `rg --json` pass for all patterns, stdout read to the end.
-    Returns the number of matching lines it reported."""
-    cmd = rg_base(rg) + ["--json"]
-    for p in patterns:
-        cmd += ["-e", p.regex]
+def ascii_boundaries(regex: str) -> str:
+    r"""`\b` and `\B` as ripgrep reads them without Unicode (`(?-u:\b)`): what someone who knows
+    that Unicode word boundaries slow ripgrep's combined pass down would type. Same lines as
+    written wherever no non-ASCII letter touches a boundary (checked on the tree: see main)."""
+    return re.sub(r"(?<!\\)((?:\\\\)*)\\([bB])", r"\1(?-u:\\\2)", regex)
+
+
+def peer_variants(patterns: Sequence[Pattern]) -> dict[str, list[str]]:
+    """The ways to send the patterns to one `rg -n` pass: as written, and with ASCII boundaries."""
+    written = [p.regex for p in patterns]
+    out = {"rg -n, patterns as written": written}
+    ascii_ = [ascii_boundaries(r) for r in written]
+    if ascii_ != written:
+        out[r"rg -n, \b as (?-u:\b)"] = ascii_
+    return out
+
+
+def run_rg_lines(rg: str, regexes: Sequence[str], tree: Path) -> int:
+    """One `rg -n` pass for all patterns (what a person types to answer the question with one
+    tool), every line it prints read to the end through a pipe (ripgrep stops early when its
+    output is /dev/null). Returns the number of matching lines."""
+    cmd = rg_base(rg) + ["-n"]
+    for r in regexes:
+        cmd += ["-e", r]
     cmd.append(str(tree))
-    matches = 0
-    tail = b""
+    lines = 0
     with tempfile.TemporaryFile() as err, subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err
     ) as proc:
         assert proc.stdout is not None
         while chunk := proc.stdout.read(1 << 20):
-            buf = tail + chunk
-            matches += buf.count(b'{"type":"match"')
-            tail = buf[-16:]
+            lines += chunk.count(b"\n")
         proc.wait()
         if proc.returncode not in (0, 1):
             err.seek(0)
             raise ToolError(f"rg exited {proc.returncode}: {err.read().decode()[:2000]}")
-    return matches
+    return lines
 
 
 class ToolError(Exception):
@@ -681,27 +758,38 @@ class ToolError(Exception):
 class CertifyRun:
     exit_code: int
     results: dict[str, Any]
+    pack: Path  # the evidence pack it wrote
     stdout: str
     stderr: str
 
 
-def run_certify(certify: str, spec: Path) -> CertifyRun:
-    """`certify run SPEC -o TMP --json TMP/r.json --quiet`; exit 1 (FALSE) is expected."""
-    with tempfile.TemporaryDirectory(prefix="certify-bench-") as tmp:
-        out = Path(tmp)
-        cmd = [certify, "run", str(spec), "-o", str(out / "packs"),
-               "--json", str(out / "r.json"), "--quiet"]
-        env = dict(os.environ, NO_COLOR="1")
-        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              env=env)
-        result_path = out / "r.json"
-        if proc.returncode not in (0, 1, 3) or not result_path.is_file():
-            raise ToolError(
-                f"{' '.join(cmd)}\nexited {proc.returncode}"
-                f"{'' if result_path.is_file() else ' and wrote no ' + str(result_path)}\n"
-                f"--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-5000:]}")
-        results = json.loads(result_path.read_text())
-    return CertifyRun(proc.returncode, results, proc.stdout, proc.stderr)
+def run_certify(certify: str, spec: Path, out: Path, jobs: int | None) -> CertifyRun:
+    """`certify run SPEC -o OUT --json OUT/r.json --quiet`; exit 1 (FALSE) is expected."""
+    cmd = [certify, "run", str(spec), "-o", str(out / "packs"), "--json", str(out / "r.json"), "--quiet",
+           *(["-j", str(jobs)] if jobs else [])]
+    env = dict(os.environ, NO_COLOR="1")
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+    result_path = out / "r.json"
+    if proc.returncode not in (0, 1, 3) or not result_path.is_file():
+        raise ToolError(
+            f"{' '.join(cmd)}\nexited {proc.returncode}"
+            f"{'' if result_path.is_file() else ' and wrote no ' + str(result_path)}\n"
+            f"--- stdout\n{proc.stdout[-3000:]}\n--- stderr\n{proc.stderr[-5000:]}")
+    packs = sorted((out / "packs").glob("*/*/results.json"))
+    if len(packs) != 1:
+        raise ToolError(f"{' '.join(cmd)}: expected one evidence pack under {out / 'packs'}, "
+                        f"found {len(packs)}")
+    return CertifyRun(proc.returncode, json.loads(result_path.read_text()), packs[0].parent,
+                      proc.stdout, proc.stderr)
+
+
+def certify_jobs(certify: str, jobs: int | None) -> str:
+    """The -j the runs use: the one given, or `certify run`'s default as its --help says."""
+    if jobs:
+        return str(jobs)
+    help_text = subprocess.run([certify, "run", "--help"], capture_output=True, text=True).stdout
+    m = re.search(r"--jobs\b.*?\[default:\s*(\d+)", help_text, re.S)
+    return f"{m.group(1)} (certify's default)" if m else "certify's default"
 
 
 # ------------------------------------------------------------------------ cross-check
@@ -730,9 +818,9 @@ def rg_locations(rg: str, regex: str, tree: Path) -> set[str]:
 @dataclass(frozen=True)
 class CertifyCount:
     status: str
-    findings: int  # len(findings)
+    findings: int  # how many findings the check had (`findings_total` when the pack capped the list)
     reported: int | None  # the check's own count (`values.matches`), if it gives one
-    wheres: tuple[str, ...]
+    wheres: tuple[str, ...]  # every finding's location (a capped check's from its findings file)
     reason: str
 
     def agrees_with(self, n: int) -> bool:
@@ -747,7 +835,16 @@ def _reported_count(check: dict[str, Any]) -> int | None:
     return None
 
 
-def certify_counts(results: dict[str, Any]) -> dict[str, CertifyCount]:
+def _wheres(check: dict[str, Any], pack: Path) -> tuple[str, ...]:
+    """Every finding's `where`: from results.json, or, when the pack capped the list there, from
+    the findings file it names (one `where: what` line each)."""
+    if "findings_file" not in check:
+        return tuple(str(f.get("where", "")) for f in check.get("findings") or [] if isinstance(f, dict))
+    lines = (pack / check["findings_file"]).read_text(encoding="utf-8").splitlines()
+    return tuple(line.split(": ", 1)[0] for line in lines)
+
+
+def certify_counts(results: dict[str, Any], pack: Path) -> dict[str, CertifyCount]:
     """Per hypothesis id: the status and finding count of its (single) check."""
     out: dict[str, CertifyCount] = {}
     hypotheses = results.get("hypotheses")
@@ -755,12 +852,12 @@ def certify_counts(results: dict[str, Any]) -> dict[str, CertifyCount]:
         raise ToolError("results.json has no `hypotheses` list")
     for h in hypotheses:
         check: dict[str, Any] = h["checks"][0] if h.get("checks") else {}
-        findings = [f for f in check.get("findings") or [] if isinstance(f, dict)]
+        listed = len([f for f in check.get("findings") or [] if isinstance(f, dict)])
         out[h["id"]] = CertifyCount(
             status=str(check.get("status")),
-            findings=len(findings),
+            findings=int(check.get("findings_total", listed)),
             reported=_reported_count(check),
-            wheres=tuple(str(f.get("where", "")) for f in findings),
+            wheres=_wheres(check, pack),
             reason=str(check.get("reason", ""))[:300])
     return out
 
@@ -780,15 +877,15 @@ class Mismatch:
     certify: CertifyCount | None
 
 
-def cross_check(rg: str, patterns: Sequence[Pattern], tree: Path,
-                results: dict[str, Any], sample: int) -> tuple[list[Mismatch], dict[str, int]]:
+def cross_check(rg: str, patterns: Sequence[Pattern], tree: Path, run: CertifyRun,
+                sample: int) -> tuple[list[Mismatch], dict[str, int]]:
     """Compare per-pattern line counts; returns mismatches and rg's counts."""
     chosen = list(range(len(patterns)))
     if 0 < sample < len(chosen):
         chosen = sorted(random.Random(0).sample(chosen, sample))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         counts = list(pool.map(lambda i: rg_line_count(rg, patterns[i].regex, tree), chosen))
-    certified = certify_counts(results)
+    certified = certify_counts(run.results, run.pack)
     rg_counts: dict[str, int] = {}
     mismatches = []
     for i, n in zip(chosen, counts, strict=True):
@@ -822,6 +919,22 @@ def describe_mismatch(m: Mismatch, rg: str, tree: Path) -> Iterator[str]:
 # ---------------------------------------------------------------------------------- main
 
 
+@dataclass(frozen=True)
+class Mode:
+    files: int
+    mb: float
+    patterns: int
+    dense: bool  # add the claim that ~120,000 lines violate (DENSE)
+    about: str
+
+
+MODES = {
+    "20k": Mode(20_000, 200, 100, False, "100 invariants over 20,000 files"),
+    "4k": Mode(4_000, 107, 40, False, "40 invariants over 4,000 files (112 MB)"),
+    "dense": Mode(4_000, 107, 40, True, "the 4k tree and spec, plus one claim ~120,000 lines violate"),
+}
+
+
 def find_certify(explicit: str | None) -> str | None:
     if explicit:
         return explicit
@@ -833,21 +946,33 @@ def find_certify(explicit: str | None) -> str | None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--files", type=int, default=20_000, help="files in the tree (20000)")
-    ap.add_argument("--mb", type=float, default=200, help="total size in MiB (200)")
-    ap.add_argument("--patterns", type=int, default=100, help="patterns to search, 1-100")
+    ap.add_argument("--mode", choices=sorted(MODES), default="20k",
+                    help="; ".join(f"{k}: {m.about}" for k, m in MODES.items()) + " (default 20k)")
+    ap.add_argument("--files", type=int, help="files in the tree (the mode's)")
+    ap.add_argument("--mb", type=float, help="total size in MiB (the mode's)")
+    ap.add_argument("--patterns", type=int, help="patterns to search, 1-100 (the mode's)")
     ap.add_argument("--seed", type=int, default=20261123)
-    ap.add_argument("--runs", type=int, default=3, help="timed runs after a warm-up (3)")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs of each after a warm-up (3)")
+    ap.add_argument("-j", "--jobs", type=int, help="certify's -j (default: certify's own)")
     ap.add_argument("--check-sample", type=int, default=0,
                     help="cross-check only this many patterns (default 0: all)")
     ap.add_argument("--certify", help="certify executable (default: beside python, or PATH)")
     ap.add_argument("--rg-only", action="store_true", help="time rg only, skip certify")
     ap.add_argument("--regenerate", action="store_true", help="ignore the cached tree")
+    ap.add_argument("--remove-tree", action="store_true",
+                    help="delete the generated tree at the end (it is kept for the next run by default)")
     ap.add_argument("--per-pattern", action="store_true",
                     help="print rg's and certify's count for every pattern")
     args = ap.parse_args(argv)
+    mode = MODES[args.mode]
+    args.files = args.files or mode.files
+    args.mb = args.mb or mode.mb
+    args.patterns = args.patterns or mode.patterns
+    args.dense = mode.dense
     if not 1 <= args.patterns <= len(PATTERNS):
         ap.error(f"--patterns must be 1..{len(PATTERNS)}")
+    if args.runs < 1:
+        ap.error("--runs must be at least 1")
     return args
 
 
@@ -870,9 +995,22 @@ def print_per_pattern(patterns: Sequence[Pattern], rg_counts: dict[str, int],
     print()
 
 
+def choose_peer(rg: str, patterns: Sequence[Pattern], tree: Path) -> tuple[dict[str, list[str]], int]:
+    """The rg variants that answer the question (the same number of lines as the patterns as
+    written), and that number."""
+    variants = peer_variants(patterns)
+    counts = {name: run_rg_lines(rg, regexes, tree) for name, regexes in variants.items()}
+    want = counts["rg -n, patterns as written"]
+    honest = {name: regexes for name, regexes in variants.items() if counts[name] == want}
+    for name in variants.keys() - honest.keys():
+        print(f"(not a peer: {name} printed {counts[name]} lines, the patterns as written {want})",
+              file=sys.stderr)
+    return honest, want
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    validate_patterns(PATTERNS)
+    validate_patterns([*PATTERNS, DENSE])
     rg = shutil.which("rg")
     if rg is None:
         print("rg not found on PATH", file=sys.stderr)
@@ -883,41 +1021,64 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     WORK.mkdir(parents=True, exist_ok=True)
-    tree = ensure_tree(TreeParams(args.files, args.mb, args.seed), args.regenerate).resolve()
+    params = TreeParams(args.files, args.mb, args.seed)
+    try:
+        with tempfile.TemporaryDirectory(prefix="certify-static-bench-") as tmp:
+            return measure(args, rg, certify, ensure_tree(params, args.regenerate).resolve(), Path(tmp))
+    except ToolError as e:
+        print(f"tool failure:\n{e}", file=sys.stderr)
+        return 2
+    finally:
+        if args.remove_tree:
+            shutil.rmtree(WORK / f"tree-{params.files}", ignore_errors=True)
+            (WORK / f"tree-{params.files}.stamp.json").unlink(missing_ok=True)
+
+
+def measure(args: argparse.Namespace, rg: str, certify: str | None, tree: Path, tmp: Path) -> int:
+    """Time certify and its peer side by side, then check certify's counts against ripgrep's."""
     stats = tree_stats(tree)
-    patterns = PATTERNS[: args.patterns]
-    spec = WORK / "static_scan.yaml"
+    patterns = [*PATTERNS[: args.patterns], *([DENSE] if args.dense else [])]
+    spec = tmp / "static_scan.yaml"
     write_spec(patterns, tree, spec)
+    peers, peer_lines = choose_peer(rg, patterns, tree)
+    rows = [("mode", f"{args.mode}: {MODES[args.mode].about}"),
+            ("files", f"{stats.files} ({stats.ignored_files} in ignored {IGNORED_DIR}/)"),
+            ("MiB", f"{stats.bytes / MIB:.1f}"),
+            ("patterns", str(len(patterns))),
+            ("matching lines", f"{peer_lines} (lines rg -n prints)"),
+            ("runs", f"{args.runs} of each, after one warm-up, interleaved")]
+    contenders: dict[str, Callable[[], object]] = {
+        name: (lambda regexes=regexes: run_rg_lines(rg, regexes, tree)) for name, regexes in peers.items()}
+    runs: list[CertifyRun] = []
+    if certify is not None:
+        rows.append(("certify -j", certify_jobs(certify, args.jobs)))
 
-    try:
-        rg_matches = run_rg_json(rg, patterns, tree)
-        rg_s = best_of(lambda: run_rg_json(rg, patterns, tree), args.runs)
-        rows = [("files", f"{stats.files} ({stats.ignored_files} in ignored {IGNORED_DIR}/)"),
-                ("MiB", f"{stats.bytes / MIB:.1f}"),
-                ("patterns", str(len(patterns))),
-                ("rg matching lines", str(rg_matches)),
-                ("rg seconds", f"{rg_s:.3f}")]
-        if certify is None:
-            print_table(rows)
-            return 0
-        last: list[CertifyRun] = []
-        certify_s = best_of(lambda: last.append(run_certify(certify, spec)), args.runs)
-    except ToolError as e:
-        print(f"tool failure:\n{e}", file=sys.stderr)
-        return 2
+        def one_certify_run() -> None:
+            out = tmp / f"run-{len(runs)}"
+            out.mkdir()
+            runs.append(run_certify(certify, spec, out, args.jobs))
+            if len(runs) > 1:  # only the last pack is cross-checked
+                shutil.rmtree(tmp / f"run-{len(runs) - 2}")
 
-    run = last[-1]
-    try:
-        mismatches, rg_counts = cross_check(rg, patterns, tree, run.results, args.check_sample)
-    except ToolError as e:
-        print(f"tool failure:\n{e}", file=sys.stderr)
-        return 2
+        contenders = {"certify run": one_certify_run, **contenders}
+    series = interleaved(contenders, args.runs)
+    peer = min(peers, key=lambda name: series[name].min)
+    for name, s in series.items():
+        rows.append((name + (" (the peer: fastest)" if name == peer else ""), s.describe()))
+    if certify is None:
+        print_table(rows)
+        return 0
+    mine, theirs = series["certify run"], series[peer]
+    run = runs[-1]
+    mismatches, rg_counts = cross_check(rg, patterns, tree, run, args.check_sample)
     if args.per_pattern:
-        print_per_pattern(patterns, rg_counts, certify_counts(run.results))
+        print_per_pattern(patterns, rg_counts, certify_counts(run.results, run.pack))
     checked = args.check_sample if 0 < args.check_sample < len(patterns) else len(patterns)
-    rows += [("certify seconds", f"{certify_s:.3f}"),
-             ("ratio certify/rg", f"{certify_s / rg_s:.1f}x"),
+    rows += [("ratio certify/peer", f"{mine.min / theirs.min:.2f}x (min), {mine.median / theirs.median:.2f}x "
+                                    f"(median), {mine.cpu / theirs.cpu:.2f}x (CPU)"),
              ("certify exit code", str(run.exit_code)),
+             ("pack", f"{sum(f.stat().st_size for f in run.pack.rglob('*') if f.is_file()) / MIB:.1f} MiB "
+                      f"(results.json {(run.pack / 'results.json').stat().st_size / MIB:.2f} MiB)"),
              ("patterns cross-checked", str(checked)),
              ("mismatches", str(len(mismatches)))]
     print_table(rows)
