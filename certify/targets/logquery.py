@@ -723,10 +723,11 @@ def required_literals(node: Node) -> list[tuple[str, bool]]:
     are lower case, to look for in the lower-cased text. Used to skip parsing entries that cannot
     match (see `could_match`); a literal is used only when no other text of the entry could match
     it: plain ASCII text, not a number, not what a number reads as ("." of 25e-4, "inf" of 1e400),
-    not a field's default (a missing `operation.first` is false), not a duration or NULL_VALUE."""
+    not a field's default (a missing `operation.first` is false), not a duration or NULL_VALUE.
+    Those compared with case come first (`could_match` tests them without lower-casing the text)."""
     if isinstance(node, BoolOp):
         if node.op == "AND":
-            return [s for t in node.terms for s in required_literals(t)]
+            return sorted((s for t in node.terms for s in required_literals(t)), key=lambda lit: lit[1])
         return []
     if not isinstance(node, Comparison) or not isinstance(node.value, Literal):
         return []  # log_id() too: a log name may be %-encoded in logName
@@ -749,8 +750,9 @@ def required_literals(node: Node) -> list[tuple[str, bool]]:
 
 
 def could_match(raw: str, literals: list[tuple[str, bool]]) -> bool:
-    """False when `raw` lacks one of `literals` (so the entry cannot match). Text JSON may spell
-    otherwise (\\uXXXX escapes) or that folds to ASCII (K, \ufb01) is never ruled out."""
+    """False when `raw` lacks one of `literals`, in the order `required_literals` gives them (so
+    the entry cannot match). Text JSON may spell otherwise (\\uXXXX escapes) or that folds to ASCII
+    (K, \ufb01) is never ruled out."""
     if not literals:
         return True
     if "\\" in raw:
@@ -758,7 +760,7 @@ def could_match(raw: str, literals: list[tuple[str, bool]]) -> bool:
             return True
         raw = raw.replace("\\/", "/")
     low: str | None = None
-    for text, folded in sorted(literals, key=lambda x: x[1]):  # case-sensitive ones first: no lower()
+    for text, folded in literals:
         if folded:
             if low is None:
                 if not raw.isascii():

@@ -1,109 +1,112 @@
 """Streaming readers of log exports: `gcloud logging read --format=json` arrays (hundreds of MB),
-JSON Lines, and plain text lines; gzip too. Nothing reads a whole file into memory.
+any other JSON array, JSON Lines, and plain text lines; gzip too; UTF-8, or UTF-16 as its
+byte-order mark says. Nothing reads a whole file into memory.
 
 A reader yields records. A JSON record keeps its raw text until someone asks for the entry,
 so a caller can skip entries that cannot match without parsing them (see
-`logquery.required_literals`). A problem with the input (a truncated array, a line that is
-not JSON) raises LogReadError naming the file and line; it is never skipped silently.
+`logquery.required_literals`); given a sieve, the reader of gcloud's layout does not even cut
+them out (`logarray`). A problem with the input (a truncated array, a line that is not JSON)
+raises LogReadError naming the file and line; it is never skipped silently.
 """
 
 from __future__ import annotations
 
+import codecs
 import gzip
-import io
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from io import BufferedIOBase
+from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, overload
 
-BLOCK = 1 << 20  # characters read at a time
-MAX_ENTRY = 64 << 20  # one entry larger than this is not a log entry
+from certify.targets.logarray import LAYOUT, MAX_ENTRY, gcloud_records
+from certify.targets.logrecord import Lines, LogReadError, Passed, Record
+from certify.targets.logsieve import Sieve
 
+__all__ = ["BLOCK", "LogReadError", "Passed", "Record", "open_export", "read_records"]
 
-class LogReadError(Exception):
-    """An input that cannot be read as a log export; the message names where."""
-
-
-@dataclass
-class Record:
-    """One log entry: `raw` JSON text not parsed yet, or the entry itself."""
-
-    source: str
-    line: int
-    raw: str | None = None
-    _entry: dict[str, Any] | None = field(default=None, repr=False)
-
-    def entry(self) -> dict[str, Any]:
-        if self._entry is None:
-            assert self.raw is not None
-            try:
-                value = json.loads(self.raw)
-            except ValueError as exc:
-                raise LogReadError(f"{self.source}:{self.line + exc.lineno - 1}: not valid JSON: "  # type: ignore[attr-defined]
-                                   f"{exc.msg}") from None  # type: ignore[attr-defined]
-            if not isinstance(value, dict):
-                raise LogReadError(f"{self.source}:{self.line}: expected a log entry (a JSON object), "
-                                   f"got {type(value).__name__}")
-            self._entry = value
-        return self._entry
+BLOCK = 1 << 20  # bytes read at a time
+_SNIFF = 64  # bytes read first, at least: enough to tell the form
+# UTF-8 exports may start with a byte-order mark; UTF-16 ones (PowerShell's redirections) do.
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BLANK = "\ufeff \t\r\n"
 
 
-def open_text(path: Path) -> IO[str]:
-    """A text stream of a file, gunzipped when it starts with the gzip magic bytes."""
+def open_export(path: Path) -> BufferedIOBase:
+    """The bytes of an export file, gunzipped when it starts with the gzip magic bytes."""
     with path.open("rb") as fh:
         magic = fh.read(2)
-    if magic == b"\x1f\x8b":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="replace")
-    return path.open("r", encoding="utf-8", errors="replace")
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")
 
 
-def read_records(stream: IO[str], source: str) -> Iterator[Record]:
-    """Every entry of an export, whichever of the three forms it is in."""
-    head = stream.read(BLOCK)
-    stripped = head.lstrip("\ufeff \t\r\n")
+@overload
+def read_records(stream: BufferedIOBase, source: str, sieve: None = None,
+                 block: int = BLOCK) -> Iterator[Record]: ...
+@overload
+def read_records(stream: BufferedIOBase, source: str, sieve: Sieve | None,
+                 block: int = BLOCK) -> Iterator[Record | Passed]: ...
+def read_records(stream: BufferedIOBase, source: str, sieve: Sieve | None = None,
+                 block: int = BLOCK) -> Iterator[Record] | Iterator[Record | Passed]:
+    """Every entry of an export, whichever form and encoding it is in, read `block` bytes at a
+    time. With a sieve, the entries of a gcloud array that cannot match are passed over (`Passed`)."""
+    lines = Lines(stream, source)
+    head = stream.read(max(block, _SNIFF))
+    bom, encoding = next(((b, e) for b, e in _BOMS if head.startswith(b)), (b"", "utf-8"))
+    if encoding == "utf-8" and LAYOUT.match(head, len(bom)):
+        return gcloud_records(stream, head, len(bom), lines, sieve, block)
+    return _text_records(_decoded(stream, head[len(bom):], encoding, block), source)
+
+
+def _decoded(stream: BufferedIOBase, head: bytes, encoding: str, block: int) -> Iterator[str]:
+    """The stream as text, in chunks (some may be empty); what does not decode becomes U+FFFD."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    data = head
+    while data:
+        yield decoder.decode(data)
+        data = stream.read(block)
+    yield decoder.decode(b"", final=True)
+
+
+def _text_records(chunks: Iterator[str], source: str) -> Iterator[Record]:
+    """The records of a text export: its first text that is not blank tells the form."""
+    head = ""
+    for chunk in chunks:
+        head += chunk
+        if head.lstrip(_BLANK) or len(head) >= BLOCK:
+            break
+    chunks = chain([head], chunks)
+    stripped = head.lstrip(_BLANK)
     if stripped.startswith("["):
-        yield from _json_array(stream, head, source)
-    elif stripped.startswith("{"):
-        yield from _json_lines(stream, head, source)
-    else:
-        yield from _text_lines(stream, head, source)
+        return _json_array(chunks, source)
+    if stripped.startswith("{"):
+        return _json_lines(chunks, source)
+    return _text_lines(chunks, source)
 
 
 # ---------------------------------------------------------------- JSON arrays
 
-_GCLOUD_LAYOUT = re.compile(r"\ufeff?\[\r?\n  \{\r?\n")
-
-
-def _json_array(stream: IO[str], head: str, source: str) -> Iterator[Record]:
-    if _GCLOUD_LAYOUT.match(head):
-        yield from _gcloud_array(stream, head, source)
-    else:
-        yield from _any_array(stream, head, source)
-
 
 class _Window:
-    """A sliding window over a text stream: `buf[pos:]` is what has not been consumed."""
+    """A sliding window over text chunks: `buf[pos:]` is what has not been consumed."""
 
     _WS = re.compile(r"[ \t\r\n]*")
 
-    def __init__(self, stream: IO[str], head: str, source: str) -> None:
-        self.stream, self.buf, self.pos, self.source = stream, head, 0, source
+    def __init__(self, chunks: Iterator[str], source: str) -> None:
+        self.chunks, self.buf, self.pos, self.source = chunks, "", 0, source
         self.line = 1
-        self.eof = False
 
     def fill(self) -> bool:
-        """Read more; False at the end of the stream."""
-        more = "" if self.eof else self.stream.read(BLOCK)
-        if not more:
-            self.eof = True
-            return False
-        self.buf = self.buf[self.pos:] + more
-        self.pos = 0
-        if len(self.buf) > MAX_ENTRY:
-            raise self.error(f"an entry larger than {MAX_ENTRY >> 20} MB, or not a log export")
-        return True
+        """Read more; False at the end of the text."""
+        for more in self.chunks:
+            if more:
+                self.buf = self.buf[self.pos:] + more
+                self.pos = 0
+                if len(self.buf) > MAX_ENTRY:
+                    raise self.error(f"an entry larger than {MAX_ENTRY >> 20} MB, or not a log export")
+                return True
+        return False
 
     def error(self, message: str) -> LogReadError:
         return LogReadError(f"{self.source}:{self.line}: {message}")
@@ -113,7 +116,7 @@ class _Window:
         self.pos = to
 
     def next_char(self) -> str:
-        """Skip whitespace; the next character, or "" at the end of the stream."""
+        """Skip whitespace; the next character, or "" at the end of the text."""
         while True:
             m = self._WS.match(self.buf, self.pos)
             assert m is not None
@@ -123,22 +126,15 @@ class _Window:
             if not self.fill():
                 return ""
 
-    def expect_end(self) -> None:
-        """After the closing `]`: only whitespace may follow."""
-        self.pos += 1
-        while True:
-            if self.buf[self.pos:].strip():
-                raise self.error("unexpected text after the end of the JSON array")
-            self.pos = len(self.buf)
-            if not self.fill():
-                return
-
     def after_entry(self) -> bool:
-        """Between entries: True at the next entry, False after the closing `]`."""
+        """Between entries: True at the next entry, False after the closing `]` (and nothing but
+        whitespace after it)."""
         c = self.next_char()
         if c == "]":
-            self.expect_end()
-            return False
+            self.pos += 1
+            if not self.next_char():
+                return False
+            raise self.error("unexpected text after the end of the JSON array")
         if c == ",":
             self.pos += 1
             c = self.next_char()
@@ -149,37 +145,17 @@ class _Window:
         raise self.error(f"expected `,` or `]` between entries, found {self.buf[self.pos:self.pos + 20]!r}")
 
 
-def _gcloud_array(stream: IO[str], head: str, source: str) -> Iterator[Record]:
-    """gcloud's layout: entries at two spaces of indent, everything inside them deeper, and no
-    raw newline inside a JSON string, so "\\n  }" closes an entry. Entries are cut out of big
-    blocks without being parsed."""
-    w = _Window(stream, head, source)
-    marker = ("\r\n" if "\r\n" in head[:8] else "\n") + "  }"
-    w.pos = head.index("[") + 1
-    if w.next_char() != "{":
-        return
-    while True:
-        end = w.buf.find(marker, w.pos)
-        while end < 0:
-            if not w.fill():
-                raise w.error("the JSON array is truncated: the entry starting here is not closed "
-                              "(an interrupted export?)")
-            end = w.buf.find(marker, w.pos)
-        stop = end + len(marker)
-        yield Record(source, w.line, w.buf[w.pos:stop])
-        w.advance(stop)
-        if not w.after_entry():
-            return
-
-
-def _any_array(stream: IO[str], head: str, source: str) -> Iterator[Record]:
-    """Any other JSON array layout: entries decoded one at a time from the window."""
+def _json_array(chunks: Iterator[str], source: str) -> Iterator[Record]:
+    """A JSON array in any layout: entries decoded one at a time from the window."""
     decoder = json.JSONDecoder()
-    w = _Window(stream, head, source)
-    w.pos = head.index("[") + 1
+    w = _Window(chunks, source)
+    w.fill()
+    w.advance(w.buf.index("[") + 1)
     c = w.next_char()
     if c == "]":
-        w.expect_end()
+        w.pos += 1
+        if w.next_char():
+            raise w.error("unexpected text after the end of the JSON array")
         return
     while True:
         if not c:
@@ -206,20 +182,18 @@ def _any_array(stream: IO[str], head: str, source: str) -> Iterator[Record]:
 # ---------------------------------------------------------------- JSON Lines and text
 
 
-def _lines(stream: IO[str], head: str) -> Iterator[str]:
+def _lines(chunks: Iterator[str]) -> Iterator[str]:
     rest = ""
-    chunk = head
-    while chunk:
+    for chunk in chunks:
         lines = (rest + chunk).split("\n")
         rest = lines.pop()
         yield from lines
-        chunk = stream.read(BLOCK)
     if rest:
         yield rest
 
 
-def _json_lines(stream: IO[str], head: str, source: str) -> Iterator[Record]:
-    for n, text in enumerate(_lines(stream, head), 1):
+def _json_lines(chunks: Iterator[str], source: str) -> Iterator[Record]:
+    for n, text in enumerate(_lines(chunks), 1):
         text = text.strip().lstrip("\ufeff")
         if not text:
             continue
@@ -234,10 +208,10 @@ _TEXT_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9}
                         r"\s+(.*)$")
 
 
-def _text_lines(stream: IO[str], head: str, source: str) -> Iterator[Record]:
+def _text_lines(chunks: Iterator[str], source: str) -> Iterator[Record]:
     """`TIMESTAMP message` lines become {timestamp, textPayload}; lines without a leading
     RFC 3339 timestamp keep only their text (they are undated)."""
-    for n, text in enumerate(_lines(stream, head), 1):
+    for n, text in enumerate(_lines(chunks), 1):
         text = text.rstrip("\r")
         if not text.strip():
             continue

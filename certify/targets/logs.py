@@ -13,7 +13,6 @@ otherwise add "the last 24 hours" on the server, while a file holds all of its h
 from __future__ import annotations
 
 import heapq
-import io
 import subprocess
 import tempfile
 import threading
@@ -21,14 +20,15 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from certify.errors import CheckError
 from certify.procs import wait_or_kill
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import logquery as lq
-from certify.targets.logread import LogReadError, Record, open_text, read_records
+from certify.targets.logread import LogReadError, Passed, Record, open_export, read_records
+from certify.targets.logsieve import Sieve
 
 
 @dataclass(frozen=True)
@@ -164,11 +164,22 @@ def time_of(entry: dict[str, Any]) -> int | None:
 # ---------------------------------------------------------------- local evaluation
 
 
-def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event | None = None,
-                 keep: int = 3) -> Scan:
+def sieve_for(q: Query) -> Sieve | None:
+    """A sieve for `q`: one anchor per filter, the literal every entry it matches holds (one
+    compared with case first, else the longest); None when a filter has no such literal."""
+    nodes = [n for n in (q.node, q.none_node) if n is not None]
+    anchors = [max(lq.required_literals(n), key=lambda lit: (not lit[1], len(lit[0])), default=None)
+               for n in nodes]
+    return Sieve([a for a in anchors if a is not None]) if nodes and None not in anchors else None
+
+
+def scan_records(records: Iterator[Record | Passed], q: Query, cancelled: threading.Event | None = None,
+                 keep: int = 3, sieve: Sieve | None = None) -> Scan:
     """Evaluate `q` over records here: one pass, entries that cannot match are not parsed (but for
     as long as no entry in `q.window` was seen, when the query asks for one).
-    `keep`: how many of the first and of the last matches to keep."""
+    `keep`: how many of the first and of the last matches to keep. `sieve`: the one the records'
+    reader was given (`sieve_for(q)`); it is let pass over entries only once the scan does not need
+    to see them all."""
     out = Scan(matches=_Extremes(keep))
     if q.window is not None:
         out.window_hit = False
@@ -187,14 +198,19 @@ def scan_records(records: Iterator[Record], q: Query, cancelled: threading.Event
     seen: set[tuple[str, str, str]] = set()  # the entries that matched, to count each once
     unlogged = out.unlogged = list(q.fields)
     for rec in records:
-        out.scanned += 1
+        if sieve is not None and not sieve.active:
+            sieve.active = out.window_hit is not False and not unlogged
+        n = rec.count if isinstance(rec, Passed) else 1
+        out.scanned += n
+        if rec.source is not source:
+            out.per_source[source] = out.per_source.get(source, 0) + out.scanned - n - first
+            source, first = rec.source, out.scanned - n
+        if cancelled is not None and (n > 1 or out.scanned % 4096 == 0) and cancelled.is_set():
+            raise CheckError("interrupted while reading logs")
+        if isinstance(rec, Passed):
+            continue
         if unlogged:
             _field_check(rec, unlogged)
-        if rec.source is not source:
-            out.per_source[source] = out.per_source.get(source, 0) + out.scanned - 1 - first
-            source, first = rec.source, out.scanned - 1
-        if cancelled is not None and out.scanned % 4096 == 0 and cancelled.is_set():
-            raise CheckError("interrupted while reading logs")
         skip = prefilter and rec.raw is not None and not (pred and lq.could_match(rec.raw, lits)) \
             and not (none_pred and lq.could_match(rec.raw, none_lits))
         if skip and out.window_hit is not False:
@@ -369,11 +385,15 @@ class LogsTarget:
             return self._file_records(self.paths())
         return self._command_records(cancelled)
 
-    def _file_records(self, paths: list[Path]) -> Iterator[Record]:
+    @overload
+    def _file_records(self, paths: list[Path], sieve: None = None) -> Iterator[Record]: ...
+    @overload
+    def _file_records(self, paths: list[Path], sieve: Sieve | None) -> Iterator[Record | Passed]: ...
+    def _file_records(self, paths: list[Path], sieve: Sieve | None = None) -> Iterator[Record | Passed]:
         for path in paths:
             try:
-                with open_text(path) as stream:
-                    yield from read_records(stream, self._rel(path))
+                with open_export(path) as stream:
+                    yield from read_records(stream, self._rel(path), sieve)
             except OSError as exc:
                 raise CheckError(f"{self._rel(path)}: cannot read: {exc}") from None
             except (EOFError, zlib.error) as exc:  # a gzip export cut short or damaged
@@ -386,7 +406,13 @@ class LogsTarget:
         except ValueError:
             return str(path)
 
-    def _command_records(self, cancelled: threading.Event | None) -> Iterator[Record]:
+    @overload
+    def _command_records(self, cancelled: threading.Event | None, sieve: None = None) -> Iterator[Record]: ...
+    @overload
+    def _command_records(self, cancelled: threading.Event | None,
+                         sieve: Sieve | None) -> Iterator[Record | Passed]: ...
+    def _command_records(self, cancelled: threading.Event | None,
+                         sieve: Sieve | None = None) -> Iterator[Record | Passed]:
         """The command's output goes to a temporary file (bounded memory), then is read."""
         assert self.config.command is not None
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -403,17 +429,18 @@ class LogsTarget:
                 last = stderr.splitlines()[-1] if stderr else "no output on stderr"
                 raise CheckError(f"logs {self.name}: `{self.config.command}` exited {code}: {last}")
             out.seek(0)
-            yield from read_records(io.TextIOWrapper(out, encoding="utf-8", errors="replace"),
-                                    f"output of `{self.config.command}`")
+            yield from read_records(out, f"output of `{self.config.command}`", sieve)
 
     def scan(self, q: Query, cancelled: threading.Event | None = None, keep: int = 3) -> Scan:
         """What `q` finds; `keep` first and last matches are kept as samples."""
         if self.config.cloud_logging:
             return self._cloud_scan(q, self.config.cloud_logging, keep)
         files = self.files() if self.config.files else []
-        records = self._file_records(files) if self.config.files else self._command_records(cancelled)
+        sieve = sieve_for(q)
+        records = self._file_records(files, sieve) if self.config.files \
+            else self._command_records(cancelled, sieve)
         try:
-            out = scan_records(records, q, cancelled, keep)
+            out = scan_records(records, q, cancelled, keep, sieve)
         except LogReadError as exc:
             raise CheckError(str(exc)) from None
         out.sources = [self._rel(p) for p in files] if self.config.files else [f"`{self.config.command}`"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from certify.targets.logquery import parse
-from certify.targets.logread import LogReadError, open_text, read_records
+from certify.targets.logread import LogReadError, open_export, read_records
 from certify.targets.logs import Query, scan_records
 
 ENTRIES = [{"timestamp": f"2026-11-20T00:00:0{i}Z", "insertId": f"id{i}", "textPayload": f"line {i}\nmore",
@@ -19,7 +19,7 @@ ENTRIES = [{"timestamp": f"2026-11-20T00:00:0{i}Z", "insertId": f"id{i}", "textP
 
 
 def read(path: Path) -> list[dict]:
-    with open_text(path) as stream:
+    with open_export(path) as stream:
         return [r.entry() for r in read_records(stream, path.name)]
 
 
@@ -79,7 +79,7 @@ def test_a_large_export_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     assert path.stat().st_size > 15_000_000
     q = Query('resource.labels.service_name="oli-api"', parse('resource.labels.service_name="oli-api"'), 0)
     tracemalloc.start()
-    with open_text(path) as stream:
+    with open_export(path) as stream:
         scan = scan_records(read_records(stream, "big.json"), q)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
