@@ -443,6 +443,7 @@ class Floor:
 
     def __init__(self, dsn: str) -> None:
         self.conn = psycopg.connect(dsn, options=CATALOG_OPTIONS)
+        self.conn.prepare_threshold = None  # as certify: each statement planned for its parameters
         self.how = "MEMBER" if self.conn.info.server_version < 160000 else "SET"
         with self.conn.cursor() as cur:
             self.scope = read_schema_scope(cur)

@@ -70,11 +70,12 @@ def _asked_of_type() -> str:
 # name can match (the planner pushes `chosen`'s filter on raw down into this scan, ahead of the
 # prefix test). No SQL comments inside: reproduce lines put the query on one line.
 # `held`: the asked privileges the role holds whole (with %(effective)s; else `direct` lists its
-# own grants). Column privileges are named "PRIV column" (only a column ACL grants one: `cols`
-# holds just the columns that have one, and only tables among them are looked at); `via` lists
-# "PRIV role" for asked privileges the role lacks but reaches by SET ROLE to a role it is a
-# member of (NOINHERIT, or INHERIT FALSE on 16+). PUBLIC's ACL entries print as `=privs/grantor`,
-# so only ACLs whose text shows one are exploded. A part the check does not use is NULL.
+# own grants), returned as text ("SELECT, UPDATE"): a row of plain values costs the client's
+# garbage collector nothing, a list per object would. Column privileges are named "PRIV column"
+# (only a column ACL grants one: `cols` holds just the columns that have one); `via` lists "PRIV
+# role" for asked privileges the role lacks but reaches by SET ROLE to a role it is a member of
+# (NOINHERIT, or INHERIT FALSE on 16+). PUBLIC's ACL entries print as `=privs/grantor`, so only
+# ACLs whose text shows one are exploded. A part the check does not use is NULL.
 QUERY = f"""
 WITH objs AS (
   SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END AS type, c.oid,
@@ -113,7 +114,7 @@ WITH objs AS (
   SELECT a.attrelid, a.attnum, quote_ident(a.attname) AS col, a.attacl FROM pg_attribute a
   WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
 )
-SELECT o.type, o.name, o.held AS effective,
+SELECT o.type, o.name, array_to_string(o.held, ', ') AS effective,
   CASE WHEN NOT %(effective)s THEN ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
         WHERE a.grantee = to_regrole(%(role)s::text)) END AS direct,
   CASE WHEN o.acl::text ~ '[{{,]"?=' THEN ARRAY(SELECT a.privilege_type FROM aclexplode(o.acl) a
@@ -214,39 +215,46 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
         need_of[type_] = [p for p in (f.exactly if f.exactly is not None else f.has) if p in applicable]
         forbid_of[type_] = [p for p in f.lacks if p in applicable] + (
             [p for p in applicable if p not in f.exactly] if f.exactly is not None else [])
+    role = f.role or ""
     for type_, name, effective, direct, to_public, columns, direct_columns, public_columns, via, \
             sources, callable_, _schema, _raw in rows:
-        granted = set((effective if f.effective else direct) or ())
         keyword = KEYWORD[type_]
-        on_columns = _by_privilege((columns if f.effective else direct_columns) or ())
-        reached = _by_privilege(via or ())  # only privileges the role lacks whole
-        public = sorted(set(to_public)) if to_public else []
-        has = [p for p in PRIVILEGES[type_] if p in granted]
-        line = f"{keyword.lower()} {name}: {', '.join(has) or '(nothing)'}"
+        if f.effective:  # `effective` names them in PRIVILEGES order, once each: "SELECT, UPDATE"
+            held = effective
+            granted = effective.split(", ") if effective else []
+            cols = columns
+        else:
+            granted = direct or []
+            held = ", ".join(p for p in PRIVILEGES[type_] if p in granted)
+            cols = direct_columns
+        line = f"{keyword.lower()} {name}: {held or '(nothing)'}"
+        on_columns = _by_privilege(cols) if cols else {}
+        reached = _by_privilege(via) if via else {}  # only privileges the role lacks whole
         if on_columns or reached:
             extra = [f"{p} on column {', '.join(c)}" for p, c in on_columns.items()] + \
                     [f"{p} via SET ROLE {', '.join(r)}" for p, r in reached.items()]
             line += f" (and {'; '.join(extra)})"
-        lines.append(line + (f"; PUBLIC: {', '.join(public)}" if public else ""))
+        public = sorted(set(to_public)) if to_public else []
+        lines.append(line + f"; PUBLIC: {', '.join(public)}" if public else line)
         for p in need_of[type_]:
             if p not in granted:
-                out.findings.append(Finding(name, f"{f.role} lacks {p}",
-                                            f"GRANT {p} ON {keyword} {name} TO {f.role};"))
+                out.findings.append(Finding(name, f"{role} lacks {p}",
+                                            f"GRANT {p} ON {keyword} {name} TO {role};"))
         forbid = forbid_of[type_]
         if forbid and not callable_:  # a trigger function cannot be called: EXECUTE on it gives nothing
             forbid = [p for p in forbid if p != "EXECUTE"]
         came_from = _by_privilege(sources) if sources else {}
         for p in forbid:
             if p in granted:
-                out.findings.append(_held(f.role or "", p, f"{keyword} {name}", name, came_from.get(p, [])))
+                out.findings.append(_held(role, p, f"{keyword} {name}", name, came_from.get(p, [])))
                 continue
             for col in on_columns.get(p, []):
-                out.findings.append(Finding(name, f"{f.role} has {p} on column {col}",
-                                            f"REVOKE {p} ({col}) ON {keyword} {name} FROM {f.role};"))
+                out.findings.append(Finding(name, f"{role} has {p} on column {col}",
+                                            f"REVOKE {p} ({col}) ON {keyword} {name} FROM {role};"))
             for via_role in reached.get(p, []):
                 out.findings.append(Finding(
-                    name, f"{f.role} has {p} via SET ROLE {via_role}",
-                    f"REVOKE {via_role} FROM {f.role}; -- or REVOKE {p} ON {keyword} {name} "
+                    name, f"{role} has {p} via SET ROLE {via_role}",
+                    f"REVOKE {via_role} FROM {role}; -- or REVOKE {p} ON {keyword} {name} "
                     f"FROM {via_role};"))
         if f.public == "none":
             for p in public:

@@ -130,14 +130,6 @@ def _glob_rx(pattern: str) -> re.Pattern[str]:
     return re.compile(glob_to_posix(pattern))
 
 
-def globs_rx(patterns: Sequence[str]) -> re.Pattern[str]:
-    """One regex matching what any of the globs matches (one test per name, not one per glob);
-    with no globs, it matches nothing."""
-    if not patterns:
-        return re.compile(r"(?!)")
-    return re.compile("|".join(f"(?:{glob_to_posix(p)})" for p in patterns))
-
-
 def glob_match(name: str, patterns: Sequence[str]) -> bool:
     return any(_glob_rx(p).match(name) for p in patterns)
 
@@ -175,20 +167,19 @@ def glob_match_any(pattern: str, names: Sequence[str]) -> bool:
 
 
 def unmatched_globs(patterns: Sequence[str], names: Iterable[str]) -> list[str]:
-    """The globs that match none of `names`: one pass tests every glob at once (a name tells
-    the first glob it matches), then only the globs no name told are tried alone."""
-    if not patterns:
-        return []
+    """The globs that match none of `names`, as LIKE would: each glob is one regex scan over all
+    the names at once (NUL, which no name holds, between them)."""
     names = list(names)
-    rx = re.compile("|".join(f"({glob_to_posix(p)})" for p in patterns))
-    left = set(range(len(patterns)))
-    for name in names:
-        m = rx.match(name)
-        if m is not None and m.lastindex is not None:
-            left.discard(m.lastindex - 1)
-            if not left:
-                return []
-    return [patterns[i] for i in sorted(left) if not glob_match_any(patterns[i], names)]
+    if not names:
+        return list(patterns)
+    text = "\0" + "\0".join(names) + "\0"
+    return [p for p in patterns if not _glob_in_names_rx(p).search(text)]
+
+
+@lru_cache(maxsize=512)
+def _glob_in_names_rx(pattern: str) -> re.Pattern[str]:
+    body = "".join("[^\0]*" if ch == "*" else "[^\0]" if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.compile("\0" + body + "\0")
 
 
 # ---------------------------------------------------------------- the SQL guard

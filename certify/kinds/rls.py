@@ -19,42 +19,44 @@ from certify.kinds.pg_common import (
 )
 from certify.spec.binder import meta
 
-# The tables in scope (%(patterns)s, LIKE patterns, less %(excluded)s, in %(schemas)s), each
-# with its policies and who its owner is to RLS: a superuser bypasses it whatever FORCE says;
-# FORCE matters when someone acts as the owner: the owner logs in, a login role or a declared
-# application role is (or can SET ROLE to) it, or the owner's rights run for others (a
-# SECURITY DEFINER function or a view without security_invoker that it owns).
+# The tables in scope (%(patterns)s, LIKE patterns, less %(excluded)s, in %(schemas)s): their
+# switches, how many policies they have, the permissive ones ("cmd name") where there are
+# several (they OR together), and their owner. Plain values only, no array per table.
 QUERY = f"""
-WITH tables AS MATERIALIZED (
-  SELECT n.nspname || '.' || c.relname AS raw,
-         quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name, n.nspname::text AS schema,
-         c.oid, c.relowner, c.relrowsecurity, c.relforcerowsecurity
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL} AND n.nspname::text = ANY(%(schemas)s)
-    AND n.nspname || '.' || c.relname LIKE ANY(%(patterns)s)
-    AND NOT n.nspname || '.' || c.relname LIKE ANY(%(excluded)s)
-    AND (%(extensions)s OR c.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}))
-), owners AS MATERIALIZED (
-  SELECT o.oid, o.rolname::text AS owner, o.rolsuper, o.rolcanlogin,
-         ARRAY(SELECT a.name FROM unnest(%(app_roles)s::text[]) AS a(name)
-               WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
-                 AND (pg_has_role(a.name, o.oid, 'USAGE') OR pg_has_role(a.name, o.oid, 'MEMBER'))) AS acting,
-         ARRAY(SELECT x.rolname::text FROM pg_roles x
-               WHERE x.rolcanlogin AND NOT x.rolsuper AND x.oid <> o.oid
-                 AND (pg_has_role(x.oid, o.oid, 'USAGE') OR pg_has_role(x.oid, o.oid, 'MEMBER'))
-               ORDER BY 1) AS login_actors,
-         o.oid IN (SELECT p.proowner FROM pg_proc p WHERE p.prosecdef)
-           OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
-                SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
-                  'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))) AS runs_for_others
-  FROM pg_roles o WHERE o.oid IN (SELECT relowner FROM tables)
-)
-SELECT t.raw, t.name, t.relrowsecurity AS enabled, t.relforcerowsecurity AS forced,
-       ARRAY(SELECT CASE WHEN p.polpermissive THEN 'p' ELSE 'r' END || p.polcmd::text || ' '
-                    || p.polname::text FROM pg_policy p WHERE p.polrelid = t.oid ORDER BY 1) AS policies,
-       t.schema, w.owner, w.rolsuper, w.rolcanlogin, w.acting, w.login_actors, w.runs_for_others
-FROM tables t JOIN owners w ON w.oid = t.relowner
+SELECT n.nspname || '.' || c.relname AS raw, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS name,
+       c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced, p.count AS policies,
+       CASE WHEN cardinality(p.permissive) > 1 THEN p.permissive END AS permissive,
+       n.nspname::text AS schema, pg_get_userbyid(c.relowner)::text AS owner
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (
+  SELECT count(*) AS count, array_agg(p.polcmd::text || ' ' || p.polname::text
+                                      ORDER BY p.polcmd::text || ' ' || p.polname::text)
+                              FILTER (WHERE p.polpermissive) AS permissive
+  FROM pg_policy p WHERE p.polrelid = c.oid) p
+WHERE c.relkind IN ('r', 'p') AND {SYSTEM_SCHEMAS_SQL} AND n.nspname::text = ANY(%(schemas)s)
+  AND n.nspname || '.' || c.relname LIKE ANY(%(patterns)s)
+  AND NOT n.nspname || '.' || c.relname LIKE ANY(%(excluded)s)
+  AND (%(extensions)s OR c.oid NOT IN ({EXTENSION_MEMBERS_SQL.format(catalog="pg_class")}))
 ORDER BY 1
+"""
+# Who each owner (%(owners)s) is to RLS, read when FORCE is checked: a superuser bypasses it
+# whatever FORCE says; FORCE matters when someone acts as the owner: the owner logs in, a login
+# role or a declared application role is (or can SET ROLE to) it, or the owner's rights run
+# for others (a SECURITY DEFINER function or a view without security_invoker that it owns).
+OWNERS = """
+SELECT o.rolname::text, o.rolsuper, o.rolcanlogin,
+       ARRAY(SELECT a.name FROM unnest(%(app_roles)s::text[]) AS a(name)
+             WHERE a.name <> 'PUBLIC' AND EXISTS (SELECT 1 FROM pg_roles x WHERE x.rolname = a.name)
+               AND (pg_has_role(a.name, o.oid, 'USAGE') OR pg_has_role(a.name, o.oid, 'MEMBER'))) AS acting,
+       ARRAY(SELECT x.rolname::text FROM pg_roles x
+             WHERE x.rolcanlogin AND NOT x.rolsuper AND x.oid <> o.oid
+               AND (pg_has_role(x.oid, o.oid, 'USAGE') OR pg_has_role(x.oid, o.oid, 'MEMBER'))
+             ORDER BY 1) AS login_actors,
+       o.oid IN (SELECT p.proowner FROM pg_proc p WHERE p.prosecdef)
+         OR o.oid IN (SELECT v.relowner FROM pg_class v WHERE v.relkind = 'v' AND NOT EXISTS (
+              SELECT 1 FROM unnest(v.reloptions) x WHERE lower(x) IN ('security_invoker=true',
+                'security_invoker=on', 'security_invoker=1', 'security_invoker=yes'))) AS runs_for_others
+FROM pg_roles o WHERE o.rolname = ANY(%(owners)s::text[])
 """
 # Every table's name, for telling which `tables` pattern matched nothing.
 NAMES = f"""
@@ -117,6 +119,7 @@ class RlsFields:
 
 def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     pg = target(ctx)
+    e = f.expect
     patterns = [qualify(t) for t in f.tables]
     named = named_schemas(patterns)
     params: dict[str, Any] = {
@@ -124,6 +127,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
         "excluded": [glob_to_like(qualify(t)) for t in f.exclude], "app_roles": list(f.app_roles)}
     out = ctx.outcome(ran="catalog: pg_class.relrowsecurity/relforcerowsecurity, pg_policy, table owners",
                       reproduce=pg.reproduce(_shown(params)))
+    owners: dict[str, tuple[bool, bool, list[str], list[str], bool]] = {}
     with pg.session(catalog=True, guard=ctx, reuse=True) as cur:
         scope = schema_scope(pg, cur)
         params["schemas"] = scope.covered(named)
@@ -134,31 +138,35 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
         if unmatched:  # which of them match no table at all
             cur.execute(NAMES)
             unmatched = unmatched_globs(unmatched, [r[0] for r in cur.fetchall()])
+        if e.forced is not None and any(r[3] != e.forced for r in chosen):
+            params["owners"] = sorted({r[7] for r in chosen})
+            out.reproduce = pg.reproduce(_shown(params))
+            cur.execute(OWNERS, params)
+            owners = {name: tuple(rest) for name, *rest in cur.fetchall()}
         reach = sorted({r for r in f.app_roles if r != "PUBLIC"}
                        | ({"anon", "authenticated"} if scope.supabase else set()))
         open_rows: list[tuple[str, str, str, str, str, list[str]]] = []
-        if f.expect.open_policies is False and reach:
+        if e.open_policies is False and reach:
             cur.execute(POLICIES, {"reach": reach})
             open_rows = cur.fetchall()
     ctx.scope("tables", f.tables, lambda p: qualify(p) not in unmatched, total=len(chosen), noun="table")
-    e = f.expect
     open_by_table: dict[str, list[tuple[str, str, str, str, list[str]]]] = {}
     for table, *rest in open_rows:
         open_by_table.setdefault(table, []).append(tuple(rest))  # type: ignore[arg-type]
-    lines = [scope.note(named, [r[5] for r in chosen])]
+    lines = [scope.note(named, [r[6] for r in chosen])]
     notes = []
-    for _raw, name, enabled, forced, pols, _schema, owner, superuser, login, acting, \
-            login_actors, runs_for_others in chosen:
-        policies = len(pols)
-        if policies > 1:  # several permissive ones for a command OR together
-            notes += _or_notes(name, [p[1:] for p in pols if p.startswith("p")])
+    unwanted = not e.enabled  # the switch a finding reports
+    enable = f"{'ENABLE' if e.enabled else 'DISABLE'} ROW LEVEL SECURITY;"
+    for _raw, name, enabled, forced, policies, permissive, _schema, owner in chosen:
+        if permissive:
+            notes += _or_notes(name, permissive)
         lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
-        if enabled != e.enabled:
-            verb = "ENABLE" if e.enabled else "DISABLE"
+        if enabled == unwanted:
             out.findings.append(Finding(name, f"row level security is {'on' if enabled else 'off'}",
-                                        f"ALTER TABLE {name} {verb} ROW LEVEL SECURITY;"))
+                                        f"ALTER TABLE {name} {enable}"))
         if e.forced is not None and forced != e.forced:
             verb = "FORCE" if e.forced else "NO FORCE"
+            superuser, login, acting, login_actors, runs_for_others = owners[owner]
             why = _owner_acts(owner, superuser, login, [*acting, *login_actors], runs_for_others)
             what = f"row level security is {'' if forced else 'not '}forced"
             if not e.forced or why:
@@ -169,7 +177,7 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
                 notes.append(f"note: {name}: {what}, which matters only to its owner {owner}: "
                              + ("a superuser, who bypasses RLS anyway" if superuser else
                                 "no login, no application role and no definer code acts as it"))
-        for policy, cmd, using, check, reached in open_by_table.get(name, []):
+        for policy, cmd, using, check, reached in open_by_table.get(name, ()) if open_by_table else ():
             if not reached:
                 continue
             shape = f"USING ({using})" if using == "true" else f"WITH CHECK ({check})"
@@ -193,15 +201,18 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
 
 
 def _shown(params: dict[str, Any]) -> str:
-    """The query with its parameters written in, for the reproduce line."""
+    """The queries with their parameters written in, for the reproduce line."""
     def array(values: list[str]) -> str:
         return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::text[]"
 
-    return (QUERY.replace("%(patterns)s", array(params["patterns"]))
-            .replace("%(excluded)s", array(params["excluded"]))
-            .replace("%(schemas)s", array(params["schemas"]))
-            .replace("%(app_roles)s", array(params["app_roles"]))
-            .replace("%(extensions)s", "true" if params["extensions"] else "false"))
+    shown = (QUERY.replace("%(patterns)s", array(params["patterns"]))
+             .replace("%(excluded)s", array(params["excluded"]))
+             .replace("%(schemas)s", array(params["schemas"]))
+             .replace("%(extensions)s", "true" if params["extensions"] else "false"))
+    if "owners" in params:
+        shown += ";\n" + (OWNERS.replace("%(owners)s", array(params["owners"]))
+                          .replace("%(app_roles)s", array(params["app_roles"])))
+    return shown
 
 
 def _or_notes(table: str, permissive: list[str]) -> list[str]:

@@ -19,7 +19,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from certify.kinds import grants, rls, security_definer
 from certify.kinds.pg_common import SCHEMAS_SQL
-from certify.spec.model import Mark, TargetSpec
+from certify.spec.errors import Mark
+from certify.spec.model import TargetSpec
 from certify.targets.postgres import PostgresConfig, PostgresTarget
 from tests.conftest import certify, spec_text, write
 
@@ -118,6 +119,11 @@ def header(dsn: str) -> str:
     return f"targets:\n  postgres:\n    db: {{dsn: {json.dumps(dsn)}}}\n"
 
 
+def statements(relay: Relay) -> list[list[str]]:
+    """What each connection sent, each statement cut short (for a failing assertion)."""
+    return [[" ".join(s.split())[:60] for s in c] for c in relay.connections]
+
+
 def sent(relay: Relay, text: str) -> list[int]:
     """For each connection that sent a statement containing `text`, how many it sent."""
     return [n for n in (sum(text in s for s in c) for c in relay.connections) if n]
@@ -129,11 +135,11 @@ def test_checks_one_after_another_share_the_schema_list_and_one_connection(
     res = certify("run", "-q", "-j", "1", cwd=tmp_path)
     assert res.results, res.stdout + res.stderr
     assert "error" not in {h["checks"][0]["status"] for h in res.results["hypotheses"]}, res.stdout
-    assert sent(relay, SCHEMAS_SQL) == [1]
+    assert sent(relay, SCHEMAS_SQL) == [1], (res.stdout, statements(relay))
     assert sent(relay, "server_version_num") == []
     catalog = [query.strip()[:40] for query in (rls.QUERY, grants.QUERY, security_definer.QUERY)]
     carrying = [c for c in relay.connections if any(q in s for s in c for q in catalog)]
-    assert len(carrying) == 1, [[s[:60] for s in c] for c in relay.connections]
+    assert len(carrying) == 1, statements(relay)
 
 
 def test_checks_at_once_each_have_their_connection_and_read_the_schema_list_once(
@@ -141,7 +147,7 @@ def test_checks_at_once_each_have_their_connection_and_read_the_schema_list_once
     write(tmp_path / "checks.yaml", spec_text(CHECKS, header=header(relay.dsn)))
     res = certify("run", "-q", cwd=tmp_path)
     assert res.results, res.stdout + res.stderr
-    assert sum(sent(relay, SCHEMAS_SQL)) == 1
+    assert sum(sent(relay, SCHEMAS_SQL)) == 1, (res.stdout, statements(relay))
     assert sent(relay, "server_version_num") == []
 
 
