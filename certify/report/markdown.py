@@ -92,9 +92,8 @@ def more_findings(h: HypothesisResult, c: CheckResult, shown: int = 50) -> str:
     where; a capped check's are all in its findings file (engine/result.py)."""
     if c.findings_total is None:
         return f"{len(c.findings) - shown} more findings: see `results.json`"
-    where = code(attachment_path(h, c, FINDINGS_FILE), in_table=True)
-    return (f"showing {shown} of {c.findings_total:,} findings: the first {len(c.findings):,} are in "
-            f"`results.json`, every one in {where}")
+    return f"showing {shown} of {c.findings_total:,} findings: every one is in " \
+        f"{code(attachment_path(h, c, FINDINGS_FILE), in_table=True)}"
 
 
 def _environment() -> jinja2.Environment:
