@@ -1,18 +1,28 @@
-"""Benchmark: one `log_proof` filter over a 1,000,000-entry gcloud JSON export, beside jq.
+"""Benchmark: one `log_proof` filter over a gcloud JSON export of 100,000 and 1,000,000 entries,
+beside the strongest peers.
 
-Generates (once, cached in --dir with a stamp file) what `gcloud logging read --format=json`
-prints for N Cloud Run request-log entries: one JSON array, indent 2, keys sorted, timestamps
-ascending over 30 days ending 2026-11-20, about 1.2 KB an entry. A spec with one `log_proof`
-hypothesis (`targets.logs` with `files:`) is run by `certify run`; jq runs the same filter on
-the same file. Prints wall seconds, entries per second and the child's peak RSS (os.wait4, the
-process itself, not its children) for both, and checks that certify, jq and the generator's own
-count of matching entries agree. Aim: certify faster than jq, peak memory under 200 MB.
+Generates (once per size, in --dir) what `gcloud logging read --format=json` prints for N Cloud
+Run request-log entries: one JSON array, indent 2, keys sorted, timestamps ascending over 30 days
+ending 2026-11-20, about 1.2 KB an entry (1M entries: 1.15 GB). Then runs, in turn, each time:
 
-    python benchmarks/log_scan.py [--entries 1000000] [--dir D] [--repeat R] [--keep] [--jq-only]
+- `certify run` of a spec with one `log_proof` hypothesis (`targets.logs` with `files:`);
+- the tight loop: a Python loop that reads raw blocks, looks for the URL in each, and parses only
+  the entries around a hit (the floor for a Python reader that must still parse what can match);
+- once, unless --no-jq: `jq` with the same filter (it loads the whole array), and `jq --stream`
+  (it streams, and is slower still).
 
---repeat takes the best wall time of R runs (peak RSS: the highest). The export is kept for the
-next run; certify's reports are deleted unless --keep. Exit status: 0 all agree, 1 certify
-failed or a count disagrees, 2 jq is missing or failed.
+Prints, per size, each tool's min and median wall seconds over --runs runs, entries per second and
+peak RSS (the process itself, through GNU time where there is one); certify's ratio to the tight
+loop; how the wall time grows from the smallest size to the largest (linear: as the entries).
+Every count must agree: certify's, the tight loop's, jq's and the generator's own count of matching
+entries, and certify must have read every entry. Aims, at 1M entries: certify under 2 s, within
+2x of the tight loop, under 50 MB.
+
+    python benchmarks/log_scan.py [--entries 100000 1000000] [--runs 3] [--no-jq] [--dir D] [--keep]
+
+The exports are written to a temporary folder removed at the end, or to --dir, where they are kept
+and reused by the next run (generating 1M entries takes about a minute). Exit status: 0 all agree,
+1 a run failed or a count disagrees, 2 jq is missing or failed.
 """
 
 from __future__ import annotations
@@ -22,10 +32,12 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,10 +48,35 @@ END = datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC)
 BACKFILL = "/integrations/withings/backfill"
 FILTER = ('resource.type="cloud_run_revision" AND resource.labels.service_name="oli-api" AND '
           f'httpRequest.requestUrl=~"{BACKFILL}" AND httpRequest.status=200')
-JQ_PROGRAM = ('[.[] | select(.resource.type=="cloud_run_revision"'
-              ' and .resource.labels.service_name=="oli-api"'
-              f' and (.httpRequest.requestUrl // "" | test("{BACKFILL}")) and .httpRequest.status==200)]'
-              ' | length')
+JQ_MATCH = ('.resource.type=="cloud_run_revision" and .resource.labels.service_name=="oli-api"'
+            f' and (.httpRequest.requestUrl // "" | test("{BACKFILL}")) and .httpRequest.status==200')
+JQ = [f"[.[] | select({JQ_MATCH})] | length"]
+JQ_STREAM = ["-n", "--stream",
+             f"reduce (fromstream(1 | truncate_stream(inputs)) | select({JQ_MATCH})) as $e (0; . + 1)"]
+# The tight loop: raw blocks, a substring test, parse only the entries around a hit.
+TIGHT_LOOP = f"""
+import json, sys
+NEEDLE, OPEN, CLOSE = {BACKFILL!r}.encode(), b"\\n  {{", b"\\n  }}"
+
+def matches(e):
+    r, h = e.get("resource") or {{}}, e.get("httpRequest") or {{}}
+    return (r.get("type") == "cloud_run_revision"
+            and (r.get("labels") or {{}}).get("service_name") == "oli-api"
+            and {BACKFILL!r} in (h.get("requestUrl") or "") and h.get("status") == 200)
+
+count, tail = 0, b""
+with open(sys.argv[1], "rb") as f:
+    while block := f.read(1 << 20):
+        buf = tail + block
+        end = buf.rfind(CLOSE) + len(CLOSE)  # the end of the last whole entry
+        at = buf.find(NEEDLE, 0, end)
+        while at >= 0:
+            stop = buf.find(CLOSE, at) + len(CLOSE)
+            count += matches(json.loads(buf[buf.rfind(OPEN, 0, at) + 1:stop]))
+            at = buf.find(NEEDLE, stop, end)
+        tail = buf[end:]
+print(count)
+"""
 # service: (share, revision); host: f"{service}-1010034434203.us-central1.run.app"
 SERVICES = {"oli-api": (0.70, "oli-api-00042-kex"), "oli-worker": (0.15, "oli-worker-00017-dab"),
             "oli-web": (0.10, "oli-web-00108-qoz"), "oli-scheduler": (0.05, "oli-scheduler-00005-rim")}
@@ -125,8 +162,9 @@ def generate(path: Path, n: int) -> int:
     return matches
 
 
-def export(folder: Path, n: int) -> tuple[Path, int]:
+def export(root: Path, n: int) -> tuple[Path, int]:
     """The cached export for n entries and its ground truth; (re)generated when the stamp differs."""
+    folder = root / f"{n}-entries"
     folder.mkdir(parents=True, exist_ok=True)
     path, stamp = folder / "export.json", folder / "stamp.json"
     want = {"entries": n, "seed": SEED, "version": GENERATOR_VERSION}
@@ -147,91 +185,184 @@ def export(folder: Path, n: int) -> tuple[Path, int]:
     return path, matches
 
 
-def measure(cmd: list[str], out: Path, err: Path) -> tuple[int, float, float]:
-    """Run cmd with stdout/stderr to files; return (exit code, wall seconds, peak RSS in MB)."""
+@dataclass
+class Row:
+    """One tool's runs on one export: wall and CPU seconds, the highest peak RSS, the count it printed."""
+
+    tool: str
+    walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
+    rss: float = 0.0
+    count: Any = None
+
+    @property
+    def min(self) -> float:
+        return min(self.walls)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.walls)
+
+    @property
+    def cpu(self) -> float:
+        """The median CPU seconds (user + system): less moved by other work on the machine."""
+        return statistics.median(self.cpus)
+
+
+# A child's peak RSS as os.wait4 gives it is at least this process's own (exec keeps the high-water
+# mark of the memory it replaces); GNU time forks from a process of about 1 MB, so it gives the
+# command's own peak.
+GNU_TIME = "/usr/bin/time"
+
+
+def measure(cmd: list[str], out: Path, err: Path) -> tuple[int, float, float, float]:
+    """Run cmd with stdout/stderr to files; return (exit code, wall seconds, CPU seconds, peak RSS
+    in MB)."""
+    rss = out.with_suffix(".rss")
+    timed = [GNU_TIME, "-f", "%M", "-o", str(rss), *cmd] if Path(GNU_TIME).is_file() else cmd
     with out.open("wb") as fo, err.open("wb") as fe:
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=fo, stderr=fe)
+        proc = subprocess.Popen(timed, stdout=fo, stderr=fe)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, wall, usage.ru_maxrss / 1024  # KiB on Linux
+    kib = int(rss.read_text().split()[-1]) if timed is not cmd else usage.ru_maxrss
+    return os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, kib / 1024
 
 
-def best(cmd: list[str], work: Path, name: str, repeat: int) -> tuple[int, float, float]:
-    runs = [measure(cmd, work / f"{name}.out", work / f"{name}.err") for _ in range(repeat)]
-    return runs[-1][0], min(r[1] for r in runs), max(r[2] for r in runs)
-
-
-def certify_matched(reports: Path) -> Any:
-    packs = [p for p in reports.glob("*/*/") if not p.name.startswith(".") and (p / "results.json").is_file()]
+def certify_result(reports: Path) -> tuple[Any, Any]:
+    """(matched, scanned) from the newest pack's results.json, or (None, None)."""
+    packs = [p for p in reports.glob("*/*/") if (p / "results.json").is_file()]
     if not packs:
-        return None
+        return None, None
     data = json.loads((max(packs, key=lambda p: p.stat().st_mtime) / "results.json").read_text())
-    return data["hypotheses"][0]["checks"][0].get("values", {}).get("matched")
+    values = data["hypotheses"][0]["checks"][0].get("values", {})
+    return values.get("matched"), values.get("scanned")
+
+
+def spec_for(path: Path, work: Path) -> Path:
+    spec = work / "log_scan.yaml"
+    spec.write_text(
+        "certify: 1\nphase: log scan benchmark\ntargets:\n  logs:\n"
+        f"    export: {{files: [{json.dumps(str(path))}]}}\nhypotheses:\n  - id: L-1\n"
+        "    claim: the backfill returned 200\n    check:\n      kind: log_proof\n"
+        f"      source: export\n      filter: '{FILTER}'\n"
+        '      since: "2020-01-01T00:00:00Z"\n      expect: {min: 1}\n')
+    return spec
+
+
+class Bench:
+    """The runs on one export; `failed` once a run failed or a count disagreed."""
+
+    def __init__(self, path: Path, n: int, work: Path) -> None:
+        self.path, self.n, self.work = path, n, work
+        self.failed = False
+        self.loop = work / "tight_loop.py"
+        self.loop.write_text(TIGHT_LOOP)
+        self.spec = spec_for(path, work)
+
+    def run(self, row: Row, cmd: list[str]) -> str | None:
+        """One run of cmd: its stdout, or None (and the failure printed)."""
+        out, err = self.work / "out.txt", self.work / "err.txt"
+        code, wall, cpu, rss = measure(cmd, out, err)
+        row.walls.append(wall)
+        row.cpus.append(cpu)
+        row.rss = max(row.rss, rss)
+        if code != 0:
+            self.failed = True
+            print(f"{row.tool} exited {code}:\n{err.read_text()[-2000:]}{out.read_text()[-1000:]}")
+            return None
+        return out.read_text()
+
+    def certify(self, row: Row) -> None:
+        reports = self.work / "reports"
+        shutil.rmtree(reports, ignore_errors=True)
+        cmd = [sys.executable, "-m", "certify", "run", str(self.spec), "-o", str(reports), "-q"]
+        if self.run(row, cmd) is None:
+            return
+        matched, scanned = certify_result(reports)
+        if scanned != self.n:
+            self.failed = True
+            print(f"certify read {scanned} entries of {self.n:,}")
+        row.count = matched
+
+    def counted(self, row: Row, cmd: list[str]) -> None:
+        out = self.run(row, cmd)
+        if out is not None:
+            row.count = int(out.split()[-1])
+
+
+def report(n: int, size: float, truth: int, rows: list[Row]) -> None:
+    print(f"\n{n:,} entries, {size / 1e6:,.1f} MB, {truth:,} match (the generator's count)")
+    print(f"{'tool':<13} {'runs':>4} {'wall min':>9} {'median':>8} {'CPU':>7} {'entries/s':>11} "
+          f"{'peak RSS MB':>12} {'matches':>8}")
+    for r in rows:
+        print(f"{r.tool:<13} {len(r.walls):>4} {r.min:>9.3f} {r.median:>8.3f} {r.cpu:>7.3f} "
+              f"{n / r.median:>11,.0f} {r.rss:>12.1f} {r.count!s:>8}")
+    mine, loop = rows[0], rows[1]
+    print(f"certify / tight loop: {mine.median / loop.median:.2f}x (median), "
+          f"{mine.min / loop.min:.2f}x (min), {mine.cpu / loop.cpu:.2f}x (CPU)")
+
+
+START_UP = 1_000  # entries of the export whose run stands for the start-up cost
+
+
+def one_size(root: Path, n: int, runs: int, jq: str | None, keep: bool) -> tuple[Row, Row, bool]:
+    """Run and report the tools on the export of n entries: the rows of certify and of the tight
+    loop, and whether anything failed."""
+    path, truth = export(root, n)
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=root))
+    bench = Bench(path, n, work)
+    rows = [Row("certify run"), Row("tight loop")]
+    for _ in range(max(1, runs)):  # in turn, so both see the same machine
+        bench.certify(rows[0])
+        bench.counted(rows[1], [sys.executable, str(bench.loop), str(path)])
+    if jq is not None:
+        rows += [Row("jq"), Row("jq --stream")]
+        bench.counted(rows[2], [jq, *JQ, str(path)])
+        bench.counted(rows[3], [jq, *JQ_STREAM, str(path)])
+    report(n, path.stat().st_size, truth, rows)
+    wrong = [f"{r.tool} found {r.count}" for r in rows if r.count != truth]
+    if wrong:
+        bench.failed = True
+        print(f"!!! MISMATCH: the generator counted {truth}, but " + ", ".join(wrong) + " !!!")
+    if keep:
+        print(f"kept {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return rows[0], rows[1], bench.failed
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--entries", type=int, default=1_000_000)
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "certify-log-scan")
-    ap.add_argument("--repeat", type=int, default=1, help="best wall time of R runs")
-    ap.add_argument("--keep", action="store_true", help="keep certify's spec, reports and output")
-    ap.add_argument("--jq-only", action="store_true", help="generate and time jq only")
+    ap.add_argument("--entries", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--runs", type=int, default=3, help="runs of certify and of the tight loop")
+    ap.add_argument("--no-jq", action="store_true", help="leave out jq and jq --stream (minutes at 1M)")
+    ap.add_argument("--dir", type=Path, help="keep the exports here, for the next run (default: removed)")
+    ap.add_argument("--keep", action="store_true", help="keep the spec and certify's last reports too")
     ap.add_argument("--jq", default=shutil.which("jq") or "/usr/bin/jq")
     args = ap.parse_args()
-    n, repeat = args.entries, max(1, args.repeat)
-    path, truth = export(args.dir.resolve(), n)
-    print(f"export    {path}  {path.stat().st_size / 1e6:,.1f} MB, {n:,} entries, {truth:,} match")
-    work = Path(tempfile.mkdtemp(prefix="run-", dir=args.dir))
-    rows: dict[str, tuple[float, float, Any]] = {}
-    failed = False
+    if not args.no_jq and not Path(args.jq).is_file():
+        print(f"jq not found ({args.jq}); install it or pass --no-jq")
+        return 2
+    root = (args.dir or Path(tempfile.mkdtemp(prefix="certify-log-scan-"))).resolve()
     try:
-        code, wall, rss = best([args.jq, JQ_PROGRAM, str(path)], work, "jq", repeat)
-        if code != 0:
-            print(f"jq failed (exit {code}):\n{(work / 'jq.err').read_text()[-2000:]}")
-            return 2
-        rows["jq"] = (wall, rss, int((work / "jq.out").read_text()))
-        if not args.jq_only:
-            spec = work / "log_scan.yaml"
-            spec.write_text(
-                "certify: 1\nphase: log scan benchmark\ntargets:\n  logs:\n"
-                f"    export: {{files: [{json.dumps(str(path))}]}}\nhypotheses:\n  - id: L-1\n"
-                "    claim: the backfill returned 200\n    check:\n      kind: log_proof\n"
-                f"      source: export\n      filter: '{FILTER}'\n"
-                '      since: "2020-01-01T00:00:00Z"\n      expect: {min: 1}\n')
-            cmd = [sys.executable, "-m", "certify", "run", str(spec), "-o", str(work / "reports"), "-q"]
-            code, wall, rss = best(cmd, work, "certify", repeat)
-            matched = certify_matched(work / "reports")
-            if matched is None:
-                failed = True
-                out = (work / "certify.err").read_text()[-3000:] + (work / "certify.out").read_text()[-1000:]
-                print(f"certify run failed (exit {code}), no `matched` in results.json; output:\n{out}")
-            else:
-                rows["certify"] = (wall, rss, matched)
-                if code != 0:
-                    print(f"note: certify run exited {code} (expected 0: the hypothesis should be TRUE)")
-                    failed = True
-        print(f"\n{'tool':<9} {'wall s':>9} {'entries/s':>12} {'peak RSS MB':>12} {'matches':>8}")
-        for tool, (wall, rss, count) in rows.items():
-            print(f"{tool:<9} {wall:>9.3f} {n / wall:>12,.0f} {rss:>12,.1f} {count!s:>8}")
-        print(f"{'generator':<9} {'':>9} {'':>12} {'':>12} {truth:>8}")
-        if "certify" in rows:
-            (cw, cr, _), (jw, jr, _) = rows["certify"], rows["jq"]
-            print(f"\ncertify/jq  wall {cw / jw:.2f}x  peak RSS {cr / jr:.2f}x   (aim: faster than jq: "
-                  f"{'yes' if cw < jw else 'NO'}; under 200 MB: {'yes' if cr < 200 else 'NO'})")
-        wrong = {tool: row[2] for tool, row in rows.items() if row[2] != truth}
-        if wrong:
-            failed = True
-            print(f"\n!!! MISMATCH: generator counted {truth}, but " +
-                  ", ".join(f"{tool} found {count}" for tool, count in wrong.items()) + " !!!")
-        if repeat > 1:
-            print(f"best wall of {repeat} runs, highest peak RSS")
+        print(f"start-up: the same runs over {START_UP:,} entries")
+        *start, failed = one_size(root, START_UP, args.runs, None, args.keep)
+        beyond: dict[int, list[tuple[str, float]]] = {}
+        for n in sorted(args.entries):
+            *rows, bad = one_size(root, n, args.runs, None if args.no_jq else args.jq, args.keep)
+            beyond[n] = [(f"{row.tool}, {what}", getattr(row, what) - getattr(base, what))
+                         for row, base in zip(rows, start, strict=True) for what in ("median", "cpu")]
+            failed = failed or bad
+        if len(beyond) > 1:
+            small, large = min(beyond), max(beyond)
+            print(f"\nbeyond start-up (minus the {START_UP:,}-entry runs), {small:,} -> {large:,} entries "
+                  f"({large / small:.0f}x):")
+            for (label, a), (_, b) in zip(beyond[small], beyond[large], strict=True):
+                print(f"  {label:<22} {a:>7.3f} s -> {b:>7.3f} s  ({b / a:.1f}x)")
     finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        if args.dir is None:
+            shutil.rmtree(root, ignore_errors=True)
     return 1 if failed else 0
 
 
