@@ -12,6 +12,7 @@ rendered file, so escaping in one format cannot smuggle a value past it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -29,15 +30,21 @@ _Repl = str | Callable[[re.Match[str]], str]
 @dataclass(frozen=True)
 class _Shape:
     """A secret shape: the regex, its replacement, and literals one of which it cannot match without
-    (checked on the lower-cased text first: most strings have none, and skip the regex)."""
+    (checked on the lower-cased text first: most strings have none, and skip the regex, which is
+    compiled when first needed)."""
 
-    pattern: re.Pattern[str]
+    src: str
+    flags: int
     repl: _Repl
     triggers: tuple[str, ...]
 
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(self.src, self.flags)
+
 
 def _shape(src: str, repl: _Repl, triggers: tuple[str, ...], ignore_case: bool = True) -> _Shape:
-    return _Shape(re.compile(src, (re.I if ignore_case else 0) | re.S), repl, triggers)
+    return _Shape(src, (re.I if ignore_case else 0) | re.S, repl, triggers)
 
 
 _SHAPES: list[_Shape] = [
