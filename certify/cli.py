@@ -127,6 +127,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     could not all be written (the pack, once written, is kept; the message says what is missing).
     """
     from certify.console import ProgressPrinter
+    from certify.engine import facts
     from certify.engine import run as engine
     from certify.kinds.registry import REGISTRY
     from certify.spec.errors import SpecErrors
@@ -136,6 +137,7 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     from certify.targets import redactor_for
 
     loaded = _load(spec)
+    facts.start()  # the tool versions are found out beside the checks
     key = _signing_key(sign_key)
     chosen = select(loaded, only, groups, tags, proof)
     if controls:

@@ -1,4 +1,9 @@
-"""Environment facts for the pack: which tools, at which versions, ran the proofs."""
+"""Environment facts for the pack: which tools, at which versions, ran the proofs.
+
+Finding them out takes three processes: git and ripgrep say their versions, and `uname -p` names
+the platform's processor (platform.platform() asks it). They run at once; `start`, called as a run
+begins, sets them going beside its checks, so that the run does not wait for them at its end.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,75 @@ import platform
 import shutil
 import subprocess
 import sys
+import threading
+from concurrent.futures import Future
 
 from certify import __version__
 from certify.targets.textscan import ripgrep
 
+_lock = threading.Lock()
+_started: Future[dict[str, str]] | None = None  # what `start` set going, until tool_versions takes it
 
-def _version(argv: list[str]) -> str | None:
+
+def _spawn(argv: list[str]) -> subprocess.Popen[str] | None:
     if shutil.which(argv[0]) is None and "/" not in argv[0]:
         return None
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except OSError:
         return None
-    text = (proc.stdout or proc.stderr).strip().splitlines()
+
+
+def _first_line(proc: subprocess.Popen[str] | None) -> str | None:
+    """The first line a version probe printed, or None when it failed or took over 10 s."""
+    if proc is None:
+        return None
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return None
+    text = (out or err).strip().splitlines()
     return text[0] if proc.returncode == 0 and text else None
 
 
-def tool_versions() -> dict[str, str]:
+def _probe() -> dict[str, str]:
+    rg = ripgrep()
+    git_probe = _spawn(["git", "--version"])
+    rg_probe = _spawn([rg, "--version"]) if rg is not None else None
     facts = {
         "certify": __version__,
         "python": f"{platform.python_version()} ({sys.executable})",
-        "platform": platform.platform(),
+        "platform": platform.platform(),  # while git and rg answer
     }
-    git = _version(["git", "--version"])
-    facts["git"] = git or "not found"
-    rg = ripgrep()
+    facts["git"] = _first_line(git_probe) or "not found"
     if rg is None:
         facts["ripgrep"] = "not found (grep scans in Python)"
     else:
-        facts["ripgrep"] = _version([rg, "--version"]) or "unusable"
+        facts["ripgrep"] = _first_line(rg_probe) or "unusable"
     return facts
+
+
+def start() -> None:
+    """Find the facts out from now on, beside what runs next; tool_versions collects them."""
+    global _started
+    future: Future[dict[str, str]] = Future()
+
+    def probe() -> None:
+        try:
+            future.set_result(_probe())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of tool_versions
+            future.set_exception(exc)
+
+    threading.Thread(target=probe, daemon=True, name="tool-versions").start()
+    with _lock:
+        _started = future
+
+
+def tool_versions() -> dict[str, str]:
+    """The facts `start` set going, or else found out now."""
+    global _started
+    with _lock:
+        future, _started = _started, None
+    return future.result() if future is not None else _probe()
