@@ -5,9 +5,12 @@ then `  {` separates two.
 
 Entries are cut out of big blocks without being parsed. With an active sieve, each block is first
 searched for the sieve's hits: only the entries around them are cut out and decoded, the others
-are counted (one search for the closing `  }` lines) and passed over. Between two entries the
-reader trusts the layout where it passes over; it checks the separators of the entries it cuts
-out, and the end of the array, as written. Line numbers are counted only for a message.
+are counted by their separators (one search for `  },` then `  {`) and passed over. There the
+reader trusts the layout: an export that separated its entries otherwise (none of the tools above
+does) could be miscounted, never misread, for an entry is cut out by its own opening and closing
+lines. Where the reader steps from entry to entry (the last one; every one while the sieve is off)
+it checks what is between them, and the end of the array. Line numbers are counted only for a
+message.
 """
 
 from __future__ import annotations
@@ -125,9 +128,9 @@ def _sift(w: _Window, stop: int, sieve: Sieve, lay: _Layout) -> Iterator[Record 
             yield w.record(begin, end)
             cut += 1
         at = max(end + len(lay.next) - 1 if hits is None else end, hit + 1)
-    passed = buf.count(lay.between, start, stop + len(lay.between) - len(lay.close)) - cut
-    if passed:
-        yield Passed(w.source, passed)
+    entries = buf.count(lay.between, start, stop + len(lay.between) - len(lay.close))
+    if entries > cut:  # (fewer: entries separated otherwise, all cut out)
+        yield Passed(w.source, entries - cut)
 
 
 def _entry_end(w: _Window, lay: _Layout) -> int:

@@ -197,6 +197,8 @@ def scan_records(records: Iterator[Record | Passed], q: Query, cancelled: thread
     source, first = "", 0  # entries per source, counted per run of one source
     seen: set[tuple[str, str, str]] = set()  # the entries that matched, to count each once
     unlogged = out.unlogged = list(q.fields)
+    if sieve is not None:  # off while every entry must be seen: for the window, for the fields
+        sieve.active = out.window_hit is not False and not unlogged
     for rec in records:
         if sieve is not None and not sieve.active:
             sieve.active = out.window_hit is not False and not unlogged

@@ -121,12 +121,21 @@ def test_a_hit_between_two_entries_cuts_out_neither() -> None:
     assert items == [Passed("export.json", 3), Passed("export.json", 1)]
 
 
+def test_entries_separated_otherwise_are_cut_out_whole_and_counted_once() -> None:
+    text = json.dumps(ENTRIES[:10], indent=2).replace("\n  },\n  {", "\n  },\n\n  {", 1)  # a blank line
+    items = read(text.encode(), 1 << 20, Sieve([("insertId", False)]))  # in every entry
+    assert [r.entry() for r in items if isinstance(r, Record)] == ENTRIES[:10]
+    assert not [p for p in items if isinstance(p, Passed)]
+
+
 QUERIES = [
     {"filter": 'httpRequest.requestUrl=~"/integrations/withings/backfill" AND httpRequest.status=200'},
     {"filter": 'resource.labels.service_name="oli-api" AND httpRequest.requestUrl:"backfill"',
      "none": 'httpRequest.requestUrl:"backfill" AND httpRequest.status=403'},
     {"filter": 'jsonPayload.message:"hi"', "expect": LogExpect(min=0, max=0)},  # needs an entry in the window
     {"none": 'textPayload:"café"'},  # a literal JSON may escape: no sieve
+    {"none": 'httpRequest.requestUrl:"/nowhere"'},  # in no entry: the window is seen all the same
+    {"filter": 'jsonPayload.message:"nowhere"', "expect": LogExpect(min=0, max=0)},  # a field to see
 ]
 
 
@@ -143,10 +152,21 @@ def facts(s: Scan) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("block", [7, 300, 1 << 20])
 @pytest.mark.parametrize("form", ["gcloud", "crlf", "jsonl"])
-@pytest.mark.parametrize("check", QUERIES, ids=["filter", "none-after", "window", "no-literal"])
+@pytest.mark.parametrize("check", QUERIES, ids=["filter", "none-after", "window", "no-literal", "nowhere",
+                                           "field"])
 def test_a_sieved_scan_finds_what_a_full_scan_finds(form: str, block: int, check: dict[str, Any]) -> None:
     data = export(form)
     assert facts(scan(data, check, block, True)) == facts(scan(data, check, 1 << 20, False))
+
+
+@pytest.mark.parametrize("block", [7, 1 << 20])
+@pytest.mark.parametrize("check", QUERIES[-2:], ids=["window", "field"])
+def test_the_sieve_is_off_until_the_scan_has_seen_what_it_needs(block: int, check: dict[str, Any]) -> None:
+    ascii_only = [{k: v for k, v in entry(i).items() if k != "textPayload"} for i in range(100)]
+    data = json.dumps(ascii_only, indent=2).encode()  # no hit, no escape that could spell one
+    full = scan(data, check, 1 << 20, False)
+    assert facts(scan(data, check, block, True)) == facts(full)
+    assert full.window_hit and not full.unlogged
 
 
 def test_the_sieve_stays_off_until_an_entry_of_the_window_is_seen() -> None:
