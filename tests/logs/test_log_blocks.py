@@ -169,6 +169,14 @@ def test_the_sieve_is_off_until_the_scan_has_seen_what_it_needs(block: int, chec
     assert full.window_hit and not full.unlogged
 
 
+def test_an_absence_over_a_window_without_a_hit_is_proven(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    ascii_only = [{k: v for k, v in entry(i).items() if k != "textPayload"} for i in range(100)]
+    (tmp_path / "logs/a.json").write_text(json.dumps(ascii_only, indent=2))
+    hyp = run_check(tmp_path, {"none": 'httpRequest.requestUrl:"/nowhere"', "since": "2026-11-01T00:00:00Z"})
+    assert hyp["verdict"] == "TRUE", hyp["reason"]
+
+
 def test_the_sieve_stays_off_until_an_entry_of_the_window_is_seen() -> None:
     old = [{**entry(i), "timestamp": "2026-10-01T00:00:00Z"} for i in range(50)]
     data = export("gcloud", old + ENTRIES)
