@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -450,32 +450,48 @@ def scan(root: Path, files: Sequence[str], deadlines: Mapping[str, float],
     python_only = [p for p in patterns if p not in as_rg]
     with_rg = list(as_rg)
     lines: list[tuple[str, int, str]] = []
-    if rg is not None and with_rg:
-        rejected, stopped = _scan_rg(rg, root, files, list(dict.fromkeys(as_rg.values())), lines,
-                                     unreadable, max(deadlines[p] for p in with_rg), cancelled)
-        if stopped:
-            for p in with_rg:
-                done(p, _failed(stopped, p))
-            with_rg = []
-        python_only += [p for p in with_rg if as_rg[p] in rejected]
-        with_rg = [p for p in with_rg if as_rg[p] not in rejected]
-    for p in [*(with_rg if not lines else []), *(python_only if not files else [])]:
-        done(p, [])  # nothing to look at: no worker needed
-    jobs: list[Job] = [{"pattern": p, "over": "lines", "deadline": deadlines[p]}
-                       for p in with_rg if lines] + \
-        [{"pattern": p, "over": "files", "deadline": deadlines[p]} for p in python_only if files]
-    if jobs:
-        payload = {"root": str(root), "files": list(files), "texts": [t for _, _, t in lines]}
-        for job, got in _regex_jobs(jobs, payload, cancelled):
-            pattern = job["pattern"]
-            if isinstance(got, Failed):
-                done(pattern, got)
-            elif "hits" in got:
-                done(pattern, [LineMatch(*lines[i]) for i in got["hits"]])
-            else:
-                unreadable += [u for u in got["unreadable"] if u not in unreadable]
-                done(pattern, [LineMatch(p, n, t) for p, n, t in got["matches"]])
+    with _spare_worker(rg is not None and bool(with_rg)) as spare:
+        if rg is not None and with_rg:
+            rejected, stopped = _scan_rg(rg, root, files, list(dict.fromkeys(as_rg.values())), lines,
+                                         unreadable, max(deadlines[p] for p in with_rg), cancelled)
+            if stopped:
+                for p in with_rg:
+                    done(p, _failed(stopped, p))
+                with_rg = []
+            python_only += [p for p in with_rg if as_rg[p] in rejected]
+            with_rg = [p for p in with_rg if as_rg[p] not in rejected]
+        for p in [*(with_rg if not lines else []), *(python_only if not files else [])]:
+            done(p, [])  # nothing to look at: no worker needed
+        jobs: list[Job] = [{"pattern": p, "over": "lines", "deadline": deadlines[p]}
+                           for p in with_rg if lines] + \
+            [{"pattern": p, "over": "files", "deadline": deadlines[p]} for p in python_only if files]
+        if jobs:
+            payload = {"root": str(root), "files": list(files), "texts": [t for _, _, t in lines]}
+            for job, got in _regex_jobs(jobs, payload, cancelled, spare):
+                pattern = job["pattern"]
+                if isinstance(got, Failed):
+                    done(pattern, got)
+                elif "hits" in got:
+                    done(pattern, [LineMatch(*lines[i]) for i in got["hits"]])
+                else:
+                    unreadable += [u for u in got["unreadable"] if u not in unreadable]
+                    done(pattern, [LineMatch(p, n, t) for p, n, t in got["matches"]])
     return results
+
+
+@contextlib.contextmanager
+def _spare_worker(wanted: bool) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """A regex worker started now, beside ripgrep, so that it is ready when ripgrep is done (its
+    start costs 0.1 s); _regex_jobs takes it, and it is stopped if nothing did."""
+    spare: list[subprocess.Popen[bytes]] = []
+    if wanted:
+        with contextlib.suppress(OSError):  # _regex_jobs starts one itself and says why it cannot
+            spare.append(_start_worker())
+    try:
+        yield spare
+    finally:
+        for proc in spare:
+            _stop_worker(proc)
 
 
 def _failed(why: str, pattern: str) -> Failed:
@@ -488,13 +504,26 @@ def _worker_failed(err: bytes, code: int | None) -> str:
     return (os.fsdecode(err).strip().splitlines() or [f"exit code {code}"])[-1]
 
 
+def _start_worker() -> subprocess.Popen[bytes]:
+    """This file run as a regex worker: it waits for its payload on stdin."""
+    return subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _stop_worker(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        proc.kill()
+    proc.communicate()
+
+
 def _regex_jobs(jobs: list[Job], payload: dict[str, Any], cancelled: threading.Event | None,
+                spare: list[subprocess.Popen[bytes]] | None = None,
                 ) -> Iterable[tuple[Job, dict[str, Any] | Failed]]:
-    """Run the jobs in worker processes, yielding each result as it comes. A job past its
-    deadline (or a cancelled run) kills the worker; the rest go on in a new one. So that one
-    runaway pattern does not starve the others, a first round gives each job a tenth of the
-    time it has left (FIRST_ROUND seconds at most); those that need more run again afterwards,
-    earliest deadline first."""
+    """Run the jobs in worker processes (the first one `spare` holds, if any, already started),
+    yielding each result as it comes. A job past its deadline (or a cancelled run) kills the
+    worker; the rest go on in a new one. So that one runaway pattern does not starve the others,
+    a first round gives each job a tenth of the time it has left (FIRST_ROUND seconds at most);
+    those that need more run again afterwards, earliest deadline first."""
     pending = sorted(jobs, key=lambda j: float(j["deadline"]))
     deferred: list[Job] = []
     first_round = True
@@ -508,8 +537,7 @@ def _regex_jobs(jobs: list[Job], payload: dict[str, Any], cancelled: threading.E
         if not pending:
             continue
         try:
-            proc = subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            proc = spare.pop() if spare else _start_worker()
         except OSError as exc:
             for job in pending:
                 yield job, Failed(f"the regex worker could not start: {exc}")
