@@ -38,10 +38,11 @@ Each of ``--runs`` rounds (default 3) measures, one after the other:
 * ``certify run SPEC`` at certify's default ``-j`` (the three checks at once), and the wall
   time of that whole ``certify run`` (start, checks, evidence pack, exit).
 * the floor: the same SQL through psycopg in this one process, on one connection opened
-  beforehand, with certify's session settings (catalog search_path, read-only
-  transaction): each kind's statements with the parameters certify binds for the spec (the
-  role check, the kind's catalog query), fetching every row, plus the schema list that
-  certify reads once per run. Nothing else: no findings, no evidence.
+  before the clock starts (a new one each round, as each certify run opens its own), with
+  certify's catalog session settings (``connection_options``: search_path pg_catalog,
+  read-only, no parallel workers): each kind's statements with the parameters certify binds
+  for the spec (the role check, the kind's catalog query), fetching every row, plus the
+  schema list that certify reads once per run. Nothing else: no findings, no evidence.
 * psql bare: each kind's catalog query as its reproduce line holds it, sent as ``psql DSN
   -X -c 'BEGIN READ ONLY; <query>; ROLLBACK;'`` (starting psql and connecting included;
   ``psql SELECT 1`` shows how much).
@@ -99,6 +100,7 @@ from certify.kinds import rls as rls_kind
 from certify.kinds import security_definer as definer_kind
 from certify.kinds.pg_common import SchemaScope, glob_to_like, named_schemas, qualify, read_schema_scope
 from certify.targets.pgcluster import ClusterError, PrivateCluster, psql_binary
+from certify.targets.postgres import PostgresConfig, connection_options
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work" / "pg_catalog"
@@ -435,26 +437,29 @@ def bare_queries(scope: SchemaScope, how: str) -> dict[str, str]:
     }
 
 
-CATALOG_OPTIONS = "-c search_path=pg_catalog -c default_transaction_read_only=on"
-
-
 class Floor:
-    """The same SQL through psycopg in this process, on one connection opened once."""
+    """The same SQL through psycopg in this process, on one connection per round (opened before
+    the clock starts, as certify's run opens its own: the server's catalog caches start cold)."""
 
     def __init__(self, dsn: str) -> None:
-        self.conn = psycopg.connect(dsn, options=CATALOG_OPTIONS)
-        self.conn.prepare_threshold = None  # as certify: each statement planned for its parameters
-        self.how = "MEMBER" if self.conn.info.server_version < 160000 else "SET"
-        with self.conn.cursor() as cur:
+        self.dsn = dsn
+        with self.connect() as conn, conn.cursor() as cur:
+            self.how = "MEMBER" if conn.info.server_version < 160000 else "SET"
             self.scope = read_schema_scope(cur)
-        self.conn.rollback()
         self.sql = statements(self.scope, self.how)
+
+    def connect(self) -> psycopg.Connection[Any]:
+        options = connection_options(PostgresConfig(dsn=self.dsn, statement_timeout=300), catalog=True,
+                                     writes=False)  # certify's catalog sessions' settings
+        conn = psycopg.connect(self.dsn, options=options)
+        conn.prepare_threshold = None  # as certify: each statement planned for its parameters
+        return conn
 
     def run(self) -> tuple[dict[str, float], dict[str, int]]:
         """Seconds per kind (and for the schema list), and rows each kind's last statement gave."""
         seconds: dict[str, float] = {}
         rows: dict[str, int] = {}
-        with self.conn.cursor() as cur:
+        with self.connect() as conn, conn.cursor() as cur:
             t0 = time.perf_counter()
             read_schema_scope(cur)
             seconds["schema list"] = time.perf_counter() - t0
@@ -465,11 +470,8 @@ class Floor:
                     got = cur.fetchall()
                 seconds[kind] = time.perf_counter() - t0
                 rows[kind] = len(got)
-        self.conn.rollback()
+            conn.rollback()
         return seconds, rows
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 def bare_argv(dsn: str, query: str) -> list[str]:
@@ -529,29 +531,26 @@ def measure(certify: str, spec: Path, dsn: str, runs: int, jobs: int | None) -> 
     """`runs` rounds of: certify -j 1, certify at `jobs`, the floor, psql bare (after one
     warm-up of each, not counted)."""
     floor = Floor(dsn)
-    try:
-        bare = {k: bare_argv(dsn, q) for k, q in bare_queries(floor.scope, floor.how).items()}
-        one = bare_argv(dsn, "SELECT 1")
-        last = run_certify(certify, spec, 1, WORK / "last-pack")  # warm-up
-        floor.run()
-        rounds = Rounds()
-        for _ in range(runs):
-            serial = run_certify(certify, spec, 1, WORK / "last-pack")
-            rounds.add("certify -j 1", {**serial.seconds(), "sum": sum(serial.seconds().values()),
-                                        "wall": serial.wall})
-            last = run_certify(certify, spec, jobs, WORK / "last-pack")
-            rounds.add("certify -j N", {**last.seconds(), "sum": sum(last.seconds().values()),
-                                        "wall": last.wall, "span": last.span or float("nan")})
-            seconds, rows = floor.run()
-            if rows["rls"] != last.checks["rls"]["values"].get("tables") or \
-                    rows["grants"] != last.checks["grants"]["values"].get("objects"):
-                raise ToolError(f"the floor's SQL did not read what certify read: {rows}")
-            rounds.add("floor", {**seconds, "sum": sum(seconds.values())})
-            psql = {k: run_psql(argv) for k, argv in bare.items()}
-            rounds.add("psql bare", {**psql, "sum": sum(psql.values()), "SELECT 1": run_psql(one)})
-        return rounds, last
-    finally:
-        floor.close()
+    bare = {k: bare_argv(dsn, q) for k, q in bare_queries(floor.scope, floor.how).items()}
+    one = bare_argv(dsn, "SELECT 1")
+    last = run_certify(certify, spec, 1, WORK / "last-pack")  # warm-up
+    floor.run()
+    rounds = Rounds()
+    for _ in range(runs):
+        serial = run_certify(certify, spec, 1, WORK / "last-pack")
+        rounds.add("certify -j 1", {**serial.seconds(), "sum": sum(serial.seconds().values()),
+                                    "wall": serial.wall})
+        last = run_certify(certify, spec, jobs, WORK / "last-pack")
+        rounds.add("certify -j N", {**last.seconds(), "sum": sum(last.seconds().values()),
+                                    "wall": last.wall, "span": last.span or float("nan")})
+        seconds, rows = floor.run()
+        if rows["rls"] != last.checks["rls"]["values"].get("tables") or \
+                rows["grants"] != last.checks["grants"]["values"].get("objects"):
+            raise ToolError(f"the floor's SQL did not read what certify read: {rows}")
+        rounds.add("floor", {**seconds, "sum": sum(seconds.values())})
+        psql = {k: run_psql(argv) for k, argv in bare.items()}
+        rounds.add("psql bare", {**psql, "sum": sum(psql.values()), "SELECT 1": run_psql(one)})
+    return rounds, last
 
 
 # ------------------------------------------------------------------------------ output
@@ -657,7 +656,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.explain:
             floor = Floor(dsn)
             explains = {k: explain(dsn, q) for k, q in bare_queries(floor.scope, floor.how).items()}
-            floor.close()
     except (ToolError, ClusterError, psycopg.Error) as e:
         print(f"failure:\n{e}", file=sys.stderr)
         return 2

@@ -298,14 +298,9 @@ class PostgresTarget:
         import psycopg
 
         c = self.config
-        options = ("-c default_transaction_read_only=" + ("off" if writes else "on") +
-                   f" -c statement_timeout={max(1, int(c.statement_timeout * 1000))}"
-                   f" -c lock_timeout={max(1, int(c.lock_timeout * 1000))}"
-                   " -c idle_in_transaction_session_timeout=60000")
-        if catalog:
-            options += " -c search_path=pg_catalog"
         try:
-            conn = psycopg.connect(self.dsn, connect_timeout=c.connect_timeout, options=options,
+            conn = psycopg.connect(self.dsn, connect_timeout=c.connect_timeout,
+                                   options=connection_options(c, catalog, writes),
                                    application_name="certify", autocommit=False)
         except psycopg.Error as exc:
             raise pg_error(exc) from None
@@ -438,6 +433,19 @@ class PostgresTarget:
     def secret_values(self) -> list[str]:
         pw = dsn_password(self.dsn)
         return [pw] if pw else []
+
+
+def connection_options(c: PostgresConfig, catalog: bool, writes: bool) -> str:
+    """The settings a session's connection starts with (libpq `options`). A catalog session
+    reads with search_path pinned to pg_catalog and without parallel workers: its queries are
+    small, a worker costs more to start than it saves, and workers are the server's to share."""
+    options = ("-c default_transaction_read_only=" + ("off" if writes else "on") +
+               f" -c statement_timeout={max(1, int(c.statement_timeout * 1000))}"
+               f" -c lock_timeout={max(1, int(c.lock_timeout * 1000))}"
+               " -c idle_in_transaction_session_timeout=60000")
+    if catalog:
+        options += " -c search_path=pg_catalog -c max_parallel_workers_per_gather=0"
+    return options
 
 
 WHO_QUERY = """
