@@ -29,6 +29,7 @@ PRIVILEGES = {
     "schema": ["USAGE", "CREATE"],
 }
 KEYWORD = {"table": "TABLE", "sequence": "SEQUENCE", "function": "FUNCTION", "schema": "SCHEMA"}
+NOUN = {type_: keyword.lower() for type_, keyword in KEYWORD.items()}
 
 PRIVS_OF_TYPE = """CASE o.type
             WHEN 'table' THEN ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']
@@ -227,7 +228,7 @@ def run(f: GrantsFields, ctx: CheckContext[GrantsFields]) -> Outcome:
             granted = direct or []
             held = ", ".join(p for p in PRIVILEGES[type_] if p in granted)
             cols = direct_columns
-        line = f"{keyword.lower()} {name}: {held or '(nothing)'}"
+        line = f"{NOUN[type_]} {name}: {held or '(nothing)'}"
         on_columns = _by_privilege(cols) if cols else {}
         reached = _by_privilege(via) if via else {}  # only privileges the role lacks whole
         if on_columns or reached:

@@ -154,16 +154,20 @@ def run(f: RlsFields, ctx: CheckContext[RlsFields]) -> Outcome:
     for table, *rest in open_rows:
         open_by_table.setdefault(table, []).append(tuple(rest))  # type: ignore[arg-type]
     lines = [scope.note(named, [r[6] for r in chosen])]
+    lines += [f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}"
+              for _raw, name, enabled, forced, policies, _permissive, _schema, owner in chosen]
     notes = []
     unwanted = not e.enabled  # the switch a finding reports
     enable = f"{'ENABLE' if e.enabled else 'DISABLE'} ROW LEVEL SECURITY;"
+    more = e.forced is not None or e.has_policy is not None or bool(open_by_table)
     for _raw, name, enabled, forced, policies, permissive, _schema, owner in chosen:
         if permissive:
             notes += _or_notes(name, permissive)
-        lines.append(f"{name}: enabled={enabled} forced={forced} policies={policies} owner={owner}")
         if enabled == unwanted:
             out.findings.append(Finding(name, f"row level security is {'on' if enabled else 'off'}",
                                         f"ALTER TABLE {name} {enable}"))
+        if not more:  # only the switch itself is expected
+            continue
         if e.forced is not None and forced != e.forced:
             verb = "FORCE" if e.forced else "NO FORCE"
             superuser, login, acting, login_actors, runs_for_others = owners[owner]
