@@ -952,7 +952,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--mb", type=float, help="total size in MiB (the mode's)")
     ap.add_argument("--patterns", type=int, help="patterns to search, 1-100 (the mode's)")
     ap.add_argument("--seed", type=int, default=20261123)
-    ap.add_argument("--runs", type=int, default=3, help="timed runs of each after a warm-up (3)")
+    ap.add_argument("--runs", type=int, default=3, help="timed runs of each after a warm-up (3, at least)")
     ap.add_argument("-j", "--jobs", type=int, help="certify's -j (default: certify's own)")
     ap.add_argument("--check-sample", type=int, default=0,
                     help="cross-check only this many patterns (default 0: all)")
@@ -971,8 +971,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.dense = mode.dense
     if not 1 <= args.patterns <= len(PATTERNS):
         ap.error(f"--patterns must be 1..{len(PATTERNS)}")
-    if args.runs < 1:
-        ap.error("--runs must be at least 1")
+    if args.runs < 3:
+        ap.error("--runs must be at least 3 (a median of fewer says little on a shared machine)")
     return args
 
 
