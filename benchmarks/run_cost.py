@@ -1,7 +1,8 @@
 """The fixed cost of a certify process: a run of one check, `certify validate`, `certify --help`.
 
 Each command is run as a process, as a user or CI runs it, once to warm the page cache and the
-compiled template, then --runs times (at least 5); the wall time of each, min and median, is
+compiled template, then --runs times (at least 5), in rounds that run every command once (a busy
+spell of a shared machine falls on all rows alike); the wall time of each, min and median, is
 printed beside the references measured in the same session: `python -c pass` (the interpreter's
 own start) and `certify --help` (certify's smallest command). The run rows use a stdlib HTTP
 server on 127.0.0.1 (one `http` check) and a file in a temporary folder (one `file` check); the
@@ -9,7 +10,11 @@ server on 127.0.0.1 (one `http` check) and a file in a temporary folder (one `fi
 is not there yet (a fresh machine or CI container). Every run's exit code and verdict are checked;
 the folder, its packs and the server are removed at the end.
 
-    python benchmarks/run_cost.py [--runs 7]
+Python modules run from their compiled bytecode, as in an installed package: the warm-up writes it
+to a folder of the benchmark's own (PYTHONPYCACHEPREFIX), whatever PYTHONDONTWRITEBYTECODE says and
+whichever stale __pycache__ a working tree holds. --as-is runs with the environment unchanged.
+
+    python benchmarks/run_cost.py [--runs 7] [--as-is]
 
 Targets (issue 16): a one-check run under 0.3 s, validate of the demo spec (checks.yaml) under
 0.15 s, --help under 0.1 s, each by its median. Exit status 1 when a command fails.
@@ -78,7 +83,7 @@ def certify_command() -> list[str]:
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str],
           check: Callable[[str], bool]) -> tuple[float, float]:
-    """The wall time of one run, and the CPU time (user + system) it used."""
+    """The wall time of one run, and the CPU time (user + system) it and the processes it ran used."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
@@ -93,12 +98,16 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str],
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7, help="timed runs of each command (at least 5)")
+    ap.add_argument("--as-is", action="store_true", help="the environment's bytecode settings, unchanged")
     args = ap.parse_args()
     runs = max(5, args.runs)
     certify = certify_command()
     server = serve()
     work = Path(tempfile.mkdtemp(prefix="certify-run-cost-"))
     env = dict(os.environ)
+    if not args.as_is:  # compiled once by the warm-up, as pip compiles an installed package
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     try:
         (work / "state.txt").write_text("ready\n")
         (work / "file.yaml").write_text(ONE_FILE)
@@ -118,27 +127,31 @@ def main() -> int:
             ("  the same file check, first run", [*certify, "run", "file.yaml", "-o", reports, "-q"], work,
              passed, None, True),
         ]
-        results: list[tuple[str, list[float], list[float], float | None]] = []
-        for name, cmd, cwd, check, target, cold in rows:
-            walls, cpus = [], []
-            for i in range(runs + 1):  # the first warms the page cache (and the template) and is not kept
+        walls: list[list[float]] = [[] for _ in rows]
+        cpus: list[list[float]] = [[] for _ in rows]
+        # Round after round of every command, so that a busy spell of the machine falls on all rows
+        # alike; the first round warms the page cache, the bytecode and the template, and is not kept.
+        for i in range(runs + 1):
+            for row, (_, cmd, cwd, check, _, cold) in enumerate(rows):
                 run_env = env
                 if cold:  # a temp directory of its own: no compiled template yet
                     run_env = {**env, "TMPDIR": tempfile.mkdtemp(prefix=f"tmp{i}-", dir=work)}
                 wall, cpu = timed(cmd, cwd, run_env, check)
                 if i:
-                    walls.append(wall)
-                    cpus.append(cpu)
-            results.append((name, walls, cpus, target))
+                    walls[row].append(wall)
+                    cpus[row].append(cpu)
+        results = [(name, walls[row], cpus[row], target)
+                   for row, (name, _, _, _, target, _) in enumerate(rows)]
     finally:
         server.shutdown()
         server.server_close()
         shutil.rmtree(work, ignore_errors=True)
     base = statistics.median(results[0][1])
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    no_pyc = env.get("PYTHONDONTWRITEBYTECODE", "")
+    bytecode = ("as the environment has it: PYTHONDONTWRITEBYTECODE="
+                f"{env.get('PYTHONDONTWRITEBYTECODE', '')}" if args.as_is else "modules compiled once")
     print(f"certify's fixed cost: {runs} runs each after one warm-up, seconds ({os.cpu_count()} cores, "
-          f"load {load}; PYTHONDONTWRITEBYTECODE={no_pyc})")
+          f"load {load}; {bytecode})")
     print(f"{'':38} {'wall min':>8} {'median':>7} {'target':>7} {'cpu med':>8}  wall median / python -c pass")
     for name, walls, cpus, target in results:
         median = statistics.median(walls)
@@ -146,7 +159,8 @@ def main() -> int:
         shown = f"< {target:g}" if target else ""
         print(f"{name:38} {min(walls):8.3f} {median:7.3f} {shown:>7} {statistics.median(cpus):8.3f}  "
               f"{median / base:5.1f}x{verdict}")
-    print("wall: elapsed; cpu: user + system time of the process (less sensitive to a busy machine);")
+    print("wall: elapsed; cpu: user + system time of the process and of those it ran (git, rg...), less")
+    print("sensitive to a busy machine;")
     print("the first-run row has no compiled EVIDENCE.md template yet, as on a fresh machine")
     return 0
 
