@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,18 @@ def test_the_sieve_stays_off_until_an_entry_of_the_window_is_seen() -> None:
     data = export("gcloud", old + ENTRIES)
     s = scan(data, {"none": 'httpRequest.requestUrl:"backfill" AND httpRequest.status=403'}, 64, True)
     assert s.window_hit and s.scanned == 250 and s.violations == 10
+
+
+def test_entries_passed_over_count_for_their_own_export() -> None:
+    check = {"none": 'httpRequest.requestUrl:"backfill" AND httpRequest.status=403'}
+    q = build_query(LogProofFields(since="2026-11-01T00:00:00Z", **check), 0.0)
+    sieve = sieve_for(q)
+    first, second = export("crlf", ENTRIES[:150]), export("gcloud", ENTRIES[150:] + ENTRIES[:10])
+    records = chain(*(read_records(io.BytesIO(data), name, sieve, block=1000)
+                      for name, data in (("a.json", first), ("b.json", second))))
+    s = scan_records(records, q, sieve=sieve)
+    assert s.per_source == {"a.json": 150, "b.json": 60} and s.scanned == 210
+    assert s.violations == 10 and s.duplicates == 1  # ENTRIES[3] is in both
 
 
 def test_a_broken_entry_deep_in_an_export_is_reported_at_its_line() -> None:
