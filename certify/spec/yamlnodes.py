@@ -25,6 +25,7 @@ import yaml
 from certify.spec.errors import Mark, SpecError
 
 MAX_NODES = 200_000
+_STR = "tag:yaml.org,2002:str"
 _VAR = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 Env = Mapping[str, "str | Sequence[str]"]  # the environment, with `vars:` (strings or lists) over it
 
@@ -178,6 +179,8 @@ class _Builder:
             return Node(out, mark, key_marks)
         if isinstance(node, yaml.SequenceNode):
             return Node([self.build(item) for item in node.value], mark)
+        if node.tag == _STR:  # what the constructor would return, without its bookkeeping
+            return self._text(node.value, mark) if "$" in node.value else Node(node.value, mark)
         try:
             value = self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError:
@@ -186,18 +189,20 @@ class _Builder:
             tag = node.tag.rsplit(":", 1)[-1]
             raise SpecError(mark, f"invalid YAML value {node.value!r} for the tag !!{tag}: "
                                   f"{type(exc).__name__}") from None
-        if isinstance(value, str):
-            whole = _VAR.fullmatch(value)
-            name = whole.group(1) if whole else None
-            listed = self.env.get(name) if name else None
-            if name and listed and not isinstance(listed, str):
-                return Node([Node(item, mark, expanded=True, source=value,
-                                  substituted=((name, item),)) for item in listed],
-                            mark, expanded=True, source=value)
-            ex = expand_vars(value, self.env)
-            return Node(ex.text, mark, unset_vars=ex.unset, expanded=ex.used,
-                        source=value if ex.text != value else None, substituted=ex.substituted)
-        return Node(value, mark)
+        return self._text(value, mark) if isinstance(value, str) else Node(value, mark)
+
+    def _text(self, value: str, mark: Mark) -> Node:
+        """A string, its `${VAR}`s expanded (a value that is exactly `${VAR}` of a list: the list)."""
+        whole = _VAR.fullmatch(value)
+        name = whole.group(1) if whole else None
+        listed = self.env.get(name) if name else None
+        if name and listed and not isinstance(listed, str):
+            return Node([Node(item, mark, expanded=True, source=value,
+                              substituted=((name, item),)) for item in listed],
+                        mark, expanded=True, source=value)
+        ex = expand_vars(value, self.env)
+        return Node(ex.text, mark, unset_vars=ex.unset, expanded=ex.used,
+                    source=value if ex.text != value else None, substituted=ex.substituted)
 
 
 def _deepest(text: str, file: str, limit: int = 100) -> Mark:
