@@ -60,6 +60,7 @@ def is_required(f: dataclasses.Field[Any]) -> bool:
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
+_KEYED: dict[type, dict[str, dataclasses.Field[Any]]] = {}
 
 
 def _hints(cls: type) -> dict[str, Any]:
@@ -69,6 +70,14 @@ def _hints(cls: type) -> dict[str, Any]:
     if hints is None:
         hints = _HINTS[cls] = get_type_hints(cls, include_extras=False)
     return hints
+
+
+def _keyed(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """A dataclass's fields set from YAML (init fields) by their YAML key, once per class."""
+    keyed = _KEYED.get(cls)
+    if keyed is None:
+        keyed = _KEYED[cls] = {yaml_key(f): f for f in dataclasses.fields(cls) if f.init}
+    return keyed
 
 
 def _union_args(tp: Any) -> tuple[Any, ...] | None:
@@ -267,7 +276,7 @@ def bind_dataclass(cls: type[T], node: Node, errors: list[SpecError], where: str
     if not isinstance(node.value, dict):
         errors.append(_expect(cls, node, where))
         return typing.cast(T, INVALID)
-    fields = {yaml_key(f): f for f in dataclasses.fields(cls) if f.init}  # type: ignore[arg-type]
+    fields = _keyed(cls)
     hints = _hints(cls)
     kwargs: dict[str, Any] = {}
     failed = False

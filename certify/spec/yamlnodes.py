@@ -55,12 +55,16 @@ class Node:
         return self.key_marks.get(key, self.mark)
 
     def walk(self) -> Iterator[Node]:
-        """This node and every node under it, depth first."""
-        yield self
-        children = self.value.values() if isinstance(self.value, dict) else (
-            self.value if isinstance(self.value, list) else ())
-        for child in children:
-            yield from child.walk()
+        """This node and every node under it, depth first (a stack, not nested generators: those
+        pass every node up through each level above it)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if isinstance(node.value, dict):
+                stack.extend(reversed(node.value.values()))
+            elif isinstance(node.value, list):
+                stack.extend(reversed(node.value))
 
     def substituted_anywhere(self) -> list[tuple[str, str]]:
         """Every (VAR, value) a `${VAR}` under this node was expanded to (defaults included)."""
