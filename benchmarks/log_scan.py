@@ -11,9 +11,11 @@ ending 2026-11-20, about 1.2 KB an entry (1M entries: 1.15 GB). Then runs, in tu
 - once, unless --no-jq: `jq` with the same filter (it loads the whole array), and `jq --stream`
   (it streams, and is slower still).
 
-Prints, per size, each tool's min and median wall seconds over --runs runs, entries per second and
-peak RSS (the process itself, through GNU time where there is one); certify's ratio to the tight
-loop; how the wall time grows from the smallest size to the largest (linear: as the entries).
+Prints, per size, each tool's min and median wall seconds over --runs runs, its median CPU seconds,
+entries per second and peak RSS (the process itself, through GNU time where there is one); for
+certify also the check's own seconds (results.json: the scan, without start-up and pack);
+certify's ratio to the tight loop; how certify's check time and the tight loop's wall time grow
+from the smallest size to the largest (linear: as the entries).
 Every count must agree: certify's, the tight loop's, jq's and the generator's own count of matching
 entries, and certify must have read every entry. Aims, at 1M entries: certify under 2 s, within
 2x of the tight loop, under 50 MB.
@@ -192,6 +194,7 @@ class Row:
     tool: str
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
+    checks: list[float] = field(default_factory=list)  # certify: the check's own seconds (results.json)
     rss: float = 0.0
     count: Any = None
 
@@ -207,6 +210,11 @@ class Row:
     def cpu(self) -> float:
         """The median CPU seconds (user + system): less moved by other work on the machine."""
         return statistics.median(self.cpus)
+
+    @property
+    def check(self) -> float | None:
+        """The median of the check's own seconds: the scan, without start-up and pack."""
+        return statistics.median(self.checks) if self.checks else None
 
 
 # A child's peak RSS as os.wait4 gives it is at least this process's own (exec keeps the high-water
@@ -229,14 +237,14 @@ def measure(cmd: list[str], out: Path, err: Path) -> tuple[int, float, float, fl
     return os.waitstatus_to_exitcode(status), wall, usage.ru_utime + usage.ru_stime, kib / 1024
 
 
-def certify_result(reports: Path) -> tuple[Any, Any]:
-    """(matched, scanned) from the newest pack's results.json, or (None, None)."""
+def certify_result(reports: Path) -> dict[str, Any]:
+    """The check's record in the newest pack's results.json ({} when there is none)."""
     packs = [p for p in reports.glob("*/*/") if (p / "results.json").is_file()]
     if not packs:
-        return None, None
+        return {}
     data = json.loads((max(packs, key=lambda p: p.stat().st_mtime) / "results.json").read_text())
-    values = data["hypotheses"][0]["checks"][0].get("values", {})
-    return values.get("matched"), values.get("scanned")
+    check: dict[str, Any] = data["hypotheses"][0]["checks"][0]
+    return check
 
 
 def spec_for(path: Path, work: Path) -> Path:
@@ -279,11 +287,13 @@ class Bench:
         cmd = [sys.executable, "-m", "certify", "run", str(self.spec), "-o", str(reports), "-q"]
         if self.run(row, cmd) is None:
             return
-        matched, scanned = certify_result(reports)
-        if scanned != self.n:
+        check = certify_result(reports)
+        values = check.get("values", {})
+        if values.get("scanned") != self.n:
             self.failed = True
-            print(f"certify read {scanned} entries of {self.n:,}")
-        row.count = matched
+            print(f"certify read {values.get('scanned')} entries of {self.n:,}")
+        row.count = values.get("matched")
+        row.checks.append(check.get("seconds", float("nan")))
 
     def counted(self, row: Row, cmd: list[str]) -> None:
         out = self.run(row, cmd)
@@ -293,17 +303,15 @@ class Bench:
 
 def report(n: int, size: float, truth: int, rows: list[Row]) -> None:
     print(f"\n{n:,} entries, {size / 1e6:,.1f} MB, {truth:,} match (the generator's count)")
-    print(f"{'tool':<13} {'runs':>4} {'wall min':>9} {'median':>8} {'CPU':>7} {'entries/s':>11} "
-          f"{'peak RSS MB':>12} {'matches':>8}")
+    print(f"{'tool':<13} {'runs':>4} {'wall min':>9} {'median':>8} {'CPU':>7} {'check':>7} "
+          f"{'entries/s':>11} {'peak RSS MB':>12} {'matches':>8}")
     for r in rows:
-        print(f"{r.tool:<13} {len(r.walls):>4} {r.min:>9.3f} {r.median:>8.3f} {r.cpu:>7.3f} "
+        check = "" if r.check is None else f"{r.check:.3f}"
+        print(f"{r.tool:<13} {len(r.walls):>4} {r.min:>9.3f} {r.median:>8.3f} {r.cpu:>7.3f} {check:>7} "
               f"{n / r.median:>11,.0f} {r.rss:>12.1f} {r.count!s:>8}")
     mine, loop = rows[0], rows[1]
     print(f"certify / tight loop: {mine.median / loop.median:.2f}x (median), "
           f"{mine.min / loop.min:.2f}x (min), {mine.cpu / loop.cpu:.2f}x (CPU)")
-
-
-START_UP = 1_000  # entries of the export whose run stands for the start-up cost
 
 
 def one_size(root: Path, n: int, runs: int, jq: str | None, keep: bool) -> tuple[Row, Row, bool]:
@@ -345,21 +353,16 @@ def main() -> int:
         print(f"jq not found ({args.jq}); install it or pass --no-jq")
         return 2
     root = (args.dir or Path(tempfile.mkdtemp(prefix="certify-log-scan-"))).resolve()
+    failed, medians = False, {}
     try:
-        print(f"start-up: the same runs over {START_UP:,} entries")
-        *start, failed = one_size(root, START_UP, args.runs, None, args.keep)
-        beyond: dict[int, list[tuple[str, float]]] = {}
         for n in sorted(args.entries):
-            *rows, bad = one_size(root, n, args.runs, None if args.no_jq else args.jq, args.keep)
-            beyond[n] = [(f"{row.tool}, {what}", getattr(row, what) - getattr(base, what))
-                         for row, base in zip(rows, start, strict=True) for what in ("median", "cpu")]
+            certify, loop, bad = one_size(root, n, args.runs, None if args.no_jq else args.jq, args.keep)
+            medians[n] = (certify.check or 0.0, loop.median)
             failed = failed or bad
-        if len(beyond) > 1:
-            small, large = min(beyond), max(beyond)
-            print(f"\nbeyond start-up (minus the {START_UP:,}-entry runs), {small:,} -> {large:,} entries "
-                  f"({large / small:.0f}x):")
-            for (label, a), (_, b) in zip(beyond[small], beyond[large], strict=True):
-                print(f"  {label:<22} {a:>7.3f} s -> {b:>7.3f} s  ({b / a:.1f}x)")
+        if len(medians) > 1:
+            (small, (c0, l0)), (large, (c1, l1)) = min(medians.items()), max(medians.items())
+            print(f"\n{small:,} -> {large:,} entries ({large / small:.0f}x): certify's check {c0:.3f} -> "
+                  f"{c1:.3f} s ({c1 / c0:.1f}x), the tight loop {l0:.3f} -> {l1:.3f} s ({l1 / l0:.1f}x)")
     finally:
         if args.dir is None:
             shutil.rmtree(root, ignore_errors=True)
