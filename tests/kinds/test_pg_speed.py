@@ -52,7 +52,11 @@ class Relay:
                 return
             family = socket.AF_UNIX if isinstance(self.upstream, str) else socket.AF_INET
             server = socket.socket(family, socket.SOCK_STREAM)
-            server.connect(self.upstream)
+            try:
+                server.connect(self.upstream)
+            except OSError:
+                client.close()
+                continue
             statements: list[str] = []
             with self.lock:
                 self.connections.append(statements)
@@ -60,36 +64,41 @@ class Relay:
             threading.Thread(target=self._pump, args=(client, server, statements), daemon=True).start()
 
     def _pump(self, src: socket.socket, dst: socket.socket, statements: list[str] | None) -> None:
+        """Copy src to dst; with `statements`, record each statement before passing it on (so it
+        is on record by the time the server answers it)."""
         buffer, started = b"", False
         try:
             while data := src.recv(65536):
+                if statements is not None:
+                    buffer, started = self._read(buffer + data, started, statements)
                 dst.sendall(data)
-                if statements is None:
-                    continue
-                buffer += data
-                while True:
-                    if not started:  # untyped packets: SSL/GSSAPI requests, then the startup one
-                        size = int.from_bytes(buffer[:4], "big") if len(buffer) >= 8 else len(buffer) + 1
-                        if len(buffer) < size:
-                            break
-                        code = int.from_bytes(buffer[4:8], "big")
-                        buffer = buffer[size:]
-                        started = code not in (SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST)
-                        continue
-                    size = int.from_bytes(buffer[1:5], "big") + 1 if len(buffer) >= 5 else len(buffer) + 1
-                    if len(buffer) < size:
-                        break
-                    kind, body, buffer = buffer[:1], buffer[5:size], buffer[size:]
-                    if kind == b"Q":
-                        statements.append(body.split(b"\0")[0].decode())
-                    elif kind == b"P":  # statement name, then the query
-                        statements.append(body.split(b"\0")[1].decode())
         except OSError:
             pass
         finally:
             for s in (src, dst):
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
+
+    @staticmethod
+    def _read(buffer: bytes, started: bool, statements: list[str]) -> tuple[bytes, bool]:
+        """Take the whole messages off `buffer`, recording their SQL; return what is left."""
+        while True:
+            if not started:  # untyped packets: SSL/GSSAPI requests, then the startup one
+                size = int.from_bytes(buffer[:4], "big") if len(buffer) >= 8 else len(buffer) + 1
+                if len(buffer) < size:
+                    return buffer, started
+                code = int.from_bytes(buffer[4:8], "big")
+                buffer = buffer[size:]
+                started = code not in (SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST)
+                continue
+            size = int.from_bytes(buffer[1:5], "big") + 1 if len(buffer) >= 5 else len(buffer) + 1
+            if len(buffer) < size:
+                return buffer, started
+            kind, body, buffer = buffer[:1], buffer[5:size], buffer[size:]
+            if kind == b"Q":
+                statements.append(body.split(b"\0")[0].decode())
+            elif kind == b"P":  # statement name, then the query
+                statements.append(body.split(b"\0")[1].decode())
 
     def close(self) -> None:
         self.listener.close()
