@@ -67,3 +67,12 @@ def test_validate_loads_no_report_or_client_code(tmp_path: Path) -> None:
     modules = loaded(tmp_path, "validate")
     assert "certify.kinds.grep" in modules
     assert _under(modules, ("certify.report", "certify.engine.run", "jinja2", *OTHER_TARGETS)) == []
+
+
+def test_the_tool_versions_found_beside_the_checks_are_those_found_at_the_end() -> None:
+    from certify.engine import facts
+
+    facts.start()  # as `certify run` does once its spec is loaded
+    beside = facts.tool_versions()
+    assert beside == facts.tool_versions()  # nothing started: found out in place
+    assert set(beside) == {"certify", "python", "platform", "git", "ripgrep"}

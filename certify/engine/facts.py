@@ -12,13 +12,9 @@ import shutil
 import subprocess
 import sys
 import threading
-from concurrent.futures import Future
 
 from certify import __version__
 from certify.targets.textscan import ripgrep
-
-_lock = threading.Lock()
-_started: Future[dict[str, str]] | None = None  # what `start` set going, until tool_versions takes it
 
 
 def _spawn(argv: list[str]) -> subprocess.Popen[str] | None:
@@ -61,25 +57,43 @@ def _probe() -> dict[str, str]:
     return facts
 
 
+class _Probing(threading.Thread):
+    """_probe() in a thread of its own."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="tool-versions")
+        self.facts: dict[str, str] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.facts = _probe()
+        except BaseException as exc:  # noqa: BLE001 - raised again to the caller of tool_versions
+            self.error = exc
+
+    def result(self) -> dict[str, str]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.facts
+
+
+_lock = threading.Lock()
+_started: _Probing | None = None  # what `start` set going, until tool_versions takes it
+
+
 def start() -> None:
     """Find the facts out from now on, beside what runs next; tool_versions collects them."""
     global _started
-    future: Future[dict[str, str]] = Future()
-
-    def probe() -> None:
-        try:
-            future.set_result(_probe())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller of tool_versions
-            future.set_exception(exc)
-
-    threading.Thread(target=probe, daemon=True, name="tool-versions").start()
+    probing = _Probing()
+    probing.start()
     with _lock:
-        _started = future
+        _started = probing
 
 
 def tool_versions() -> dict[str, str]:
     """The facts `start` set going, or else found out now."""
     global _started
     with _lock:
-        future, _started = _started, None
-    return future.result() if future is not None else _probe()
+        probing, _started = _started, None
+    return probing.result() if probing is not None else _probe()
