@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -129,15 +130,26 @@ def _link(rel: str) -> str:
     return f"[{rel}]({rel}/EVIDENCE.md)"
 
 
+_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\1/EVIDENCE\.md\)")  # _link(rel), rel without brackets or line breaks
+
+
+def _listed(ledger_text: str) -> Callable[[str], bool]:
+    """Whether the ledger links a pack folder (relative to its reports folder): its links are read
+    once, so that a reports folder of thousands of packs is not searched once per pack."""
+    linked = set(_LINK.findall(ledger_text))
+    return lambda rel: rel in linked if _LINK.fullmatch(_link(rel)) else _link(rel) in ledger_text
+
+
 def _packs_without_row(out_dir: Path, ledger_text: str, skip: Path) -> list[tuple[Path, RunResult]]:
     """Intact packs under out_dir that the ledger does not list (a run whose ledger write failed),
     with what their results.json says, oldest first. A pack that is not intact gets no row."""
     from certify.report.verify import NotAPack, verify
 
+    listed = _listed(ledger_text)
     found = []
     for manifest_file in out_dir.glob(f"*/*/{MANIFEST}"):
         folder = manifest_file.parent
-        if folder.name.startswith(".") or folder == skip or _link(_rel(out_dir, folder)) in ledger_text:
+        if folder.name.startswith(".") or folder == skip or listed(_rel(out_dir, folder)):
             continue
         try:
             if verify(folder).intact:
