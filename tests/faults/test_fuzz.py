@@ -634,6 +634,10 @@ CLEAN_TARGETS = {  # one target of each type, so that every check finds its own
     "logs": st.sampled_from([{"prod": {"files": ["logs/*.json"]}},
                              {"prod": {"cloud_logging": {"project": "p"}}},
                              {"prod": {"command": "forge logs -n 200", "timeout": 30}}]),
+    "gcp": st.sampled_from([{"prod": {"project": "p", "region": "us-central1"}},
+                            {"fake": {"project": "p", "region": "r", "credentials": "anonymous",
+                                      "api_endpoint": "http://127.0.0.1:{port}",
+                                      "start": "python3 fake.py --port {port}"}}]),
 }
 
 
