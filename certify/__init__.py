@@ -1,3 +1,3 @@
 """certify: prove claims about a running system and leave evidence an auditor can re-check."""
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"
