@@ -115,8 +115,13 @@ def git_repo(tmp_path: Path) -> Path:
     return repo
 
 
-def processes_mentioning(text: str) -> list[int]:
-    """PIDs of live processes whose command line contains `text`."""
+MARK = "CERTIFY_TEST_MARK"  # set by a test in the environment of the run whose processes it counts
+
+
+def processes_mentioning(text: str, marked: str | None = None) -> list[int]:
+    """PIDs of live processes whose command line contains `text` and, given `marked`, whose
+    environment holds CERTIFY_TEST_MARK=`marked`: one run's processes, not those of the same
+    shape that other tests start at the same time."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
@@ -124,6 +129,10 @@ def processes_mentioning(text: str) -> list[int]:
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             state = (proc / "stat").read_text().split(")")[-1].split()[0]
+            if marked is not None and text in cmdline:
+                environ = (proc / "environ").read_bytes().split(b"\0")
+                if f"{MARK}={marked}".encode() not in environ:
+                    continue
         except OSError:
             continue
         if text in cmdline and state != "Z":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import certify, certify_process, processes_mentioning, spec_text, write
+from tests.conftest import MARK, certify, certify_process, processes_mentioning, spec_text, write
 
 
 def run_spec(tmp_path: Path, hypotheses: str) -> dict:
@@ -252,7 +252,7 @@ def test_a_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path: Pat
                   expect: {stdout_not: ['(a+)+$']}}
     """, header="targets: {repo: {path: repo}}\n"))
     start = time.monotonic()
-    proc = certify_process("run", "-q", cwd=tmp_path, timeout=30)
+    proc = certify_process("run", "-q", cwd=tmp_path, timeout=30, env={MARK: str(tmp_path)})
     assert time.monotonic() - start < 15
     assert proc.returncode == 3, proc.stdout + proc.stderr
     pack = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Evidence pack: "))
@@ -260,7 +260,7 @@ def test_a_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path: Pat
     reason = results["hypotheses"][0]["reason"]
     # ours, or the engine's own timeout (which cannot fire while a regex holds the GIL)
     assert "did not finish within" in reason or "timed out after" in reason, reason
-    assert processes_mentioning("re.compile(source, re.MULTILINE)") == []  # the search was stopped
+    assert processes_mentioning("re.compile(source, re.MULTILINE)", marked=str(tmp_path)) == []  # stopped
 
 
 def test_a_command_killed_by_a_signal_has_no_exit_code(tmp_path: Path) -> None:

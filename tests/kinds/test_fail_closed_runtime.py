@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import certify, certify_process, processes_mentioning, spec_text, write
+from tests.conftest import MARK, certify, certify_process, processes_mentioning, spec_text, write
 
 FILLER = "".join(f"a_{i:05d} 1\n" for i in range(100))  # 100 lines of exactly 10 bytes
 BODIES: dict[str, tuple[str, str]] = {  # path -> (content type, body)
@@ -193,7 +193,7 @@ def test_a_body_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path
           check: {kind: http, path: /redos, timeout: 2, expect: {headers: {X-Pad: '(\\d+)+x'}}}
     """, header=f"targets:\n  http:\n    api: {{base_url: '{api}'}}\n"))
     start = time.monotonic()
-    proc = certify_process("run", "-q", cwd=tmp_path, timeout=30)
+    proc = certify_process("run", "-q", cwd=tmp_path, timeout=30, env={MARK: str(tmp_path)})
     assert time.monotonic() - start < 15
     assert proc.returncode == 3, proc.stdout + proc.stderr
     pack = Path(proc.stdout.strip().splitlines()[-1].removeprefix("Evidence pack: "))
@@ -201,7 +201,7 @@ def test_a_body_regex_that_backtracks_forever_ends_at_the_check_timeout(tmp_path
     for h in results["hypotheses"]:
         # ours, or the engine's own timeout (which cannot fire while a regex holds the GIL)
         assert "did not finish within" in h["reason"] or "timed out after" in h["reason"], h["reason"]
-    assert processes_mentioning("re.compile(source, flags)") == []
+    assert processes_mentioning("re.compile(source, flags)", marked=str(tmp_path)) == []
 
 
 def test_credential_headers_of_checks_never_reach_the_pack(tmp_path: Path, api: str) -> None:
