@@ -69,6 +69,17 @@ def test_validate_loads_no_report_or_client_code(tmp_path: Path) -> None:
     assert _under(modules, ("certify.report", "certify.engine.run", "jinja2", *OTHER_TARGETS)) == []
 
 
+def test_validate_of_a_routes_check_loads_no_route_extractor(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H1
+          claim: c
+          check: {kind: routes, code: {app: src/server.js}, contract: [openapi.yaml]}
+    """))
+    modules = loaded(tmp_path, "validate")
+    assert "certify.kinds.routes" in modules
+    assert _under(modules, ("certify.targets.routes",)) == []
+
+
 def test_the_tool_versions_found_beside_the_checks_are_those_found_at_the_end() -> None:
     from certify.engine import facts
 

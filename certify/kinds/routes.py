@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from certify.kinds.base import CheckContext, CheckError, Finding, KindSpec, Outcome, head, in_dir
 from certify.spec.binder import meta
 from certify.targets.globs import matches, path_filter
+from certify.targets.jsfiles import JS_SUFFIXES
 from certify.targets.repo import RepoTarget
-from certify.targets.routes import Extraction, Route, code_routes, contract_routes, normalise
-from certify.targets.routes.introspect import introspect
-from certify.targets.routes.js_static import JS_SUFFIXES
+
+if TYPE_CHECKING:
+    from certify.targets.routes import Route
 
 TEST_FILES = ("tests/", "test/", "__tests__/", "test_*.py", "*_test.py", "conftest.py",
               "*.test.[jt]s", "*.spec.[jt]s", "node_modules/", "*.min.js", "*.d.ts")
@@ -91,6 +92,8 @@ class RoutesFields:
 
 def _key(route: str) -> tuple[str, str]:
     """'GET /users/:id' as the comparison keys it: ('GET', '/users/{}')."""
+    from certify.targets.routes import normalise
+
     method, _, path = route.strip().partition(" ")
     return method.upper(), normalise(path)
 
@@ -112,6 +115,10 @@ IMPLICIT = {"flask": ("HEAD", "OPTIONS")}  # methods a framework answers on ever
 
 
 def run(f: RoutesFields, ctx: CheckContext[RoutesFields]) -> Outcome:
+    # the extractors load when a check runs, not when a spec is validated
+    from certify.targets.routes import Extraction, Route, code_routes, contract_routes
+    from certify.targets.routes.introspect import introspect
+
     repo: RepoTarget = ctx.target
     accept = path_filter(f.code.paths, f.code.exclude)
     files = [p for p in repo.files() if accept(p)]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from certify.targets.jsfiles import JS_SUFFIXES as JS_SUFFIXES  # re-exported
 from certify.targets.routes.model import (
     METHODS,
     Extraction,
@@ -30,7 +31,6 @@ from certify.targets.routes.model import (
     Value,
 )
 
-JS_SUFFIXES = (".js", ".ts", ".mjs", ".cjs", ".jsx", ".tsx", ".mts", ".cts")
 VERBS = (*METHODS, "all")
 KEYWORDS = {"if", "for", "while", "switch", "catch", "function", "typeof", "return", "await", "new", "case",
             "in", "of", "instanceof", "delete", "void", "throw", "else", "do", "yield", "export", "import",
