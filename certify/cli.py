@@ -6,7 +6,9 @@ stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -166,11 +168,24 @@ def run(spec: str, out_dir: str, only: tuple[str, ...], groups: tuple[str, ...],
     _terminate_like_interrupt()
     printer = ProgressPrinter(redactor, sum(len(h.checks) for h in chosen),
                               verbosity=0 if quiet else (2 if verbose else 1))
+    preparing = threading.Thread(target=_prepare_outputs, daemon=True, name="report-prepare")
+    preparing.start()
     result = engine.run(loaded, chosen, jobs=jobs, allow_unknown=allow_unknown, progress=printer,
                         selection=selection)
     result.shard = sharding
     printer.finish()
+    preparing.join()  # this run's pack is written with what it prepared
     _finish_run(result, out_dir, redactor, junit_path, json_path, github, sarif_path, key)
+
+
+def _prepare_outputs() -> None:
+    """Import what writes the pack and load EVIDENCE.md's template while the checks run (the main
+    thread only waits for them meanwhile): 0.05 s less between the last check and the verdict. A
+    failure here is not kept: writing the pack meets it again and says so."""
+    with contextlib.suppress(Exception):
+        from certify.report import markdown, outputs  # noqa: F401 - imported for their cost
+
+        markdown.prepare()
 
 
 def _signing_key(path: str | None) -> Any:
