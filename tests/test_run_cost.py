@@ -80,6 +80,24 @@ def test_validate_of_a_routes_check_loads_no_route_extractor(tmp_path: Path) -> 
     assert _under(modules, ("certify.targets.routes",)) == []
 
 
+def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H1
+          claim: c
+          check: {kind: sql, target: db, query: select 1, expect: {value: 1}}
+        - id: H2
+          claim: c
+          check: {kind: http, target: api, path: /health}
+    """, header="""
+        targets:
+          postgres: {db: {dsn: "postgresql://u@127.0.0.1/db"}}
+          http: {api: {base_url: "http://127.0.0.1:1"}}
+    """))
+    modules = loaded(tmp_path, "validate")
+    assert {"certify.kinds.sql", "certify.targets.http"} <= modules
+    assert _under(modules, ("socket", "decimal", "difflib")) == []
+
+
 def test_the_tool_versions_found_beside_the_checks_are_those_found_at_the_end() -> None:
     from certify.engine import facts
 

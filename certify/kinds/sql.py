@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome
@@ -46,6 +45,8 @@ def _same(got: Any, want: Any) -> bool:
     YAML can say them: a boolean only equals a boolean (Python's True == 1 must not make `true`
     pass for `1`), a number only a number (int, float, numeric), and a string the value as
     PostgreSQL prints it (dates, UUIDs, text) but never a number or a boolean."""
+    from decimal import Decimal  # what psycopg returns for numeric: loaded once a query ran
+
     if isinstance(got, bool) or isinstance(want, bool):
         return isinstance(got, bool) and isinstance(want, bool) and got == want
     if isinstance(want, int | float):

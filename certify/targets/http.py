@@ -13,7 +13,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -122,6 +121,8 @@ def was_reset(exc: BaseException) -> bool:
 
 
 def _free_port() -> int:
+    import socket  # only a started service needs it
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
