@@ -98,6 +98,20 @@ def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Pa
     assert _under(modules, ("socket", "decimal", "difflib")) == []
 
 
+def test_validate_of_a_log_proof_loads_no_log_reader(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H1
+          claim: c
+          check: {kind: log_proof, source: prod, filter: 'severity>=ERROR', since: "2026-01-01T00:00:00Z"}
+    """, header="""
+        targets:
+          logs: {prod: {files: [logs/*.json]}}
+    """))
+    modules = loaded(tmp_path, "validate")
+    assert "certify.kinds.log_proof" in modules
+    assert _under(modules, ("certify.targets.logread", "certify.targets.logsieve", "gzip")) == []
+
+
 def test_the_tool_versions_found_beside_the_checks_are_those_found_at_the_end() -> None:
     from certify.engine import facts
 

@@ -20,15 +20,17 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from certify.errors import CheckError
 from certify.procs import wait_or_kill
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import logquery as lq
-from certify.targets.logread import LogReadError, Passed, Record, open_export, read_records
-from certify.targets.logsieve import Sieve
+
+if TYPE_CHECKING:  # the readers load when records are read, not when a spec is validated
+    from certify.targets.logread import Passed, Record
+    from certify.targets.logsieve import Sieve
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def time_of(entry: dict[str, Any]) -> int | None:
 def sieve_for(q: Query) -> Sieve | None:
     """A sieve for `q`: one anchor per filter, the literal every entry it matches holds (one
     compared with case first, else the longest); None when a filter has no such literal."""
+    from certify.targets.logsieve import Sieve
+
     nodes = [n for n in (q.node, q.none_node) if n is not None]
     anchors = [max(lq.required_literals(n), key=lambda lit: (not lit[1], len(lit[0])), default=None)
                for n in nodes]
@@ -180,6 +184,8 @@ def scan_records(records: Iterator[Record | Passed], q: Query, cancelled: thread
     `keep`: how many of the first and of the last matches to keep. `sieve`: the one the records'
     reader was given (`sieve_for(q)`); it is let pass over entries only once the scan does not need
     to see them all."""
+    from certify.targets.logread import Passed
+
     out = Scan(matches=_Extremes(keep))
     if q.window is not None:
         out.window_hit = False
@@ -392,6 +398,8 @@ class LogsTarget:
     @overload
     def _file_records(self, paths: list[Path], sieve: Sieve | None) -> Iterator[Record | Passed]: ...
     def _file_records(self, paths: list[Path], sieve: Sieve | None = None) -> Iterator[Record | Passed]:
+        from certify.targets.logread import open_export, read_records
+
         for path in paths:
             try:
                 with open_export(path) as stream:
@@ -416,6 +424,8 @@ class LogsTarget:
     def _command_records(self, cancelled: threading.Event | None,
                          sieve: Sieve | None = None) -> Iterator[Record | Passed]:
         """The command's output goes to a temporary file (bounded memory), then is read."""
+        from certify.targets.logread import read_records
+
         assert self.config.command is not None
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             proc = subprocess.Popen(self.config.command, shell=True, cwd=self.base_dir,
@@ -435,6 +445,8 @@ class LogsTarget:
 
     def scan(self, q: Query, cancelled: threading.Event | None = None, keep: int = 3) -> Scan:
         """What `q` finds; `keep` first and last matches are kept as samples."""
+        from certify.targets.logread import LogReadError
+
         if self.config.cloud_logging:
             return self._cloud_scan(q, self.config.cloud_logging, keep)
         files = self.files() if self.config.files else []
