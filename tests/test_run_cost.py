@@ -95,7 +95,7 @@ def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Pa
     """))
     modules = loaded(tmp_path, "validate")
     assert {"certify.kinds.sql", "certify.targets.http"} <= modules
-    assert _under(modules, ("socket", "decimal", "difflib")) == []
+    assert _under(modules, ("socket", "decimal", "difflib", "certify.redact")) == []
 
 
 def test_validate_of_a_log_proof_loads_no_log_reader(tmp_path: Path) -> None:

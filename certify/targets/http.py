@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from certify.errors import CheckError
-from certify.redact import MASK
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
 from certify.targets import cleanup
@@ -299,6 +298,8 @@ class HttpTarget:
     def curl(self, method: str, path: str, headers: dict[str, str] | None = None,
              json_body: Any = None, inherit_auth: bool = True) -> str:
         import json
+
+        from certify.redact import MASK
 
         parts = ["curl", "-sS", "-i", "-X", method]
         given = headers or {}
