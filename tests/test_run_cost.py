@@ -98,6 +98,17 @@ def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Pa
     assert _under(modules, ("socket", "decimal", "difflib", "certify.redact")) == []
 
 
+def test_validate_of_repository_checks_loads_no_scanner(tmp_path: Path) -> None:
+    write(tmp_path / "checks.yaml", spec_text("""
+        - id: H1
+          claim: c
+          checks: [{kind: grep, pattern: x}, {kind: file, path: f.txt, contains: ready}]
+    """))
+    modules = loaded(tmp_path, "validate")
+    assert {"certify.kinds.grep", "certify.kinds.file", "certify.targets.repo"} <= modules
+    assert "certify.targets.textscan" not in modules
+
+
 def test_validate_of_a_log_proof_loads_no_log_reader(tmp_path: Path) -> None:
     write(tmp_path / "checks.yaml", spec_text("""
         - id: H1

@@ -17,7 +17,6 @@ from certify.spec.binder import meta
 from certify.spec.values import Regex
 from certify.targets.globs import translate
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import ScanStopped, decode_text, read_regular, search_texts
 
 REFERENCES_LIMIT = 100_000  # paths named per file
 
@@ -111,6 +110,8 @@ def _line_of(text: str, offset: int) -> int:
 
 def _read(p: Path, rel: str, out: Outcome) -> bytes | None:
     """The file's bytes, or None with why a pass would not be proven."""
+    from certify.targets.textscan import read_regular  # loaded when a check runs
+
     try:
         return read_regular(p)
     except OSError as exc:
@@ -126,6 +127,8 @@ Span = tuple[int, int, str | None]  # where the match starts, where its group st
 def _search(ctx: CheckContext[FileFields], searches: list[Search]) -> list[list[Span]]:
     """The regex searches, in a worker process stopped at the check's timeout (Python's `re` can
     backtrack for minutes without letting anything else run)."""
+    from certify.targets.textscan import ScanStopped, search_texts
+
     if not searches:
         return []
     try:
@@ -137,6 +140,8 @@ def _search(ctx: CheckContext[FileFields], searches: list[Search]) -> list[list[
 
 
 def _check_paths(f: FileFields, ctx: CheckContext[FileFields], out: Outcome) -> None:
+    from certify.targets.textscan import decode_text
+
     assert f.path is not None
     root = ctx.target.root
     found, blind = _glob(root, f.path)
@@ -197,6 +202,8 @@ def _check_paths(f: FileFields, ctx: CheckContext[FileFields], out: Outcome) -> 
 
 
 def _check_references(ref: References, ctx: CheckContext[FileFields], out: Outcome) -> None:
+    from certify.targets.textscan import decode_text
+
     root = ctx.target.root
     found, blind = _glob(root, ref.in_)
     sources = [p for p in found if not p.is_dir()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from certify.kinds.base import CheckContext, Finding, KindSpec, Outcome, head, in_dir
 from certify.spec.binder import meta
@@ -13,7 +13,9 @@ from certify.spec.values import CountExpr, Regex
 from certify.targets.globs import matches as glob_matches
 from certify.targets.globs import normalise, path_filter
 from certify.targets.repo import RepoTarget
-from certify.targets.textscan import GIT_LIST, LineMatch, rg_pattern
+
+if TYPE_CHECKING:  # the scanner loads when a check runs, not when a spec is validated
+    from certify.targets.textscan import LineMatch
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def _pathspecs(pattern: str, exclude: bool = False) -> list[str]:
 def _reproduce(repo: RepoTarget, f: GrepFields) -> str:
     """A shell line listing the lines the check found: in git, over the files git lists (the
     tracked ones even where .gitignore matches them); elsewhere, over what .gitignore leaves."""
+    from certify.targets.textscan import GIT_LIST, rg_pattern
+
     rg = rg_pattern(f.pattern.source) is not None  # else GNU grep -P (look-arounds, back-references)
     search = ["rg", "-Hn", "--text"] if rg else ["grep", "-HnaP"]
     search += [*(["-A", str(f.window)] if f.then is not None else []), "-e", f.pattern.source]

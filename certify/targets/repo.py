@@ -8,11 +8,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from certify.errors import CheckError
-from certify.targets import textscan
 from certify.targets.own_output import is_certify_output
-from certify.targets.textscan import Failed, LineMatch, Listing
+
+if TYPE_CHECKING:  # the scanner loads when a check reads the tree, not when a spec is validated
+    from certify.targets.textscan import Failed, LineMatch, Listing
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class RepoTarget:
     # ------------------------------------------------------------ git
 
     def git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        from certify.targets import textscan
+
         return subprocess.run([*textscan.GIT, "-C", str(self.root), *args], capture_output=True,
                               text=True, timeout=60)
 
@@ -105,6 +109,8 @@ class RepoTarget:
 
     def listing(self) -> Listing:
         """What scans read: git's list of the tree (see `textscan.list_files`)."""
+        from certify.targets import textscan
+
         self.require_root()
         with self._list_lock:
             if self._listing is None:
@@ -135,6 +141,8 @@ class RepoTarget:
         """Every scanned line matching the pattern (one shared pass for all wanted ones), waiting
         at most `timeout` seconds. CheckError when its scan did not finish (a regex that ran past
         its check's timeout, an interrupted run)."""
+        from certify.targets.textscan import Failed
+
         deadline = time.monotonic() + timeout
         files = self.files()
         with self._ready:
@@ -158,6 +166,9 @@ class RepoTarget:
 
     def _scan(self, files: list[str], deadlines: dict[str, float],
               cancelled: threading.Event | None) -> None:
+        from certify.targets import textscan
+        from certify.targets.textscan import Failed
+
         def publish(pattern: str, result: list[LineMatch] | Failed) -> None:
             with self._ready:
                 self._results[pattern] = result
