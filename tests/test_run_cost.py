@@ -88,14 +88,18 @@ def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Pa
         - id: H2
           claim: c
           check: {kind: http, target: api, path: /health}
+        - id: H3
+          claim: c
+          check: {kind: command, run: "true"}
     """, header="""
         targets:
           postgres: {db: {dsn: "postgresql://u@127.0.0.1/db"}}
           http: {api: {base_url: "http://127.0.0.1:1"}}
     """))
     modules = loaded(tmp_path, "validate")
-    assert {"certify.kinds.sql", "certify.targets.http"} <= modules
-    assert _under(modules, ("socket", "decimal", "difflib", "certify.redact")) == []
+    assert {"certify.kinds.sql", "certify.kinds.command", "certify.targets.http"} <= modules
+    assert _under(modules, ("socket", "decimal", "difflib", "certify.redact", "certify.targets.cleanup",
+                            "tempfile", "shutil")) == []
 
 
 def test_validate_of_repository_checks_loads_no_scanner(tmp_path: Path) -> None:

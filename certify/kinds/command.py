@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -92,6 +91,8 @@ def _size(n: int) -> str:
 def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float,
             cancelled: threading.Event | None = None) -> Completed:
     """Run with output to temporary files (bounded memory); kill the whole group on timeout."""
+    import tempfile  # loaded when a command runs, not when a spec is validated
+
     full_env = {**os.environ, **env}
     start = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -143,6 +144,8 @@ def search(patterns: Sequence[tuple[str, re.Pattern[str]]], texts: dict[str, str
            cancelled: threading.Event | None = None) -> list[Found | None]:
     """Where each (text name, regex) first matches that text, searched in a child process
     stopped at `timeout` (then CheckError: the check is UNKNOWN and the run goes on)."""
+    import tempfile
+
     if not patterns:
         return []
     data = {name: text.encode() for name, text in texts.items()}

@@ -14,7 +14,6 @@ import re
 import shlex
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,6 @@ from urllib.parse import urljoin, urlsplit
 from certify.errors import CheckError
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
-from certify.targets import cleanup
 
 if TYPE_CHECKING:
     import requests
@@ -141,6 +139,10 @@ class Service:
     """A service started for the run: its process group and its log."""
 
     def __init__(self, command: str, cwd: Path) -> None:
+        import tempfile  # a started service needs them, a validated spec does not
+
+        from certify.targets import cleanup
+
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the service
             prefix="certify-service-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(command, shell=True, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
@@ -174,6 +176,8 @@ class Service:
                     continue
         with contextlib.suppress(ProcessLookupError, PermissionError):  # the group may outlive its leader
             os.killpg(self.proc.pid, signal.SIGKILL)
+        from certify.targets import cleanup
+
         cleanup.unregister(self)
 
 

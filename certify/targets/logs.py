@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import heapq
 import subprocess
-import tempfile
 import threading
 import zlib
 from collections.abc import Iterator
@@ -424,6 +423,8 @@ class LogsTarget:
     def _command_records(self, cancelled: threading.Event | None,
                          sieve: Sieve | None = None) -> Iterator[Record | Passed]:
         """The command's output goes to a temporary file (bounded memory), then is read."""
+        import tempfile
+
         from certify.targets.logread import read_records
 
         assert self.config.command is not None

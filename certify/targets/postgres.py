@@ -24,7 +24,6 @@ from typing import Any, Literal, Protocol, TypeVar
 from certify.errors import CheckError
 from certify.spec.binder import meta
 from certify.spec.model import TargetSpec
-from certify.targets import cleanup
 
 T = TypeVar("T")
 
@@ -134,6 +133,8 @@ class PostgresTarget:
         self.base_dir = spec.base_dir
         self._throwaway: pgcluster.PrivateCluster | pgcluster.ScratchDatabase | None = None
         self._lock = threading.Lock()
+        from certify.targets import cleanup  # loaded when a target opens, not when a spec is validated
+
         cleanup.reap_once()  # what a killed run left (a cluster, a service), before anything runs
         self._server_version: str | None = None
         self._who = ""
