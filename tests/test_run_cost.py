@@ -99,7 +99,7 @@ def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Pa
     modules = loaded(tmp_path, "validate")
     assert {"certify.kinds.sql", "certify.kinds.command", "certify.targets.http"} <= modules
     assert _under(modules, ("socket", "decimal", "difflib", "certify.redact", "certify.targets.cleanup",
-                            "tempfile", "shutil")) == []
+                            "tempfile", "shutil", "hashlib")) == []
 
 
 def test_validate_of_repository_checks_loads_no_scanner(tmp_path: Path) -> None:

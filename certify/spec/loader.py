@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import glob as globlib
-import hashlib
 import json
 import os
 import re
@@ -493,7 +492,7 @@ def load_spec(path: Path, catalog: Catalog, env: Env | None = None) -> Spec:
         raise SpecErrors(_scrubbed(loader.errors, secret_values))
     assert top is not None and top.phase is not None
     return Spec(
-        path=path, sha256=hashlib.sha256(loader.root_data).hexdigest(), version=FORMAT_VERSION,
+        path=path, source=loader.root_data, version=FORMAT_VERSION,
         phase=top.phase, description=top.description, groups=loader.groups,
         secrets=tuple(loader.secrets), targets=loader.targets, hypotheses=tuple(hypotheses),
         files=tuple(loader.files), secret_values=secret_values,

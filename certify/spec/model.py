@@ -164,7 +164,7 @@ class TargetSpec:
 @dataclass(frozen=True)
 class Spec:
     path: Path
-    sha256: str
+    source: bytes = field(repr=False)  # the bytes of the spec file
     version: int
     phase: str
     description: str | None
@@ -180,6 +180,14 @@ class Spec:
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+    @property
+    def sha256(self) -> str:
+        """The sha256 of the spec file: it names the run. Computed when asked, so `validate`
+        loads no hashing library."""
+        import hashlib
+
+        return hashlib.sha256(self.source).hexdigest()
 
     def target(self, type_: str, name: str | None) -> TargetSpec | None:
         if name is None:
