@@ -12,15 +12,17 @@ from tests.conftest import spec_text, write
 
 # Runs the command line in a fresh interpreter, then writes the names of the modules it loaded.
 PROBE = """
-import json, sys
+import sys
 from certify.cli import main
 out = sys.argv.pop(1)
 try:
     main()
 except SystemExit:
     pass
+modules = sorted(sys.modules)
+import json
 with open(out, "w") as fh:
-    json.dump(sorted(sys.modules), fh)
+    json.dump(modules, fh)
 """
 
 OTHER_TARGETS = ("certify.targets.http", "certify.targets.logs", "certify.targets.postgres",
@@ -99,7 +101,7 @@ def test_validate_loads_no_library_only_a_run_or_a_spec_error_needs(tmp_path: Pa
     modules = loaded(tmp_path, "validate")
     assert {"certify.kinds.sql", "certify.kinds.command", "certify.targets.http"} <= modules
     assert _under(modules, ("socket", "decimal", "difflib", "certify.redact", "certify.targets.cleanup",
-                            "tempfile", "shutil", "hashlib")) == []
+                            "tempfile", "shutil", "hashlib", "json")) == []
 
 
 def test_validate_of_repository_checks_loads_no_scanner(tmp_path: Path) -> None:

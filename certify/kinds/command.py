@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -144,6 +143,7 @@ def search(patterns: Sequence[tuple[str, re.Pattern[str]]], texts: dict[str, str
            cancelled: threading.Event | None = None) -> list[Found | None]:
     """Where each (text name, regex) first matches that text, searched in a child process
     stopped at `timeout` (then CheckError: the check is UNKNOWN and the run goes on)."""
+    import json
     import tempfile
 
     if not patterns:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from certify.kinds.base import CheckContext
@@ -47,6 +46,8 @@ CONTAINS = "$contains"  # {$contains: [...]}: a list holding items like these, i
 
 
 def _show(value: Any, limit: int = 80) -> str:
+    import json  # loaded when a response is read, not when a spec is validated
+
     return json.dumps(value, default=str)[:limit]
 
 
@@ -101,6 +102,8 @@ def subset_diff(expected: Any, actual: Any, path: str = "$") -> list[tuple[str, 
 def parse_json(body: bytes) -> tuple[Any, list[str]]:
     """The JSON value, and the keys some object in it repeats (which value a client takes is
     not defined: a check on them proves nothing). Raises ValueError when it is not JSON."""
+    import json
+
     repeated: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ another owner, UPDATE and DELETE of others' rows, each in a transaction always r
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +112,8 @@ class Case:
     def all_settings(self) -> dict[str, str]:
         out = dict(self.settings)
         if self.jwt is not None:
+            import json  # loaded when a check sets its settings, not when a spec is validated
+
             out["request.jwt.claims"] = json.dumps(self.jwt, sort_keys=True)
             out.update({f"request.jwt.claim.{k}": str(v) for k, v in self.jwt.items()})
         return out

@@ -9,7 +9,6 @@ with its owner's rights, which bypasses their row level security.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -211,6 +210,8 @@ def run(f: SecurityDefinerFields, ctx: CheckContext[SecurityDefinerFields]) -> O
         cur.execute(QUERY, params)
         data = cur.fetchone()[0]
     if isinstance(data, str):
+        import json
+
         data = json.loads(data)
     out.ran = f"catalog audit of SECURITY DEFINER functions and views in {', '.join(schemas) or '(none)'}"
     ctx.scope("schemas", f.schemas, lambda p: glob_match_any(p, scope.covered(named)), total=len(schemas),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import glob as globlib
-import json
 import os
 import re
 import stat
@@ -502,6 +501,8 @@ def load_spec(path: Path, catalog: Catalog, env: Env | None = None) -> Spec:
 def _scrubbed(errors: list[SpecError], secrets: Sequence[tuple[str, str]]) -> list[SpecError]:
     """The errors with the value of every secret variable written back as `${NAME}` (a message
     quotes the spec's text where it can; this is the net under it)."""
+    import json  # only a spec with errors gets here
+
     forms = sorted({(form, name) for name, value in secrets
                     for form in (value, json.dumps(value)[1:-1], repr(value)[1:-1]) if form},
                    key=lambda fn: -len(fn[0]))

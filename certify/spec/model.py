@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,13 @@ Proof = Literal["local", "runtime"]
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 # A control of a framework: `SOC2:CC6.1`, `ISO27001:A.8.3`, `PCI-DSS:7.2.1`, `NIST-800-53:AC-6(1)`.
 CONTROL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._()/-]*")
+
+
+def _quoted(value: str) -> str:
+    """A value as a spec error quotes it (JSON's escapes), json loaded only for an error."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -106,10 +112,10 @@ class HypothesisFields:
     def __post_init__(self) -> None:
         for control in self.controls:
             if not CONTROL_PATTERN.fullmatch(control):
-                raise ValueError(f"controls: {json.dumps(control, ensure_ascii=False)} is not a control; "
+                raise ValueError(f"controls: {_quoted(control)} is not a control; "
                                  "expected FRAMEWORK:ID, e.g. SOC2:CC6.1 or ISO27001:A.8.3")
         if not ID_PATTERN.fullmatch(self.id):
-            raise ValueError(f"id: {json.dumps(self.id, ensure_ascii=False)} is not a usable id; expected "
+            raise ValueError(f"id: {_quoted(self.id)} is not a usable id; expected "
                              f"^{ID_PATTERN.pattern}$ (a letter or digit, then letters, digits, `.`, `_` "
                              "or `-`, at most 64 characters)")
 
