@@ -505,9 +505,21 @@ def _worker_failed(err: bytes, code: int | None) -> str:
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
-    """This file run as a regex worker: it waits for its payload on stdin."""
-    return subprocess.Popen([sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE,
+    """This file run as a regex worker: it waits for its payload on stdin, and dies with us."""
+    return subprocess.Popen([sys.executable, "-I", "-S", __file__, str(os.getpid())], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when the thread that started it ends (Linux). A run that
+    exits while a check's regex still runs (the check abandoned at its timeout) or that is killed
+    would otherwise leave the worker spinning on the regex for ever."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    if os.getppid() != parent:  # the parent was gone before that
+        sys.exit(1)
 
 
 def _stop_worker(proc: subprocess.Popen[bytes]) -> None:
@@ -814,5 +826,6 @@ def worker(stdin: IO[bytes], stdout: IO[str]) -> None:
         print(json.dumps({"done": i, **result}), file=stdout, flush=True)
 
 
-if __name__ == "__main__":  # run as `python -I -S textscan.py` (-I: this folder is not on sys.path)
+if __name__ == "__main__":  # run as `python -I -S textscan.py PID` (-I: this folder is not on sys.path)
+    _die_with_parent(int(sys.argv[1]))
     worker(sys.stdin.buffer, sys.stdout)
