@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import spec_text, write
+from tests.conftest import certify, spec_text, write
 
 PROJECT = "oli-prod"
 REGION = "us-central1"
@@ -103,6 +103,20 @@ def gcp_spec(tmp_path: Path, endpoint: str, hypotheses: str, *, extra: str = "")
     header = (f"targets:\n  gcp:\n    cloud: {{project: {PROJECT}, region: {REGION}, credentials: anonymous, "
               f"api_endpoint: '{endpoint}'{extra}}}\n")
     return write(tmp_path / "checks.yaml", spec_text(textwrap.dedent(hypotheses), header=header))
+
+
+def spec_error(tmp_path: Path, check: str) -> str:
+    """The one line `certify validate` prints (exit 2) for a spec whose only claim is `check`."""
+    gcp_spec(tmp_path, "http://127.0.0.1:9", f"""
+        - id: H
+          claim: c
+          check: {check}
+    """)
+    res = certify("validate", cwd=tmp_path)
+    assert res.exit_code == 2, res.stdout
+    line = res.stderr.strip()
+    assert line.startswith("checks.yaml:") and "Traceback" not in line, line
+    return line
 
 
 def outputs(pack: Path, *more: str) -> str:

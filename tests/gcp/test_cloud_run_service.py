@@ -14,7 +14,19 @@ import pytest
 
 from fixtures.gcpfake.server import FakeCloud
 from tests.conftest import certify
-from tests.gcp.cloud import DIGEST, FUNCTION_SA, OLD, PLANTED, READY, SERVICE, URL, cloud, gcp_spec, outputs
+from tests.gcp.cloud import (
+    DIGEST,
+    FUNCTION_SA,
+    OLD,
+    PLANTED,
+    READY,
+    SERVICE,
+    URL,
+    cloud,
+    gcp_spec,
+    outputs,
+    spec_error,
+)
 
 CLAIMS = f"""
 - id: ENV
@@ -260,15 +272,8 @@ def test_a_literal_secret_in_the_services_environment_reaches_no_output(tmp_path
     ("{kind: cloud_run_service, service: oli-api, ingress: everyone}", "ingress"),
 ])
 def test_bad_claims_are_spec_errors_naming_the_line(tmp_path: Path, check: str, message: str) -> None:
-    gcp_spec(tmp_path, "http://127.0.0.1:9", f"""
-        - id: H
-          claim: c
-          check: {check}
-    """)
-    res = certify("validate", cwd=tmp_path)
-    assert res.exit_code == 2, res.stdout
-    line = res.stderr.strip()
-    assert line.startswith("checks.yaml:") and message in line and "Traceback" not in line, line
+    line = spec_error(tmp_path, check)
+    assert message in line, line
 
 
 def test_no_credentials_is_unknown_with_the_login_command(tmp_path: Path) -> None:

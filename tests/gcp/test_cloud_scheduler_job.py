@@ -12,7 +12,7 @@ import pytest
 
 from fixtures.gcpfake.server import FakeCloud
 from tests.conftest import certify
-from tests.gcp.cloud import SCHEDULER_SA, URL, cloud, gcp_spec
+from tests.gcp.cloud import SCHEDULER_SA, URL, cloud, gcp_spec, spec_error
 
 CLAIMS = f"""
 - id: TARGET
@@ -126,12 +126,5 @@ def test_what_cannot_be_read_is_unknown_with_its_fix(tmp_path: Path, change: dic
     ("{kind: cloud_scheduler_job, job: x, state: running}", "state"),
 ])
 def test_bad_claims_are_spec_errors_naming_the_line(tmp_path: Path, check: str, message: str) -> None:
-    gcp_spec(tmp_path, "http://127.0.0.1:9", f"""
-        - id: H
-          claim: c
-          check: {check}
-    """)
-    res = certify("validate", cwd=tmp_path)
-    assert res.exit_code == 2, res.stdout
-    line = res.stderr.strip()
-    assert line.startswith("checks.yaml:") and message in line and "Traceback" not in line, line
+    line = spec_error(tmp_path, check)
+    assert message in line, line
