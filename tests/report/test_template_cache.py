@@ -1,16 +1,20 @@
 """EVIDENCE.md's template is compiled once, not by every run, and the pack never depends on the
-compiled copy: a damaged or unusable cache only means compiling again."""
+compiled copy: a damaged or unusable cache only means compiling again. `certify run` loads it while
+its checks run, not after them: the time between the last check and the verdict is the pack's
+writing only."""
 
 from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pytest
 
+from certify.report import markdown
 from tests.conftest import certify, spec_text, write
 
 
@@ -30,6 +34,20 @@ def compiles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return compile_(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return seen
+
+
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The threads that load a template from here on."""
+    seen: list[str] = []
+    get_template = jinja2.Environment.get_template
+
+    def counted(self: jinja2.Environment, *args: Any, **kwargs: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return get_template(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "get_template", counted)
     return seen
 
 
@@ -70,3 +88,11 @@ def test_no_usable_temp_directory_still_writes_the_pack(tmp_path: Path, compiles
     first = _evidence(tmp_path)
     assert _evidence(tmp_path) == first
     assert compiles == ["EVIDENCE.md.j2", "EVIDENCE.md.j2"]
+
+
+def test_the_template_is_loaded_beside_the_checks_once_per_run(tmp_path: Path, loads: list[str]) -> None:
+    first = _evidence(tmp_path)
+    assert loads == ["report-prepare"]
+    assert _evidence(tmp_path) == first
+    assert loads == ["report-prepare", "report-prepare"]
+    assert not markdown._prepared  # each run took what it prepared, none is left for another
