@@ -121,7 +121,13 @@ def execute(run: str | list[str], cwd: Path, env: dict[str, str], timeout: float
 # "sizes": [[text name, bytes]...]}, then the texts (UTF-8) in that order. stdout: for each
 # pattern null, or [the match, {group: text or null}].
 _SEARCHER = """
-import json, re, sys
+import ctypes, json, os, re, sys
+try:  # die with the thread that started us (Linux), as textscan's worker does (_die_with_parent)
+    ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
 head = json.loads(sys.stdin.buffer.readline())
 texts = {name: sys.stdin.buffer.read(size).decode() for name, size in head["sizes"]}
 found = []
@@ -158,7 +164,7 @@ def search(patterns: Sequence[tuple[str, re.Pattern[str]]], texts: dict[str, str
             given.write(b)
         given.seek(0)
         # in certify's own process group, so that Ctrl-C stops it too
-        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SEARCHER], stdin=given,
+        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _SEARCHER, str(os.getpid())], stdin=given,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + timeout
     try:
